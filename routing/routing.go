@@ -28,11 +28,19 @@ var ErrQueueFull = errors.New("routing: queue full")
 var ErrNoOffer = errors.New("routing: no offer")
 
 // Config tunes the router.
+//
+// New replaces a DefaultCapacity <= 0 by 1 and an OfferTimeout <= 0 by
+// DefaultOfferTimeout: a zero capacity would silently starve every agent that
+// names none, and a zero timeout would re-offer the same session to the same
+// agent at the very instant its offer expired, forever.
 type Config struct {
 	DefaultCapacity int           // chats per agent when presence names none
 	OfferTimeout    time.Duration // how long an offer waits for a join
 	QueueLimit      int           // sessions waiting per queue; 0 = unlimited
 }
+
+// DefaultOfferTimeout is used by New when Config.OfferTimeout is not positive.
+const DefaultOfferTimeout = 30 * time.Second
 
 // Offer is a session offered to one agent until Deadline.
 type Offer struct {
