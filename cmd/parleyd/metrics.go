@@ -1,0 +1,62 @@
+package main
+
+import (
+	"github.com/parley-chat/parley/sessions"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the domain's counters and gauges; the store and the gateway
+// register their own.
+type metrics struct {
+	requests, offers, resumes, prompts, reconnects *prometheus.CounterVec
+	suspends, ended                                *prometheus.CounterVec
+	sessions, queue                                *prometheus.GaugeVec
+	agents, up                                     prometheus.Gauge
+	batch                                          prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	cv := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: name, Help: help}, labels)
+	}
+	m := &metrics{
+		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, bad_request, queue_full).", "outcome"),
+		offers:     cv("offers_total", "Offers to agents by outcome (sent, accepted, declined, expired, cancelled).", "outcome"),
+		suspends:   cv("suspends_total", "Sessions suspended, by who and cause.", "by", "cause"),
+		resumes:    cv("resumes_total", "Sessions resumed, by how (explicit, message, canned, link, comment, conference, reconnect).", "how"),
+		prompts:    cv("reconnect_prompts_total", "Reconnect prompts, by scenario (in_progress, most_recent, explicit_suspend).", "scenario"),
+		reconnects: cv("reconnects_total", "Reconnects by route (owner, fallback, replaced, not_authorized).", "route"),
+		ended:      cv("sessions_ended_total", "Sessions that ended, by final state and who ended them.", "state", "by"),
+		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "parley", Name: "sessions",
+			Help: "Live sessions by state."}, []string{"state"}),
+		queue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "parley", Name: "queue_length",
+			Help: "Sessions waiting, by queue."}, []string{"queue"}),
+		agents: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "parley", Name: "agents_online",
+			Help: "Agents with an available resource."}),
+		up: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "parley", Name: "component_up",
+			Help: "1 while the component connection to the XMPP server is up."}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "parley", Name: "batch_duration_seconds",
+			Help: "Time to decide, commit and hand over one batch of inputs.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+	}
+	reg.MustRegister(m.requests, m.offers, m.suspends, m.resumes, m.prompts, m.reconnects, m.ended,
+		m.sessions, m.queue, m.agents, m.up, m.batch)
+	return m
+}
+
+func (m *metrics) Request(o string)                  { m.requests.WithLabelValues(o).Inc() }
+func (m *metrics) Offer(o string)                    { m.offers.WithLabelValues(o).Inc() }
+func (m *metrics) Suspend(by, cause string)          { m.suspends.WithLabelValues(by, cause).Inc() }
+func (m *metrics) Resume(how string)                 { m.resumes.WithLabelValues(how).Inc() }
+func (m *metrics) Prompt(s string)                   { m.prompts.WithLabelValues(s).Inc() }
+func (m *metrics) Reconnect(r string)                { m.reconnects.WithLabelValues(r).Inc() }
+func (m *metrics) Ended(s sessions.State, by string) { m.ended.WithLabelValues(string(s), by).Inc() }
+
+func (m *metrics) stats(st sessions.Stats) {
+	for s, n := range st.ByState {
+		m.sessions.WithLabelValues(string(s)).Set(float64(n))
+	}
+	for q, n := range st.Queues {
+		m.queue.WithLabelValues(q).Set(float64(n))
+	}
+	m.agents.Set(float64(st.Agents))
+}

@@ -1,0 +1,257 @@
+package gateway
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
+	"mellium.im/xmpp/jid"
+)
+
+// Namespaces the gateway reads.
+const (
+	nsStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	nsChatStates = "http://jabber.org/protocol/chatstates"
+	nsOOB        = "jabber:x:oob"
+	nsDiscoInfo  = "http://jabber.org/protocol/disco#info"
+	nsDiscoItems = "http://jabber.org/protocol/disco#items"
+	nsPing       = "urn:xmpp:ping"
+	nsVersion    = "jabber:iq:version"
+	nsMAM        = "urn:xmpp:mam:2"
+	nsRSM        = "http://jabber.org/protocol/rsm"
+	nsData       = "jabber:x:data"
+	nsDelay      = "urn:xmpp:delay"
+	nsSID        = "urn:xmpp:sid:0"
+	nsForward    = "urn:xmpp:forward:0"
+	nsCommands   = "http://jabber.org/protocol/commands"
+)
+
+// badRequest is a decoding failure to answer with <bad-request/>.
+type badRequest struct{ text string }
+
+func (b badRequest) Error() string { return b.text }
+
+func addrs(el *xmpp.Element) (from, to jid.JID, err error) {
+	from, err = jid.Parse(el.Get("from"))
+	if err != nil {
+		return from, to, badRequest{"malformed from address"}
+	}
+	to, err = jid.Parse(el.Get("to"))
+	if err != nil {
+		return from, to, badRequest{"malformed to address"}
+	}
+	return from, to, nil
+}
+
+func childText(el *xmpp.Element, local string) (string, bool) {
+	for _, c := range el.Children {
+		if c.Name.Local == local && (c.Name.Space == xmpp.NSComponent || c.Name.Space == "jabber:client" || c.Name.Space == "") {
+			return c.Text, true
+		}
+	}
+	return "", false
+}
+
+func decodePresence(el *xmpp.Element) (*sessions.Presence, error) {
+	from, to, err := addrs(el)
+	if err != nil {
+		return nil, err
+	}
+	p := &sessions.Presence{From: from, To: to, ID: el.Get("id"), Type: el.Get("type"), History: muc.NoHistoryLimit}
+	p.Show, _ = childText(el, "show")
+	p.Status, _ = childText(el, "status")
+	if a := el.Child(sessions.NS, "agent"); a != nil && a.Get("max-chats") != "" {
+		n, err := strconv.Atoi(a.Get("max-chats"))
+		if err != nil || n < 0 || n > 1000 {
+			return p, badRequest{"max-chats must be a number from 0 to 1000"}
+		}
+		p.MaxChats = n
+	}
+	if x := el.Child(muc.NS, "x"); x != nil {
+		p.MUC = true
+		if h := x.Child(muc.NS, "history"); h != nil {
+			p.History, err = decodeHistory(h)
+			if err != nil {
+				return p, err
+			}
+		}
+	}
+	p.Suspend = el.Child(sessions.NS, "suspend") != nil
+	return p, nil
+}
+
+func decodeHistory(h *xmpp.Element) (muc.HistoryRequest, error) {
+	r := muc.NoHistoryLimit
+	num := func(name string) (int, error) {
+		v := h.Get(name)
+		if v == "" {
+			return -1, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, badRequest{"history " + name + " must be a non-negative number"}
+		}
+		return n, nil
+	}
+	var err error
+	if r.MaxChars, err = num("maxchars"); err != nil {
+		return r, err
+	}
+	if r.MaxStanzas, err = num("maxstanzas"); err != nil {
+		return r, err
+	}
+	if r.Seconds, err = num("seconds"); err != nil {
+		return r, err
+	}
+	if s := h.Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return r, badRequest{"history since must be an XEP-0082 date-time"}
+		}
+		r.Since = t
+	}
+	return r, nil
+}
+
+// kept reports whether a message child is passed on to occupants and kept.
+func kept(c *xmpp.Element) bool {
+	switch c.Name.Space {
+	case xmpp.NSComponent, "jabber:client", "":
+		return false // body, subject, thread: carried apart
+	case muc.NSUser, nsDelay, nsSID, nsStanzas:
+		return false // invitations, and what only the service may stamp
+	case sessions.NS:
+		return c.Name.Local == "comment"
+	}
+	return true
+}
+
+func decodeMessage(el *xmpp.Element) (*sessions.Message, error) {
+	from, to, err := addrs(el)
+	if err != nil {
+		return nil, err
+	}
+	m := &sessions.Message{From: from, To: to, ID: el.Get("id"), Type: el.Get("type")}
+	if m.Type == "" {
+		m.Type = "normal"
+	}
+	m.Body, _ = childText(el, "body")
+	if s, ok := childText(el, "subject"); ok {
+		m.Subject = &s
+	}
+	var payload strings.Builder
+	for _, c := range el.Children {
+		if !kept(c) {
+			continue
+		}
+		switch {
+		case c.Name.Space == nsOOB:
+			m.OOB = true
+		case c.Name.Space == nsChatStates:
+			m.HasState = true
+		case c.Name.Space == sessions.NS && c.Name.Local == "comment":
+			m.Comment = true
+		}
+		payload.WriteString(c.String())
+	}
+	m.Payload = payload.String()
+	if x := el.Child(muc.NSUser, "x"); x != nil {
+		for _, inv := range x.ChildrenNamed(muc.NSUser, "invite") {
+			t, err := jid.Parse(inv.Get("to"))
+			if err != nil || inv.Get("to") == "" {
+				return m, badRequest{"an invitation needs a valid to address"}
+			}
+			r, _ := childText2(inv, "reason")
+			m.Invites = append(m.Invites, sessions.Invite{To: t, Reason: r})
+		}
+		m.Decline = x.Child(muc.NSUser, "decline") != nil
+	}
+	return m, nil
+}
+
+func childText2(el *xmpp.Element, local string) (string, bool) {
+	if c := el.Child("", local); c != nil {
+		return c.Text, true
+	}
+	return "", false
+}
+
+// decodeIQ reads an IQ get/set into a command. An unknown payload is
+// service-unavailable; a malformed one bad-request.
+func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
+	from, to, err := addrs(el)
+	if err != nil {
+		return nil, muc.Errorf("modify", "bad-request", "%v", err)
+	}
+	q := &sessions.IQ{From: from, To: to, ID: el.Get("id"), Type: el.Get("type")}
+	if len(el.Children) != 1 {
+		return q, muc.Errorf("modify", "bad-request", "an IQ %s carries exactly one child element", q.Type)
+	}
+	c := el.Children[0]
+	switch c.Name.Space + " " + c.Name.Local {
+	case sessions.NS + " request":
+		r := &sessions.RequestCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
+		switch c.Get("new") {
+		case "", "false", "0":
+		case "true", "1":
+			r.New = true
+		default:
+			return q, muc.Errorf("modify", "bad-request", "new must be true or false")
+		}
+		if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
+			return q, muc.Errorf("modify", "bad-request", "at most one visitor element")
+		}
+		if v := c.Child(sessions.NS, "visitor"); v != nil {
+			for _, a := range v.Attr {
+				if a.Name.Space != "" {
+					continue
+				}
+				r.Visitor[a.Name.Local] = a.Value
+			}
+		}
+		if b := c.Child(sessions.NS, "body"); b != nil {
+			r.Body = b.Text
+		}
+		q.Cmd = r
+	case sessions.NS + " reconnect":
+		r := &sessions.ReconnectCmd{Session: c.Get("session"), Token: c.Get("token")}
+		if r.Session == "" || r.Token == "" {
+			return q, muc.Errorf("modify", "bad-request", "reconnect needs session and token attributes")
+		}
+		q.Cmd = r
+	case sessions.NS + " suspend":
+		q.Cmd = &sessions.SuspendCmd{Cause: c.Get("cause")}
+	case sessions.NS + " resume":
+		q.Cmd = &sessions.ResumeCmd{}
+	case sessions.NS + " close":
+		q.Cmd = &sessions.CloseCmd{}
+	case sessions.NS + " comment":
+		q.Cmd = &sessions.CommentCmd{Text: c.Text}
+	case sessions.NS + " canned":
+		r := &sessions.CannedCmd{ID: c.Get("id")}
+		if q.Type == "set" && r.ID == "" {
+			return q, muc.Errorf("modify", "bad-request", "canned needs an id attribute")
+		}
+		q.Cmd = r
+	case nsDiscoInfo + " query":
+		q.Cmd = &sessions.DiscoInfoCmd{Node: c.Get("node")}
+	case nsDiscoItems + " query":
+		q.Cmd = &sessions.DiscoItemsCmd{Node: c.Get("node")}
+	case nsPing + " ping":
+		q.Cmd = &sessions.PingCmd{}
+	case nsMAM + " query":
+		mq, err := parseMAM(c)
+		if err != nil {
+			return q, err
+		}
+		q.Cmd = &sessions.MAMCmd{Token: mq.token, Query: mq}
+	case nsVersion + " query", nsCommands + " command":
+		q.Cmd = c // answered by the gateway itself
+	default:
+		return q, muc.Errorf("cancel", "service-unavailable", "%s is not supported here", c.Name.Space)
+	}
+	return q, nil
+}

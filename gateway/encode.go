@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
+)
+
+// encoder turns domain output into stanzas. It keeps the last payload it
+// parsed: a broadcast repeats one payload to every occupant.
+type encoder struct {
+	lastPayload string
+	lastParsed  []*xmpp.Element
+}
+
+func (e *encoder) payload(s string) []*xmpp.Element {
+	if s == "" {
+		return nil
+	}
+	if s == e.lastPayload {
+		return e.lastParsed
+	}
+	els, err := xmpp.Parse(s)
+	if err != nil {
+		return nil
+	}
+	e.lastPayload, e.lastParsed = s, els
+	return els
+}
+
+func errorEl(err *muc.Error) *xmpp.Element {
+	x := xmpp.New("", "error", "type", err.Type)
+	x.Add(xmpp.New(nsStanzas, err.Condition))
+	if err.Text != "" {
+		x.Add(xmpp.New(nsStanzas, "text").SetText(err.Text))
+	}
+	return x
+}
+
+func text(local, s string) *xmpp.Element {
+	if s == "" {
+		return nil
+	}
+	return xmpp.New("", local).SetText(s)
+}
+
+func (e *encoder) encode(o sessions.Out) *xmpp.Element {
+	switch v := o.(type) {
+	case *muc.Presence:
+		p := xmpp.New("", "presence", "from", v.From.String(), "to", v.To.String(), "type", v.Type)
+		p.Add(text("show", v.Show), text("status", v.Status))
+		x := xmpp.New(muc.NSUser, "x")
+		item := xmpp.New("", "item", "affiliation", v.Item.Affiliation.String(), "role", v.Item.Role.String())
+		if !v.Item.JID.Equal(zeroJID) {
+			item.Set("jid", v.Item.JID.String())
+		}
+		x.Add(item)
+		for _, c := range v.Codes {
+			x.Add(xmpp.New("", "status", "code", strconv.Itoa(c)))
+		}
+		if v.Destroyed {
+			d := xmpp.New("", "destroy")
+			d.Add(text("reason", v.DestroyReason))
+			x.Add(d)
+		}
+		return p.Add(x)
+	case *muc.Message:
+		m := xmpp.New("", "message", "from", v.From.String(), "to", v.To.String(), "type", v.Type, "id", v.ID)
+		if v.Subject != nil {
+			m.Add(xmpp.New("", "subject").SetText(*v.Subject))
+		}
+		m.Add(text("body", v.Body))
+		m.Add(e.payload(v.Payload)...)
+		if !v.Delay.IsZero() {
+			m.Add(xmpp.New(nsDelay, "delay", "from", v.From.Bare().String(), "stamp", v.Delay.UTC().Format(time.RFC3339Nano)))
+		}
+		if v.StanzaID != "" {
+			m.Add(xmpp.New(nsSID, "stanza-id", "by", v.From.Bare().String(), "id", v.StanzaID))
+		}
+		return m
+	case *sessions.Stanza:
+		s := xmpp.New("", v.Name, "from", v.From.String(), "to", v.To.String(), "id", v.ID, "type", v.Type)
+		s.Add(text("body", v.Body))
+		s.Add(e.payload(v.Payload)...)
+		if v.Err != nil {
+			s.Add(errorEl(v.Err))
+		}
+		return s
+	case *xmpp.Element:
+		return v
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+// Package gateway is the edge between the XMPP wire and the sessions domain:
+// it decodes each incoming stanza into a domain input (answering malformed,
+// unknown and over-rate input itself, PROTOCOL 9), does the store reads an
+// input needs before the engine sees it, and encodes the engine's output into
+// stanzas for the component connection. It holds no business rules.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
+	"github.com/prometheus/client_golang/prometheus"
+	"mellium.im/xmpp/jid"
+)
+
+var zeroJID jid.JID
+
+// Config tunes the gateway.
+type Config struct {
+	Domain  jid.JID
+	Rate    float64 // stanzas per second allowed per bare JID
+	Burst   int
+	Version string
+}
+
+// Sender is where stanzas go (the component connection).
+type Sender interface {
+	Send(...*xmpp.Element) error
+}
+
+// Submitter is where inputs go (the sessions runner).
+type Submitter interface {
+	Submit(sessions.Input) bool
+}
+
+// Gateway translates between the wire and the domain.
+type Gateway struct {
+	cfg    Config
+	store  sessions.Store
+	log    *slog.Logger
+	out    Sender
+	engine Submitter
+	enc    encoder // used by Deliver only (the runner's goroutine)
+	limit  *limiter
+	ctx    context.Context
+
+	in, sent *prometheus.CounterVec
+	dropped  prometheus.Counter
+}
+
+// New makes a gateway; Attach connects it.
+func New(ctx context.Context, cfg Config, store sessions.Store, log *slog.Logger, reg prometheus.Registerer) *Gateway {
+	if cfg.Rate <= 0 {
+		cfg.Rate = 20
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 40
+	}
+	g := &Gateway{cfg: cfg, store: store, log: log, ctx: ctx, limit: newLimiter(cfg.Rate, cfg.Burst),
+		in: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_in_total",
+			Help: "Stanzas received from the XMPP server, by kind."}, []string{"kind"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_out_total",
+			Help: "Stanzas handed to the XMPP server, by kind."}, []string{"kind"}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_dropped_total",
+			Help: "Outgoing stanzas dropped because the outgoing queue was full."}),
+	}
+	reg.MustRegister(g.in, g.sent, g.dropped)
+	return g
+}
+
+// Attach sets where stanzas and inputs go.
+func (g *Gateway) Attach(out Sender, engine Submitter) {
+	g.out, g.engine = out, engine
+}
+
+func (g *Gateway) sendEl(els ...*xmpp.Element) {
+	for _, e := range els {
+		if e == nil {
+			continue
+		}
+		if err := g.out.Send(e); err != nil {
+			g.dropped.Inc()
+			g.log.Warn("outgoing stanza dropped", "err", err, "to", e.Get("to"))
+			continue
+		}
+		g.sent.WithLabelValues(e.Name.Local).Inc()
+	}
+}
+
+// Deliver implements sessions.Outbox.
+func (g *Gateway) Deliver(out []sessions.Out) {
+	for _, o := range out {
+		g.sendEl(g.enc.encode(o))
+	}
+}
+
+// Archive implements sessions.Outbox.
+func (g *Gateway) Archive(grants []sessions.MAMGrant) {
+	for _, gr := range grants {
+		go g.archive(g.ctx, gr)
+	}
+}
+
+// errorReply answers el with an error of the same kind (never an error to an error).
+func (g *Gateway) errorReply(el *xmpp.Element, err *muc.Error) {
+	if el.Get("type") == "error" {
+		return
+	}
+	r := xmpp.New("", el.Name.Local, "from", el.Get("to"), "to", el.Get("from"), "id", el.Get("id"), "type", "error")
+	g.sendEl(r.Add(errorEl(err)))
+}
+
+// Handle implements xmpp.Handler: it runs on the connection's reading
+// goroutine and never blocks.
+func (g *Gateway) Handle(el *xmpp.Element) {
+	kind := el.Name.Local
+	g.in.WithLabelValues(kind).Inc()
+	typ := el.Get("type")
+	if kind == "iq" && (typ == "result" || typ == "error") {
+		return // answers to nothing we asked
+	}
+	if from, err := jid.Parse(el.Get("from")); err == nil && typ != "error" && !g.limit.allow(from.Bare().String(), time.Now()) {
+		g.errorReply(el, muc.Errorf("wait", "policy-violation", "too many stanzas; slow down"))
+		return
+	}
+	switch kind {
+	case "presence":
+		p, err := decodePresence(el)
+		if err != nil {
+			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
+			return
+		}
+		g.submit(el, p)
+	case "message":
+		m, err := decodeMessage(el)
+		if err != nil {
+			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
+			return
+		}
+		g.submit(el, m)
+	case "iq":
+		if typ != "get" && typ != "set" {
+			g.errorReply(el, muc.Errorf("modify", "bad-request", "IQ type must be get, set, result or error"))
+			return
+		}
+		q, merr := decodeIQ(el)
+		if merr != nil {
+			g.errorReply(el, merr)
+			return
+		}
+		g.iq(el, q)
+	}
+}
+
+func (g *Gateway) submit(el *xmpp.Element, in sessions.Input) {
+	if !g.engine.Submit(in) {
+		g.errorReply(el, muc.Errorf("wait", "resource-constraint", "the service is busy; try again"))
+	}
+}
+
+// iq answers what needs no domain state and does the store reads the others need.
+func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
+	switch c := q.Cmd.(type) {
+	case *xmpp.Element:
+		if c.Name.Space == nsVersion {
+			g.sendEl(xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(
+				xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
+			return
+		}
+		g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "ad-hoc commands are not available yet"))
+	case *sessions.RequestCmd:
+		if hash, ok := sessions.HashToken(c.Token); ok {
+			g.read(el, q, func(ctx context.Context) error {
+				known, err := g.store.TokenKnown(ctx, hash)
+				c.TokenKnown = known
+				return err
+			})
+			return
+		}
+		g.submit(el, q)
+	case *sessions.ReconnectCmd:
+		g.read(el, q, func(ctx context.Context) error {
+			rec, _, err := g.store.Session(ctx, c.Session)
+			if errors.Is(err, sessions.ErrNotFound) {
+				return nil
+			}
+			c.Stored = &rec
+			return err
+		})
+	case *sessions.CannedCmd:
+		g.read(el, q, func(ctx context.Context) error {
+			if q.Type == "get" {
+				list, err := g.store.CannedList(ctx)
+				c.List = list
+				return err
+			}
+			cn, err := g.store.Canned(ctx, c.ID)
+			if errors.Is(err, sessions.ErrNotFound) {
+				return nil
+			}
+			c.Resolved = &cn
+			return err
+		})
+	default:
+		g.submit(el, q)
+	}
+}
+
+// read runs a store read off the reading goroutine, then submits q.
+func (g *Gateway) read(el *xmpp.Element, q *sessions.IQ, fn func(context.Context) error) {
+	go func() {
+		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			g.log.Error("store read failed", "err", err)
+			g.errorReply(el, muc.Errorf("wait", "internal-server-error", "the service cannot reach its store; try again"))
+			return
+		}
+		g.submit(el, q)
+	}()
+}
+
+// limiter is a token bucket per bare JID.
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate float64, burst int) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), buckets: make(map[string]*bucket)}
+}
+
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) > 50000 {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens += now.Sub(b.last).Seconds() * l.rate
+	if b.tokens > l.burst {
+		b.tokens = l.burst
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// sweep forgets buckets that have refilled: they behave like new ones.
+func (l *limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+}

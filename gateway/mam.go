@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
+)
+
+// mamQuery is a parsed XEP-0313 query with its RSM set.
+type mamQuery struct {
+	queryID    string
+	token      string
+	start, end time.Time
+	max        int
+	after      int64
+	before     int64
+	last       bool // <before/> given: page from the end
+}
+
+const mamMaxPage = 100
+
+func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
+	m := &mamQuery{queryID: q.Get("queryid"), max: mamMaxPage}
+	if x := q.Child(nsData, "x"); x != nil {
+		for _, f := range x.ChildrenNamed(nsData, "field") {
+			v := ""
+			if val := f.Child(nsData, "value"); val != nil {
+				v = val.Text
+			}
+			switch f.Get("var") {
+			case "start", "end":
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return nil, muc.Errorf("modify", "bad-request", "%s must be an XEP-0082 date-time", f.Get("var"))
+				}
+				if f.Get("var") == "start" {
+					m.start = t
+				} else {
+					m.end = t
+				}
+			case "token", "{" + sessions.NS + "}token":
+				m.token = v
+			}
+		}
+	}
+	if set := q.Child(nsRSM, "set"); set != nil {
+		if mx := set.Child(nsRSM, "max"); mx != nil {
+			n, err := strconv.Atoi(mx.Text)
+			if err != nil || n < 0 {
+				return nil, muc.Errorf("modify", "bad-request", "RSM max must be a non-negative number")
+			}
+			if n < m.max {
+				m.max = n
+			}
+		}
+		seq := func(s string) (int64, *muc.Error) {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return 0, muc.Errorf("cancel", "item-not-found", "no archived message %q", s)
+			}
+			return n, nil
+		}
+		var err *muc.Error
+		if a := set.Child(nsRSM, "after"); a != nil && a.Text != "" {
+			if m.after, err = seq(a.Text); err != nil {
+				return nil, err
+			}
+		}
+		if b := set.Child(nsRSM, "before"); b != nil {
+			m.last = true
+			if b.Text != "" {
+				if m.before, err = seq(b.Text); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return m, nil
+}
+
+// archive answers an allowed MAM query from the store (off the engine's goroutine).
+func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
+	q := grant.IQ
+	mq := q.Cmd.(*sessions.MAMCmd).Query.(*mamQuery)
+	entries, complete, count, err := g.store.Transcript(ctx, sessions.Query{
+		Session: grant.Session, AfterSeq: mq.after, BeforeSeq: mq.before, Start: mq.start, End: mq.end,
+		Max: mq.max, Last: mq.last, NoComments: grant.NoComments,
+	})
+	var enc encoder
+	if err != nil {
+		g.log.Error("archive query failed", "session", grant.Session, "err", err)
+		g.sendEl(enc.encode(&sessions.Stanza{Name: "iq", Type: "error", From: q.To, To: q.From, ID: q.ID,
+			Err: muc.Errorf("wait", "internal-server-error", "the archive is unavailable")}))
+		return
+	}
+	room := q.To.Bare()
+	out := make([]*xmpp.Element, 0, len(entries)+1)
+	for _, en := range entries {
+		from := room.String()
+		if en.Nick != "" {
+			if j, err := room.WithResource(en.Nick); err == nil {
+				from = j.String()
+			}
+		}
+		inner := xmpp.New("", "message", "from", from, "type", "groupchat")
+		inner.Add(text("body", en.Body))
+		inner.Add(enc.payload(en.Payload)...)
+		fwd := xmpp.New(nsForward, "forwarded").Add(
+			xmpp.New(nsDelay, "delay", "stamp", en.At.UTC().Format(time.RFC3339Nano)), inner)
+		res := xmpp.New(nsMAM, "result", "queryid", mq.queryID, "id", strconv.FormatInt(en.Seq, 10)).Add(fwd)
+		out = append(out, xmpp.New("", "message", "from", room.String(), "to", q.From.String()).Add(res))
+	}
+	set := xmpp.New(nsRSM, "set")
+	if len(entries) > 0 {
+		set.Add(xmpp.New("", "first", "index", "").SetText(strconv.FormatInt(entries[0].Seq, 10)),
+			xmpp.New("", "last").SetText(strconv.FormatInt(entries[len(entries)-1].Seq, 10)))
+	}
+	set.Add(xmpp.New("", "count").SetText(strconv.Itoa(count)))
+	fin := xmpp.New(nsMAM, "fin")
+	if complete {
+		fin.Set("complete", "true")
+	}
+	fin.Add(set)
+	out = append(out, xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(fin))
+	g.sendEl(out...)
+}

@@ -1,0 +1,343 @@
+// Package sessions owns the chat session: its state machine (queued, active,
+// suspended, closed, expired), who may join and act on its room, the
+// suspend/resume rules, the visitor token and reconnect choice, and the timers
+// (idle, grace, suspend expiry). It turns decoded inputs into outputs: rows to
+// write (a Batch for the Store it declares) and stanzas to send. The Engine is
+// pure; the Runner feeds it from a channel, commits each batch's rows in one
+// round trip and only then sends the stanzas that depend on them.
+package sessions
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/routing"
+	"mellium.im/xmpp/jid"
+)
+
+// Config holds the rules the engine applies.
+type Config struct {
+	Domain          jid.JID // the component's JID, e.g. chat.example.com
+	Queues          []string
+	HistoryLimit    int // history lines kept per room and sent on join
+	DefaultCapacity int
+	OfferTimeout    time.Duration
+	QueueLimit      int
+	MaxBody         int // bytes of a message body or request body
+	MaxField        int // bytes of a visitor detail
+	MaxFields       int // number of visitor details
+	IdleSuspend     time.Duration
+	Grace           time.Duration
+	SuspendTimeout  time.Duration
+	Causes          []string
+	ReconnectAlways bool
+	Rand            io.Reader // nil: crypto/rand
+	Observer        Observer  // nil: none
+}
+
+// Observer hears what the engine decided, for metrics.
+type Observer interface {
+	Request(outcome string)
+	Offer(outcome string)
+	Suspend(by, cause string)
+	Resume(how string)
+	Prompt(scenario string)
+	Reconnect(route string)
+	Ended(state State, by string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Request(string)         {}
+func (nopObserver) Offer(string)           {}
+func (nopObserver) Suspend(string, string) {}
+func (nopObserver) Resume(string)          {}
+func (nopObserver) Prompt(string)          {}
+func (nopObserver) Reconnect(string)       {}
+func (nopObserver) Ended(State, string)    {}
+
+type session struct {
+	rec         Record
+	room        *muc.Room
+	agents      map[string]string // bare JID -> "owner" / "conference" / "previous"
+	offered     map[string]bool   // agents offered or invited: may join
+	lastSeq     int64
+	visitorGone time.Time // the last visitor JID left; zero while one is present or before any joined
+	reconnected bool      // a visitor reconnected while suspended: the owner was told
+}
+
+func (s *session) visitorJID(j jid.JID) bool {
+	k := j.String()
+	for _, v := range s.rec.VisitorJIDs {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Engine is the domain. Not safe for concurrent use: the Runner serialises.
+type Engine struct {
+	cfg      Config
+	obs      Observer
+	router   *routing.Router
+	byID     map[string]*session
+	byToken  map[string][]string // hex(token hash) -> live session ids
+	perms    map[string]map[string]bool
+	queues   map[string][]string
+	offline  map[string]time.Time // agent -> went offline (only while it has sessions)
+	resource map[string]map[string]bool
+
+	now    time.Time
+	out    *Output
+	dirty  map[string]bool // sessions whose Record must be written
+	tokens map[string]bool // token hashes inserted in this batch
+}
+
+// NewEngine makes an engine with no sessions.
+func NewEngine(cfg Config) *Engine {
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if len(cfg.Queues) == 0 {
+		cfg.Queues = []string{"default"}
+	}
+	if len(cfg.Causes) == 0 {
+		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}
+	}
+	obs := cfg.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Engine{
+		cfg: cfg,
+		obs: obs,
+		router: routing.New(routing.Config{
+			DefaultCapacity: cfg.DefaultCapacity,
+			OfferTimeout:    cfg.OfferTimeout,
+			QueueLimit:      cfg.QueueLimit,
+		}),
+		byID:     make(map[string]*session),
+		byToken:  make(map[string][]string),
+		perms:    make(map[string]map[string]bool),
+		queues:   make(map[string][]string),
+		offline:  make(map[string]time.Time),
+		resource: make(map[string]map[string]bool),
+	}
+}
+
+// Router exposes the routing state (read-only use: stats, tests).
+func (e *Engine) Router() *routing.Router { return e.router }
+
+// Process runs a batch of inputs at time now and returns what to write and send.
+func (e *Engine) Process(now time.Time, inputs []Input) Output {
+	e.now = now.UTC()
+	e.out = &Output{}
+	e.dirty = make(map[string]bool)
+	e.tokens = make(map[string]bool)
+	for _, in := range inputs {
+		e.handle(in)
+	}
+	e.dispatch()
+	ids := make([]string, 0, len(e.dirty))
+	for id := range e.dirty {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if s, ok := e.byID[id]; ok {
+			s.rec.UpdatedAt = e.now
+			e.out.Batch.Sessions = append(e.out.Batch.Sessions, cloneRecord(s.rec))
+		}
+	}
+	for id := range e.dirty {
+		if s, ok := e.byID[id]; ok && !s.rec.State.Live() {
+			e.forget(s)
+		}
+	}
+	out := *e.out
+	e.out = nil
+	return out
+}
+
+func (e *Engine) handle(in Input) {
+	switch v := in.(type) {
+	case *Presence:
+		e.presence(v)
+	case *Message:
+		e.message(v)
+	case *IQ:
+		e.iq(v)
+	case Tick:
+		e.timers()
+	case *Reload:
+		e.reload(v)
+	}
+}
+
+func cloneRecord(r Record) Record {
+	c := r
+	c.VisitorJIDs = append([]string(nil), r.VisitorJIDs...)
+	c.Visitor = make(map[string]string, len(r.Visitor))
+	for k, v := range r.Visitor {
+		c.Visitor[k] = v
+	}
+	c.TokenHash = append([]byte(nil), r.TokenHash...)
+	return c
+}
+
+// --- small helpers ---
+
+func (e *Engine) send(s ...Out) { e.out.Out = append(e.out.Out, s...) }
+
+func (e *Engine) sendMUC(st []muc.Stanza) {
+	for _, s := range st {
+		e.out.Out = append(e.out.Out, s)
+	}
+}
+
+func (e *Engine) reply(iq *IQ, payload string) {
+	e.send(&Stanza{Name: "iq", From: iq.To, To: iq.From, ID: iq.ID, Type: "result", Payload: payload})
+}
+
+func (e *Engine) replyErr(iq *IQ, err *muc.Error) {
+	e.send(&Stanza{Name: "iq", From: iq.To, To: iq.From, ID: iq.ID, Type: "error", Err: err})
+}
+
+func (e *Engine) has(bare, perm string) bool { return e.perms[bare][perm] }
+
+func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true }
+
+func (e *Engine) isService(j jid.JID) bool {
+	return j.Localpart() == "" && j.Resourcepart() == "" && j.Domainpart() == e.cfg.Domain.Domainpart()
+}
+
+func (e *Engine) lookup(to jid.JID) *session {
+	if to.Domainpart() != e.cfg.Domain.Domainpart() || to.Localpart() == "" {
+		return nil
+	}
+	return e.byID[to.Localpart()]
+}
+
+func (e *Engine) randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(e.cfg.Rand, b); err != nil {
+		panic("sessions: random source failed: " + err.Error())
+	}
+	return b
+}
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func (e *Engine) newSessionID() string {
+	for {
+		id := strings.ToLower(b32.EncodeToString(e.randomBytes(16)))
+		if _, dup := e.byID[id]; !dup {
+			return id
+		}
+	}
+}
+
+// newToken returns a visitor token (192 random bits, URL-safe).
+func (e *Engine) newToken() string { return base64.RawURLEncoding.EncodeToString(e.randomBytes(24)) }
+
+// HashToken returns the stored form of a token; ok is false for a malformed one.
+func HashToken(token string) (hash []byte, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) < 16 || len(token) > 128 {
+		return nil, false
+	}
+	h := sha256.Sum256([]byte(token))
+	return h[:], true
+}
+
+func tokenMatches(token string, hash []byte) bool {
+	h, ok := HashToken(token)
+	if !ok || len(hash) == 0 {
+		return false
+	}
+	return subtle.ConstantTimeCompare(h, hash) == 1
+}
+
+// line appends a transcript entry for s and returns it as a history line.
+func (e *Engine) line(s *session, role, from, nick, kind, body, payload string) muc.Line {
+	s.lastSeq++
+	e.out.Batch.Transcript = append(e.out.Batch.Transcript, Entry{
+		Session: s.rec.ID, Seq: s.lastSeq, At: e.now, AuthorRole: role, AuthorJID: from,
+		Nick: nick, Kind: kind, Body: body, Payload: payload,
+	})
+	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload,
+		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == "comment"}
+}
+
+func itoa64(n int64) string { return itoa(int(n)) }
+
+// event announces a system event in the room and keeps it in the transcript.
+func (e *Engine) event(s *session, ev Event, body string) {
+	if ev.State == "" {
+		ev.State = s.rec.State
+	}
+	l := e.line(s, "system", "", "", "event", body, ev.render())
+	l.Nick = ""
+	e.sendMUC(s.room.Announce(l))
+}
+
+// agentNick is how an agent shows in events: its nick in the room, else its localpart.
+func (e *Engine) agentNick(s *session, bare string) string {
+	for _, o := range s.room.Occupants() {
+		if o.Person == bare {
+			return o.Nick
+		}
+	}
+	if j, err := jid.Parse(bare); err == nil && j.Localpart() != "" {
+		return j.Localpart()
+	}
+	return bare
+}
+
+func (e *Engine) forget(s *session) {
+	if len(s.rec.TokenHash) > 0 {
+		k := hex.EncodeToString(s.rec.TokenHash)
+		ids := e.byToken[k]
+		for i, id := range ids {
+			if id == s.rec.ID {
+				ids = append(ids[:i:i], ids[i+1:]...)
+				break
+			}
+		}
+		if len(ids) == 0 {
+			delete(e.byToken, k)
+		} else {
+			e.byToken[k] = ids
+		}
+	}
+	delete(e.byID, s.rec.ID)
+}
+
+func (e *Engine) reload(r *Reload) {
+	e.perms = r.Permissions
+	if e.perms == nil {
+		e.perms = make(map[string]map[string]bool)
+	}
+	e.queues = r.Queues
+	for _, a := range e.router.Agents() {
+		if !e.has(a.JID, PermChat) {
+			for _, o := range e.router.Forget(a.JID) {
+				e.obs.Offer("cancelled")
+				_ = o
+			}
+			delete(e.resource, a.JID)
+			continue
+		}
+		e.router.SetQueues(a.JID, e.queues[a.JID])
+	}
+}

@@ -1,0 +1,457 @@
+package sessions
+
+import (
+	"encoding/hex"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/routing"
+	"mellium.im/xmpp/jid"
+)
+
+// Features of the service (PROTOCOL 10) and of rooms.
+var (
+	ServiceFeatures = []string{
+		"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
+		muc.NS, NS, "http://jabber.org/protocol/commands", "urn:xmpp:mam:2",
+		"urn:xmpp:ping", "jabber:iq:version",
+	}
+	roomFeatures = []string{
+		"http://jabber.org/protocol/disco#info", muc.NS, "muc_membersonly", "muc_hidden",
+		"muc_semianonymous", "muc_unmoderated", "muc_temporary", "urn:xmpp:mam:2",
+		"urn:xmpp:sid:0", NS,
+	}
+)
+
+func (e *Engine) iq(q *IQ) {
+	if e.isService(q.To) {
+		e.serviceIQ(q)
+		return
+	}
+	s := e.lookup(q.To)
+	if s == nil {
+		if _, ok := q.Cmd.(*PingCmd); ok && q.To.Resourcepart() != "" {
+			e.replyErr(q, muc.Errorf("cancel", "not-acceptable", "not joined"))
+			return
+		}
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		return
+	}
+	if q.To.Resourcepart() != "" {
+		if _, ok := q.Cmd.(*PingCmd); ok {
+			if err := s.room.SelfPing(q.From, q.To.Resourcepart()); err != nil {
+				e.replyErr(q, err.(*muc.Error))
+				return
+			}
+			e.reply(q, "")
+			return
+		}
+		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "IQs to occupants are not relayed"))
+		return
+	}
+	e.roomIQ(s, q)
+}
+
+func (e *Engine) serviceIQ(q *IQ) {
+	switch c := q.Cmd.(type) {
+	case *RequestCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "request must be an IQ set"))
+			return
+		}
+		e.request(q, c)
+	case *ReconnectCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "reconnect must be an IQ set"))
+			return
+		}
+		e.reconnect(q, c)
+	case *CannedCmd:
+		bare := q.fromBare()
+		if !e.has(bare, PermChat) && !e.has(bare, PermAdmin) && !e.has(bare, PermSupervise) {
+			e.replyErr(q, muc.Errorf("auth", "forbidden", "canned responses are for agents"))
+			return
+		}
+		var b strings.Builder
+		for _, c := range c.List {
+			b.WriteString(el("item", "", []string{"id", c.ID, "title", c.Title}, text(c.Body)))
+		}
+		e.reply(q, el("canned", NS, nil, b.String()))
+	case *DiscoInfoCmd:
+		if c.Node != "" {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			return
+		}
+		var b strings.Builder
+		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", "Parley chat sessions"}, ""))
+		for _, f := range ServiceFeatures {
+			b.WriteString(el("feature", "", []string{"var", f}, ""))
+		}
+		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", nil, b.String()))
+	case *DiscoItemsCmd:
+		if c.Node != "" {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			return
+		}
+		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
+	case *PingCmd:
+		e.reply(q, "")
+	default:
+		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by the service"))
+	}
+}
+
+// visibleRooms lists the rooms bare may know of: its own sessions, or all for
+// a supervisor.
+func (e *Engine) visibleRooms(bare string) string {
+	sup := e.has(bare, PermSupervise)
+	ids := make([]string, 0)
+	for id, s := range e.byID {
+		if sup || (e.has(bare, PermChat) && s.agents[bare] != "") {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		s := e.byID[id]
+		b.WriteString(el("item", "", []string{"jid", s.room.Addr().String(), "name", s.room.Subject()}, ""))
+	}
+	return b.String()
+}
+
+func (e *Engine) roomIQ(s *session, q *IQ) {
+	visitor := s.visitorJID(q.From)
+	who := e.actorOf(s, q, visitor)
+	switch c := q.Cmd.(type) {
+	case *PingCmd:
+		if who == actorNone {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			return
+		}
+		e.reply(q, "")
+	case *DiscoInfoCmd:
+		if who == actorNone {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			return
+		}
+		var b strings.Builder
+		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", s.room.Subject()}, ""))
+		for _, f := range roomFeatures {
+			b.WriteString(el("feature", "", []string{"var", f}, ""))
+		}
+		if who != actorVisitor {
+			b.WriteString(formEl(NS+"#visitor", e.visitorFields(s)))
+		}
+		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
+	case *DiscoItemsCmd:
+		if who == actorNone {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			return
+		}
+		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
+	case *SuspendCmd:
+		e.suspendIQ(s, q, who, c)
+	case *ResumeCmd:
+		if who != actorAgent {
+			e.replyErr(q, forbidden(who, "only the session's agents may resume it"))
+			return
+		}
+		if s.rec.State == StateSuspended {
+			e.resume(s, "explicit")
+		}
+		e.reply(q, "")
+	case *CloseCmd:
+		if who != actorAgent && who != actorVisitor {
+			e.replyErr(q, forbidden(who, "only the session's agents and its visitor may close it"))
+			return
+		}
+		by := "agent"
+		if who == actorVisitor {
+			by = "visitor"
+		}
+		e.reply(q, "")
+		e.close(s, by)
+	case *CannedCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
+			return
+		}
+		if who != actorAgent {
+			e.replyErr(q, forbidden(who, "only the session's agents may post canned responses"))
+			return
+		}
+		if c.Resolved == nil {
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no canned response %q", c.ID))
+			return
+		}
+		e.actOn(s, "canned")
+		e.post(s, q.From, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
+		e.reply(q, "")
+	case *CommentCmd:
+		if who != actorAgent {
+			e.replyErr(q, forbidden(who, "only the session's agents may comment"))
+			return
+		}
+		if strings.TrimSpace(c.Text) == "" || len(c.Text) > e.cfg.MaxBody {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "a comment needs 1 to %d bytes of text", e.cfg.MaxBody))
+			return
+		}
+		e.actOn(s, "comment")
+		e.post(s, q.From, "comment", c.Text, el("comment", NS, nil, ""))
+		e.reply(q, "")
+	case *MAMCmd:
+		switch {
+		case who == actorAgent || who == actorSupervisor:
+			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID})
+		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
+			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
+		default:
+			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		}
+	default:
+		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+	}
+}
+
+func forbidden(who actor, text string) *muc.Error {
+	if who == actorNone {
+		return muc.Errorf("cancel", "item-not-found", "no such chat session")
+	}
+	return muc.Errorf("auth", "forbidden", "%s", text)
+}
+
+// post puts a message from an agent into the room (canned response, comment by IQ).
+func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
+	bare := from.Bare().String()
+	nick := e.agentNick(s, bare)
+	l := e.line(s, "agent", from.String(), nick, kind, body, payload)
+	if occ, ok := s.room.Lookup(from); ok {
+		st, err := s.room.Send(occ.JIDs[0], "", l)
+		if err == nil {
+			e.sendMUC(st)
+			return
+		}
+	}
+	// Not in the room: the message still comes from the agent's nick.
+	e.sendMUC(s.room.Announce(l))
+}
+
+func (e *Engine) visitorFields(s *session) map[string]string {
+	f := make(map[string]string, len(s.rec.Visitor)+4)
+	for k, v := range s.rec.Visitor {
+		f[k] = v
+	}
+	f["question"] = s.rec.Question
+	f["session"] = s.rec.ID
+	f["state"] = string(s.rec.State)
+	f["queue"] = s.rec.Queue
+	return f
+}
+
+func (e *Engine) suspendIQ(s *session, q *IQ, who actor, c *SuspendCmd) {
+	switch who {
+	case actorVisitor:
+		if s.rec.State == StateActive || s.rec.State == StateQueued {
+			e.suspend(s, "visitor", "", true)
+		}
+		e.reply(q, "")
+	case actorAgent:
+		cause := c.Cause
+		if cause == "" {
+			cause = e.cfg.Causes[0]
+		}
+		if !e.knownCause(cause) {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", ")))
+			return
+		}
+		switch s.rec.State {
+		case StateActive:
+			e.suspend(s, "agent", cause, true)
+		case StateSuspended:
+			if s.rec.SuspendCause != cause {
+				s.rec.SuspendCause = cause
+				if s.rec.SuspendedBy != "visitor" {
+					s.rec.SuspendedBy = "agent"
+				}
+				e.touch(s)
+				e.event(s, Event{Type: "suspended", By: "agent", Cause: cause}, "Suspension cause changed to "+cause)
+			}
+		default:
+			e.replyErr(q, muc.Errorf("cancel", "unexpected-request", "a %s session cannot be suspended", s.rec.State))
+			return
+		}
+		e.reply(q, "")
+	default:
+		e.replyErr(q, forbidden(who, "only the session's agents and its visitor may suspend it"))
+	}
+}
+
+func (e *Engine) knownCause(c string) bool {
+	for _, k := range e.cfg.Causes {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// validRequest checks a request against the limits (PROTOCOL 9).
+func (e *Engine) validRequest(c *RequestCmd) *muc.Error {
+	if len(c.Body) > e.cfg.MaxBody {
+		return muc.Errorf("modify", "bad-request", "body longer than %d bytes", e.cfg.MaxBody)
+	}
+	if !utf8.ValidString(c.Body) {
+		return muc.Errorf("modify", "bad-request", "body is not valid UTF-8")
+	}
+	if len(c.Visitor) > e.cfg.MaxFields {
+		return muc.Errorf("modify", "bad-request", "more than %d visitor details", e.cfg.MaxFields)
+	}
+	for k, v := range c.Visitor {
+		if len(k) > 64 || len(v) > e.cfg.MaxField {
+			return muc.Errorf("modify", "bad-request", "visitor detail %q longer than %d bytes", k, e.cfg.MaxField)
+		}
+	}
+	if c.Queue != "" && !e.knownQueue(c.Queue) {
+		return muc.Errorf("cancel", "item-not-found", "no queue %q", c.Queue)
+	}
+	return nil
+}
+
+func (e *Engine) knownQueue(q string) bool {
+	for _, k := range e.cfg.Queues {
+		if k == q {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) request(q *IQ, c *RequestCmd) {
+	if err := e.validRequest(c); err != nil {
+		e.obs.Request("bad_request")
+		e.replyErr(q, err)
+		return
+	}
+	hash, wellFormed := HashToken(c.Token)
+	live := []string(nil)
+	if wellFormed {
+		live = e.byToken[hex.EncodeToString(hash)]
+	}
+	known := wellFormed && (c.TokenKnown || len(live) > 0)
+	if known && !c.New && len(live) > 0 {
+		s, scenario := e.choose(live)
+		e.obs.Prompt(scenario)
+		if e.cfg.ReconnectAlways {
+			e.doReconnect(q, s, c.Token)
+			return
+		}
+		e.obs.Request("prompt")
+		e.reply(q, el("resumable", NS, nil, sessionEl(s, "", false)))
+		return
+	}
+	token := c.Token
+	if !known {
+		token = e.newToken()
+		hash, _ = HashToken(token)
+	}
+	s, err := e.create(q.From, c, hash, "")
+	if err != nil {
+		e.obs.Request("queue_full")
+		e.replyErr(q, err)
+		return
+	}
+	e.obs.Request("created")
+	e.reply(q, sessionEl(s, token, true))
+}
+
+// choose picks the session to offer for a token (PROTOCOL 3): the most
+// recently suspended of those the visitor suspended explicitly, else the most
+// recently started.
+func (e *Engine) choose(ids []string) (*session, string) {
+	var best *session
+	for _, id := range ids {
+		s := e.byID[id]
+		if s.rec.State == StateSuspended && s.rec.SuspendedBy == "visitor" && s.rec.Explicit {
+			if best == nil || s.rec.SuspendedAt.After(best.rec.SuspendedAt) {
+				best = s
+			}
+		}
+	}
+	if best != nil {
+		return best, "explicit_suspend"
+	}
+	for _, id := range ids {
+		s := e.byID[id]
+		if best == nil || s.rec.CreatedAt.After(best.rec.CreatedAt) ||
+			(s.rec.CreatedAt.Equal(best.rec.CreatedAt) && s.rec.ID > best.rec.ID) {
+			best = s
+		}
+	}
+	if len(ids) > 1 {
+		return best, "most_recent"
+	}
+	return best, "in_progress"
+}
+
+// create starts a new session for a visitor and queues it.
+func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces string) (*session, *muc.Error) {
+	queue := c.Queue
+	if queue == "" {
+		queue = e.cfg.Queues[0]
+	}
+	id := e.newSessionID()
+	if _, err := e.router.Enqueue(id, queue, e.now); err != nil {
+		if err == routing.ErrQueueFull {
+			return nil, muc.Errorf("wait", "resource-constraint", "the %s queue is full; try again later", queue)
+		}
+		return nil, muc.Errorf("wait", "internal-server-error", "%v", err)
+	}
+	addr, _ := jid.New(id, e.cfg.Domain.Domainpart(), "")
+	s := &session{
+		rec: Record{
+			ID: id, TokenHash: tokenHash, Queue: queue, State: StateQueued,
+			VisitorJIDs: []string{from.String()}, Visitor: copyMap(c.Visitor), Question: c.Body,
+			Replaces: replaces, CreatedAt: e.now,
+		},
+		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
+		agents:  make(map[string]string),
+		offered: make(map[string]bool),
+	}
+	s.room.SetSubject(subjectFor(s.rec.Visitor))
+	e.byID[id] = s
+	if len(tokenHash) > 0 {
+		k := hex.EncodeToString(tokenHash)
+		e.byToken[k] = append(e.byToken[k], id)
+		if !e.tokens[k] {
+			e.tokens[k] = true
+			e.out.Batch.Tokens = append(e.out.Batch.Tokens, Token{Hash: tokenHash, CreatedAt: e.now})
+		}
+	}
+	e.touch(s)
+	if c.Body != "" {
+		name := s.rec.Visitor["name"]
+		if name == "" {
+			name = "Visitor"
+		}
+		s.room.Record(e.line(s, "visitor", from.String(), name, "message", c.Body, ""))
+	}
+	return s, nil
+}
+
+func subjectFor(v map[string]string) string {
+	if n := v["name"]; n != "" {
+		return "Chat with " + n
+	}
+	return "Chat with a visitor"
+}
+
+func copyMap(m map[string]string) map[string]string {
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

@@ -1,0 +1,335 @@
+package sessions
+
+import (
+	"encoding/hex"
+	"sort"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+	"mellium.im/xmpp/jid"
+)
+
+// suspend moves s to suspended (PROTOCOL 5).
+func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
+	if s.rec.State == StateQueued {
+		e.router.Remove(s.rec.ID)
+	}
+	if s.rec.Owner != "" {
+		e.router.Release(s.rec.Owner, s.rec.ID)
+	}
+	s.rec.State = StateSuspended
+	s.rec.SuspendedBy = by
+	s.rec.SuspendCause = cause
+	s.rec.Explicit = explicit
+	s.rec.SuspendedAt = e.now
+	s.rec.Deadline = e.now.Add(e.cfg.SuspendTimeout)
+	s.reconnected = false
+	e.touch(s)
+	e.obs.Suspend(by, cause)
+	body := "Chat suspended by the " + by
+	if by == "system" {
+		body = "Chat suspended: the visitor is away"
+	}
+	if cause != "" {
+		body += " (" + cause + ")"
+	}
+	e.event(s, Event{Type: "suspended", By: by, Cause: cause}, body)
+}
+
+// resume makes a suspended session active again; how is what resumed it.
+func (e *Engine) resume(s *session, how string) {
+	if s.rec.Owner == "" {
+		// Suspended before any agent took it: it waits again.
+		s.rec.State = StateQueued
+		s.rec.SuspendedBy, s.rec.SuspendCause, s.rec.Explicit = "", "", false
+		s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
+		e.router.Enqueue(s.rec.ID, s.rec.Queue, s.rec.CreatedAt) //nolint:errcheck // a requeue is never refused for length
+		e.touch(s)
+		return
+	}
+	e.router.Occupy(s.rec.Owner, s.rec.ID)
+	s.rec.State = StateActive
+	s.rec.SuspendedBy, s.rec.SuspendCause, s.rec.Explicit = "", "", false
+	s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
+	s.reconnected = false
+	if !s.room.Present("visitor") && s.visitorGone.IsZero() {
+		s.visitorGone = e.now
+	}
+	e.touch(s)
+	e.obs.Resume(how)
+	e.event(s, Event{Type: "resumed", By: "agent"}, "Chat resumed by the agent")
+}
+
+// end closes or expires s: event, room destroyed, capacity freed.
+func (e *Engine) end(s *session, state State, by, body string) {
+	e.router.Remove(s.rec.ID)
+	if s.rec.Owner != "" {
+		e.router.Release(s.rec.Owner, s.rec.ID)
+	}
+	s.rec.State = state
+	s.rec.EndedAt = e.now
+	s.rec.Deadline = timeZero
+	e.touch(s)
+	e.obs.Ended(state, by)
+	e.event(s, Event{Type: string(state), By: by}, body)
+	e.sendMUC(s.room.Destroy(body))
+}
+
+func (e *Engine) close(s *session, by string) {
+	e.end(s, StateClosed, by, "Chat closed by the "+by)
+}
+
+func (e *Engine) expire(s *session) {
+	e.end(s, StateExpired, "system", "Chat expired after being suspended too long")
+}
+
+// reconnect is the visitor's Yes to the prompt (PROTOCOL 3).
+func (e *Engine) reconnect(q *IQ, c *ReconnectCmd) {
+	s := e.byID[c.Session]
+	if s == nil {
+		if c.Stored != nil && c.Stored.ID == c.Session && !c.Stored.State.Live() {
+			e.replace(q, c)
+			return
+		}
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		return
+	}
+	if !tokenMatches(c.Token, s.rec.TokenHash) {
+		e.obs.Reconnect("not_authorized")
+		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		return
+	}
+	e.doReconnect(q, s, c.Token)
+}
+
+// replace answers a reconnect to a session that ended: a new session by
+// normal routing marked replaces (PROTOCOL 3).
+func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
+	old := c.Stored
+	if !tokenMatches(c.Token, old.TokenHash) {
+		e.obs.Reconnect("not_authorized")
+		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		return
+	}
+	req := &RequestCmd{Queue: old.Queue, Visitor: old.Visitor, Body: ""}
+	if !e.knownQueue(req.Queue) {
+		req.Queue = ""
+	}
+	s, err := e.create(q.From, req, old.TokenHash, old.ID)
+	if err != nil {
+		e.replyErr(q, err)
+		return
+	}
+	e.obs.Reconnect("replaced")
+	e.reply(q, sessionEl(s, c.Token, true))
+}
+
+func (e *Engine) doReconnect(q *IQ, s *session, token string) {
+	if !s.visitorJID(q.From) {
+		s.rec.VisitorJIDs = append(s.rec.VisitorJIDs, q.From.String())
+		e.touch(s)
+	}
+	e.reply(q, sessionEl(s, token, true))
+	owner := s.rec.Owner
+	if s.rec.State == StateSuspended && owner != "" {
+		if t, off := e.offline[owner]; off && !e.router.Online(owner) && e.now.Sub(t) >= e.cfg.Grace {
+			e.obs.Reconnect("fallback")
+			e.transfer(s)
+			return
+		}
+	}
+	e.obs.Reconnect("owner")
+	e.event(s, Event{Type: "reconnected", By: "visitor"}, "The visitor reconnected")
+	if owner == "" {
+		if s.rec.State == StateSuspended {
+			e.resume(s, "reconnect")
+		}
+		return
+	}
+	s.reconnected = true
+	ownerJID, _ := parseJID(owner)
+	name := s.rec.Visitor["name"]
+	if name == "" {
+		name = "The visitor"
+	}
+	e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: ownerJID,
+		Body:    name + " reconnected to chat session " + s.room.Addr().String() + "; resume it to continue",
+		Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
+	if !s.room.Present(owner) {
+		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: ownerJID, Body: inviteBody(s, "the visitor reconnected"),
+			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(name+" reconnected")))})
+	}
+}
+
+// transfer routes s again like a new request because its owner is gone
+// (PROTOCOL 6): the owner keeps read access, the next agent gets the whole transcript.
+func (e *Engine) transfer(s *session) {
+	owner := s.rec.Owner
+	if owner != "" {
+		e.router.Release(owner, s.rec.ID)
+		s.agents[owner] = "previous"
+	}
+	s.rec.Owner = ""
+	s.rec.State = StateQueued
+	s.rec.SuspendedBy, s.rec.SuspendCause, s.rec.Explicit = "", "", false
+	s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
+	s.offered = make(map[string]bool)
+	e.router.Enqueue(s.rec.ID, s.rec.Queue, s.rec.CreatedAt) //nolint:errcheck // a requeue is never refused for length
+	e.touch(s)
+	e.event(s, Event{Type: "transferred", By: "system"}, "Your agent is unavailable; we are finding you another one")
+}
+
+// dispatch runs routing and carries out what it decided.
+func (e *Engine) dispatch() {
+	r := e.router.Dispatch(e.now)
+	for range r.Expired {
+		e.obs.Offer("expired")
+	}
+	for _, o := range r.Offers {
+		s := e.byID[o.Session]
+		if s == nil {
+			continue
+		}
+		e.obs.Offer("sent")
+		s.offered[o.Agent] = true
+		to, _ := parseJID(o.Agent)
+		secs := int(e.cfg.OfferTimeout.Seconds())
+		reason := offerReason(s)
+		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: "New chat request: " + reason,
+			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason))) +
+				el("offer", NS, []string{"session", s.rec.ID, "timeout", itoa(secs), "queue", s.rec.Queue}, "")})
+	}
+	for _, p := range r.Positions {
+		s := e.byID[p.Session]
+		if s == nil || s.rec.State != StateQueued {
+			continue
+		}
+		e.event(s, Event{Type: "queued", By: "system", Position: p.Position}, "You are number "+itoa(p.Position)+" in the queue")
+	}
+}
+
+func offerReason(s *session) string {
+	v := s.rec.Visitor
+	r := v["name"]
+	if r == "" {
+		r = "A visitor"
+	}
+	if v["email"] != "" {
+		r += " <" + v["email"] + ">"
+	}
+	if v["page"] != "" {
+		r += " on " + v["page"]
+	}
+	if s.rec.Question != "" {
+		r += ": " + s.rec.Question
+	}
+	return r
+}
+
+// timers runs what is due: idle suspend, owner grace, suspend expiry.
+func (e *Engine) timers() {
+	ids := make([]string, 0, len(e.byID))
+	for id := range e.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := e.byID[id]
+		switch s.rec.State {
+		case StateActive, StateQueued:
+			if !s.visitorGone.IsZero() && !s.room.Present("visitor") && e.now.Sub(s.visitorGone) >= e.cfg.IdleSuspend {
+				s.visitorGone = timeZero
+				e.suspend(s, "system", "", false)
+				continue
+			}
+			if s.rec.State == StateActive && e.ownerGone(s) {
+				e.transfer(s)
+			}
+		case StateSuspended:
+			if !s.rec.Deadline.IsZero() && !e.now.Before(s.rec.Deadline) {
+				e.expire(s)
+				continue
+			}
+			if s.reconnected && e.ownerGone(s) {
+				e.obs.Reconnect("fallback")
+				e.transfer(s)
+			}
+		}
+	}
+	for a, t := range e.offline {
+		if e.router.Online(a) {
+			delete(e.offline, a)
+			continue
+		}
+		if e.now.Sub(t) >= e.cfg.Grace && !e.ownsLive(a) {
+			delete(e.offline, a)
+		}
+	}
+}
+
+func (e *Engine) ownerGone(s *session) bool {
+	t, off := e.offline[s.rec.Owner]
+	return off && !e.router.Online(s.rec.Owner) && e.now.Sub(t) >= e.cfg.Grace
+}
+
+func (e *Engine) ownsLive(a string) bool {
+	for _, s := range e.byID {
+		if s.rec.Owner == a && (s.rec.State == StateActive || (s.rec.State == StateSuspended && s.reconnected)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Restore rebuilds the engine from a snapshot after a start; now is the time of
+// the start. Occupants are gone (clients rejoin); agents are offline until they
+// send presence, so their sessions' grace counts from now.
+func (e *Engine) Restore(now time.Time, snap *Snapshot) {
+	e.reload(&Reload{Permissions: snap.Permissions, Queues: e.queues})
+	agents := make(map[string][]SessionAgent)
+	for _, a := range snap.Agents {
+		agents[a.Session] = append(agents[a.Session], a)
+	}
+	for _, rec := range snap.Sessions {
+		addr, err := parseJID(rec.ID + "@" + e.cfg.Domain.Domainpart())
+		if err != nil {
+			continue
+		}
+		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
+			agents: make(map[string]string), offered: make(map[string]bool), lastSeq: snap.LastSeq[rec.ID]}
+		s.room.SetSubject(subjectFor(s.rec.Visitor))
+		for _, a := range agents[rec.ID] {
+			s.agents[a.JID] = a.Role
+		}
+		if rec.Owner != "" && s.agents[rec.Owner] == "" {
+			s.agents[rec.Owner] = "owner"
+		}
+		for a, role := range s.agents {
+			if role == "owner" && a != rec.Owner {
+				s.agents[a] = "previous"
+			}
+		}
+		lines := make([]muc.Line, 0, len(snap.History[rec.ID]))
+		for _, h := range snap.History[rec.ID] {
+			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload,
+				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == "comment"})
+		}
+		s.room.LoadHistory(lines)
+		switch rec.State {
+		case StateQueued:
+			e.router.Enqueue(rec.ID, rec.Queue, rec.CreatedAt) //nolint:errcheck // restore ignores the limit
+			s.visitorGone = now
+		case StateActive:
+			e.router.Occupy(rec.Owner, rec.ID)
+			e.offline[rec.Owner] = now
+			s.visitorGone = now
+		}
+		e.byID[rec.ID] = s
+		if len(rec.TokenHash) > 0 {
+			k := hex.EncodeToString(rec.TokenHash)
+			e.byToken[k] = append(e.byToken[k], rec.ID)
+		}
+	}
+}
+
+func parseJID(s string) (jid.JID, error) { return jid.Parse(s) }

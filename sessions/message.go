@@ -1,0 +1,193 @@
+package sessions
+
+import (
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+)
+
+var timeZero time.Time
+
+func (e *Engine) msgErr(m *Message, err *muc.Error) {
+	if m.Type == "error" {
+		return // never answer an error with an error
+	}
+	e.send(&Stanza{Name: "message", From: m.To, To: m.From, ID: m.ID, Type: "error", Err: err})
+}
+
+// actor is who sent something to a room, as far as the session's rules go.
+type actor int
+
+const (
+	actorNone       actor = iota
+	actorVisitor          // a JID of the visitor
+	actorAgent            // the owner or a conferenced agent
+	actorSupervisor       // a supervise holder, or a former owner
+)
+
+func (e *Engine) actorOf(s *session, m interface{ fromBare() string }, visitor bool) actor {
+	if visitor {
+		return actorVisitor
+	}
+	bare := m.fromBare()
+	if r := s.agents[bare]; (r == "owner" || r == "conference") && e.has(bare, PermChat) {
+		return actorAgent
+	}
+	if e.has(bare, PermSupervise) || s.agents[bare] == "previous" {
+		return actorSupervisor
+	}
+	return actorNone
+}
+
+func (m *Message) fromBare() string { return m.From.Bare().String() }
+func (q *IQ) fromBare() string      { return q.From.Bare().String() }
+
+func (e *Engine) message(m *Message) {
+	if e.isService(m.To) {
+		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
+			e.msgErr(m, muc.Errorf("cancel", "service-unavailable", "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
+		}
+		return
+	}
+	s := e.lookup(m.To)
+	if m.Type == "error" {
+		// A bounced invitation counts as a decline.
+		if s != nil && e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
+			e.obs.Offer("declined")
+		}
+		return
+	}
+	if s == nil {
+		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		return
+	}
+	if m.To.Resourcepart() != "" {
+		if _, in := s.room.Lookup(m.From); !in {
+			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+			return
+		}
+		e.msgErr(m, muc.Errorf("cancel", "not-allowed", "private messages are not allowed in chat sessions"))
+		return
+	}
+	if m.Decline {
+		if e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
+			e.obs.Offer("declined")
+		}
+		delete(s.offered, m.fromBare())
+		return
+	}
+	if len(m.Invites) > 0 {
+		e.invite(s, m)
+		return
+	}
+	if m.Type != "groupchat" {
+		e.msgErr(m, muc.Errorf("modify", "bad-request", "messages to a chat session must be of type groupchat"))
+		return
+	}
+	occ, in := s.room.Lookup(m.From)
+	if !in {
+		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		return
+	}
+	if m.Subject != nil {
+		e.msgErr(m, muc.Errorf("auth", "forbidden", "the subject of a chat session cannot be changed"))
+		return
+	}
+	if len(m.Body) > e.cfg.MaxBody {
+		e.msgErr(m, muc.Errorf("modify", "bad-request", "message body longer than %d bytes", e.cfg.MaxBody))
+		return
+	}
+	if m.Body == "" && !m.OOB {
+		// A chat state or other content-free message: pass on, keep nothing.
+		st, err := s.room.Relay(m.From, m.ID, m.Payload)
+		if err != nil {
+			e.msgErr(m, err.(*muc.Error))
+			return
+		}
+		e.sendMUC(st)
+		return
+	}
+	who := e.actorOf(s, m, occ.Person == "visitor")
+	kind := "message"
+	switch {
+	case m.Comment:
+		kind = "comment"
+	case m.OOB:
+		kind = "link"
+	}
+	if kind == "comment" && who != actorAgent && who != actorSupervisor {
+		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may comment"))
+		return
+	}
+	role := roleName(who)
+	if who == actorAgent {
+		e.actOn(s, kind)
+	}
+	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	st, err := s.room.Send(m.From, m.ID, l)
+	if err != nil {
+		e.msgErr(m, err.(*muc.Error))
+		return
+	}
+	e.sendMUC(st)
+}
+
+func roleName(a actor) string {
+	switch a {
+	case actorVisitor:
+		return "visitor"
+	case actorAgent:
+		return "agent"
+	case actorSupervisor:
+		return "supervisor"
+	}
+	return "visitor"
+}
+
+// actOn resumes a suspended session because one of its agents acted on it
+// (PROTOCOL 5): how is the kind of action.
+func (e *Engine) actOn(s *session, how string) {
+	if s.rec.State == StateSuspended {
+		e.resume(s, how)
+	}
+}
+
+// invite handles a mediated invitation from an agent: a conference (PROTOCOL 7).
+func (e *Engine) invite(s *session, m *Message) {
+	occ, in := s.room.Lookup(m.From)
+	who := e.actorOf(s, m, in && occ.Person == "visitor")
+	if who != actorAgent {
+		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may invite"))
+		return
+	}
+	for _, inv := range m.Invites {
+		bare := inv.To.Bare().String()
+		if !e.has(bare, PermChat) {
+			e.msgErr(m, muc.Errorf("auth", "forbidden", "%s does not hold the Use Media Chat permission", bare))
+			return
+		}
+	}
+	e.actOn(s, "conference")
+	for _, inv := range m.Invites {
+		bare := inv.To.Bare().String()
+		s.offered[bare] = true
+		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: inv.To, Body: inviteBody(s, inv.Reason),
+			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", m.fromBare()}, reasonEl(inv.Reason))) +
+				el("conference", NS, []string{"session", s.rec.ID, "from", m.fromBare()}, "")})
+	}
+}
+
+func reasonEl(r string) string {
+	if r == "" {
+		return ""
+	}
+	return el("reason", "", nil, text(r))
+}
+
+func inviteBody(s *session, reason string) string {
+	b := "You are invited to chat session " + s.room.Addr().String()
+	if reason != "" {
+		b += ": " + reason
+	}
+	return b
+}

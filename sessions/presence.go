@@ -1,0 +1,244 @@
+package sessions
+
+import (
+	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/routing"
+	"mellium.im/xmpp/jid"
+)
+
+func (e *Engine) presence(p *Presence) {
+	if e.isService(p.To) {
+		e.agentPresence(p)
+		return
+	}
+	if p.Type == "error" {
+		// The client behind p.From is gone: treat as leaving every room.
+		if s := e.lookup(p.To); s != nil {
+			e.leave(s, p)
+		}
+		return
+	}
+	s := e.lookup(p.To)
+	nick := p.To.Resourcepart()
+	switch p.Type {
+	case "":
+		if nick == "" {
+			e.presenceErr(p, muc.Errorf("modify", "jid-malformed", "join a chat session with a nick: room@service/nick"))
+			return
+		}
+		if s == nil {
+			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+			return
+		}
+		e.join(s, p)
+	case "unavailable":
+		if s != nil {
+			e.leave(s, p)
+		}
+	}
+	// Subscriptions to rooms and probes are ignored.
+}
+
+func (e *Engine) presenceErr(p *Presence, err *muc.Error) {
+	e.send(&Stanza{Name: "presence", From: p.To, To: p.From, ID: p.ID, Type: "error", Err: err})
+}
+
+func showOf(s string) routing.Show {
+	switch s {
+	case "chat":
+		return routing.ShowChat
+	case "away":
+		return routing.ShowAway
+	case "xa":
+		return routing.ShowXA
+	case "dnd":
+		return routing.ShowDND
+	}
+	return routing.ShowAvailable
+}
+
+// agentPresence handles presence addressed to the service: sign-in, sign-out
+// and roster subscription (PROTOCOL 2).
+func (e *Engine) agentPresence(p *Presence) {
+	bare := p.From.Bare().String()
+	svc := e.cfg.Domain
+	allowed := e.has(bare, PermChat)
+	switch p.Type {
+	case "subscribe":
+		if !allowed {
+			e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
+			return
+		}
+		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribed"},
+			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"})
+		if p.From.Resourcepart() != "" {
+			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
+		}
+	case "unsubscribe":
+		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
+	case "probe":
+		if allowed {
+			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
+		} else {
+			e.send(&Stanza{Name: "presence", From: svc, To: p.From, Type: "unavailable"})
+		}
+	case "":
+		if !allowed {
+			e.presenceErr(p, muc.Errorf("auth", "forbidden", "you do not hold the Use Media Chat permission"))
+			return
+		}
+		res := p.From.Resourcepart()
+		if e.resource[bare] == nil {
+			e.resource[bare] = make(map[string]bool)
+		}
+		if !e.resource[bare][res] {
+			// Tell the new resource the service is there.
+			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
+		}
+		e.resource[bare][res] = true
+		e.router.SetQueues(bare, e.queues[bare])
+		e.router.SetPresence(bare, res, showOf(p.Show), p.MaxChats, e.now)
+		delete(e.offline, bare)
+	case "unavailable", "error":
+		res := p.From.Resourcepart()
+		if rs := e.resource[bare]; rs != nil {
+			delete(rs, res)
+			if len(rs) == 0 {
+				delete(e.resource, bare)
+			}
+		}
+		offline, cancelled := e.router.SetUnavailable(bare, res, e.now)
+		for range cancelled {
+			e.obs.Offer("cancelled")
+		}
+		if offline {
+			if info, ok := e.router.Agent(bare); ok && len(info.Sessions) > 0 {
+				e.offline[bare] = e.now
+			} else if e.ownsSuspended(bare) {
+				e.offline[bare] = e.now
+			}
+		}
+	}
+}
+
+func (e *Engine) ownsSuspended(bare string) bool {
+	for _, s := range e.byID {
+		if s.rec.Owner == bare && s.rec.State == StateSuspended {
+			return true
+		}
+	}
+	return false
+}
+
+// entry decides who may join s as what (PROTOCOL 4).
+func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
+	if s.visitorJID(from) {
+		return muc.Entry{Affiliation: muc.AffMember, Role: muc.RoleParticipant, Person: "visitor"}, true
+	}
+	bare := from.Bare().String()
+	if e.has(bare, PermChat) {
+		switch s.agents[bare] {
+		case "owner":
+			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
+		case "conference", "previous":
+			return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
+		}
+		if s.offered[bare] && s.rec.State == StateQueued {
+			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
+		}
+		if s.offered[bare] && s.rec.Owner != "" {
+			// An invitation to a conference.
+			return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
+		}
+	}
+	if e.has(bare, PermSupervise) {
+		return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
+	}
+	return muc.Entry{}, false
+}
+
+func (e *Engine) join(s *session, p *Presence) {
+	if _, already := s.room.Lookup(p.From); already {
+		st, err := s.room.Join(p.From, p.To.Resourcepart(), muc.Entry{}, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now)
+		if err != nil {
+			e.presenceErr(p, err.(*muc.Error))
+			return
+		}
+		e.sendMUC(st)
+		return
+	}
+	ent, ok := e.entry(s, p.From)
+	if !ok {
+		e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+		return
+	}
+	bare := p.From.Bare().String()
+	wasPresent := s.room.Present(ent.Person)
+	st, err := s.room.Join(p.From, p.To.Resourcepart(), ent, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now)
+	if err != nil {
+		e.presenceErr(p, err.(*muc.Error))
+		return
+	}
+	e.sendMUC(st)
+	switch {
+	case ent.Person == "visitor":
+		s.visitorGone = timeZero
+	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
+		e.assign(s, bare)
+	case s.agents[bare] == "" && s.offered[bare]:
+		s.agents[bare] = "conference"
+		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "conference", At: e.now})
+		e.event(s, Event{Type: "conference", By: "agent", Agent: ent.Person}, e.agentNick(s, bare)+" joined the chat")
+	case !wasPresent && s.agents[bare] == "previous" && s.rec.State == StateQueued:
+		// A former owner taking its transferred session back.
+		e.assign(s, bare)
+	}
+}
+
+// assign makes bare the owner of queued session s.
+func (e *Engine) assign(s *session, bare string) {
+	if err := e.router.Accept(s.rec.ID, bare, e.now); err != nil {
+		// The offer expired or went to another agent; the session is still
+		// waiting, so the first to join takes it.
+		e.router.Remove(s.rec.ID)
+		e.router.Occupy(bare, s.rec.ID)
+	} else {
+		e.obs.Offer("accepted")
+	}
+	for a, role := range s.agents {
+		if role == "owner" && a != bare {
+			s.agents[a] = "previous"
+		}
+	}
+	s.agents[bare] = "owner"
+	s.rec.Owner = bare
+	s.rec.State = StateActive
+	if s.rec.AssignedAt.IsZero() {
+		s.rec.AssignedAt = e.now
+	}
+	s.rec.Deadline = timeZero
+	e.touch(s)
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	nick := e.agentNick(s, bare)
+	e.event(s, Event{Type: "assigned", By: "system", Agent: nick}, nick+" has joined the chat")
+}
+
+func (e *Engine) leave(s *session, p *Presence) {
+	st, was, last := s.room.Leave(p.From, p.Status)
+	if was.Nick == "" {
+		return
+	}
+	e.sendMUC(st)
+	if was.Person != "visitor" || s.room.Present("visitor") {
+		return
+	}
+	_ = last
+	if p.Suspend && (s.rec.State == StateActive || s.rec.State == StateQueued) {
+		e.suspend(s, "visitor", "", true)
+		return
+	}
+	if s.rec.State == StateActive || s.rec.State == StateQueued {
+		s.visitorGone = e.now
+		e.event(s, Event{Type: "visitor-left", By: "visitor"}, "The visitor left the chat")
+	}
+}

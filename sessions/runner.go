@@ -1,0 +1,154 @@
+package sessions
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// Outbox carries out what a batch decided once its rows are durable.
+type Outbox interface {
+	Deliver(out []Out)
+	// Archive answers XEP-0313 queries the engine allowed.
+	Archive(grants []MAMGrant)
+}
+
+// Runner owns the Engine: it takes inputs from any goroutine, runs them in
+// batches, commits each batch's rows in one Store round trip and only then
+// hands the stanzas to the Outbox. Timers run every TickEvery.
+type Runner struct {
+	eng       *Engine
+	store     Store
+	box       Outbox
+	clock     Clock
+	log       *slog.Logger
+	in        chan Input
+	TickEvery time.Duration
+	MaxBatch  int
+	// OnBatch, when set, is called after each batch with the engine's stats.
+	OnBatch   func(Stats, time.Duration)
+	storeDown atomic.Bool
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// NewRunner wraps an engine. queue bounds the inputs waiting.
+func NewRunner(eng *Engine, store Store, box Outbox, clock Clock, log *slog.Logger, queue int) *Runner {
+	if clock == nil {
+		clock = wallClock{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Runner{eng: eng, store: store, box: box, clock: clock, log: log,
+		in: make(chan Input, queue), TickEvery: 200 * time.Millisecond, MaxBatch: 256}
+}
+
+// Submit queues an input without blocking; false when the queue is full.
+func (r *Runner) Submit(in Input) bool {
+	select {
+	case r.in <- in:
+		return true
+	default:
+		return false
+	}
+}
+
+// StoreHealthy reports whether the last commit succeeded.
+func (r *Runner) StoreHealthy() bool { return !r.storeDown.Load() }
+
+// Run processes inputs until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	tick := time.NewTicker(r.TickEvery)
+	defer tick.Stop()
+	batch := make([]Input, 0, r.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return nil
+		case in := <-r.in:
+			batch = append(batch, in)
+		case <-tick.C:
+			batch = append(batch, Tick{})
+		}
+	drain:
+		for len(batch) < r.MaxBatch {
+			select {
+			case in := <-r.in:
+				batch = append(batch, in)
+			default:
+				break drain
+			}
+		}
+		start := time.Now()
+		out := r.eng.Process(r.clock.Now(), batch)
+		if !r.commit(ctx, &out.Batch) {
+			return nil
+		}
+		r.box.Deliver(out.Out)
+		if len(out.MAM) > 0 {
+			r.box.Archive(out.MAM)
+		}
+		if r.OnBatch != nil {
+			r.OnBatch(r.eng.Stats(), time.Since(start))
+		}
+	}
+}
+
+// commit retries until the batch is durable or ctx ends (then false: nothing
+// of the batch is sent, so no client saw what was not kept).
+func (r *Runner) commit(ctx context.Context, b *Batch) bool {
+	if b.Empty() {
+		return true
+	}
+	wait := 50 * time.Millisecond
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := r.store.Commit(cctx, b)
+		cancel()
+		if err == nil {
+			if r.storeDown.Swap(false) {
+				r.log.Info("store is back")
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		r.storeDown.Store(true)
+		r.log.Error("commit failed; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		if wait < 2*time.Second {
+			wait *= 2
+		}
+	}
+}
+
+// Stats counts what the engine holds, for gauges.
+type Stats struct {
+	ByState map[State]int
+	Queues  map[string]int
+	Agents  int // agents online
+}
+
+// Stats returns current counts.
+func (e *Engine) Stats() Stats {
+	st := Stats{ByState: map[State]int{StateQueued: 0, StateActive: 0, StateSuspended: 0}, Queues: e.router.QueueLengths()}
+	for _, s := range e.byID {
+		st.ByState[s.rec.State]++
+	}
+	for _, a := range e.router.Agents() {
+		if e.router.Online(a.JID) {
+			st.Agents++
+		}
+	}
+	return st
+}

@@ -1,0 +1,216 @@
+package xmpp
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/component"
+	"mellium.im/xmpp/jid"
+)
+
+// NSComponent is the stream namespace of XEP-0114.
+const NSComponent = component.NSAccept
+
+// Config says where and how to connect.
+type Config struct {
+	Domain     jid.JID
+	Addr       string // host:port of the server's component listener
+	Secret     string
+	MinBackoff time.Duration // first wait after a failure (default 200ms)
+	MaxBackoff time.Duration // longest wait (default 10s)
+	QueueSize  int           // outgoing stanzas buffered (default 10000)
+	Logger     *slog.Logger
+}
+
+// Handler receives every incoming stanza, decoded. It runs on the reading
+// goroutine and must not block.
+type Handler func(*Element)
+
+// Conn keeps one component connection up and serialises writes to it.
+type Conn struct {
+	cfg     Config
+	handler Handler
+	out     chan *Element
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	up      bool
+	onState func(bool)
+}
+
+// NewConn prepares a connection; Run connects.
+func NewConn(cfg Config, h Handler, onState func(up bool)) *Conn {
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 200 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 10 * time.Second
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 10000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if onState == nil {
+		onState = func(bool) {}
+	}
+	return &Conn{cfg: cfg, handler: h, out: make(chan *Element, cfg.QueueSize), log: cfg.Logger, onState: onState}
+}
+
+// Up reports whether the component is connected now.
+func (c *Conn) Up() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.up
+}
+
+func (c *Conn) setUp(v bool) {
+	c.mu.Lock()
+	c.up = v
+	c.mu.Unlock()
+	c.onState(v)
+}
+
+// ErrQueueFull is returned by Send when the outgoing buffer is full.
+var ErrQueueFull = errors.New("xmpp: outgoing queue full")
+
+// Send queues stanzas for the writer, in order. It never blocks: when the
+// buffer is full the rest are refused with ErrQueueFull.
+func (c *Conn) Send(st ...*Element) error {
+	for _, s := range st {
+		select {
+		case c.out <- s:
+		default:
+			return ErrQueueFull
+		}
+	}
+	return nil
+}
+
+// Run connects and serves until ctx ends, reconnecting with backoff.
+func (c *Conn) Run(ctx context.Context) error {
+	backoff := c.cfg.MinBackoff
+	for {
+		started := time.Now()
+		err := c.once(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > 10*time.Second {
+			backoff = c.cfg.MinBackoff
+		}
+		c.log.Warn("component connection ended; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+		if backoff > c.cfg.MaxBackoff {
+			backoff = c.cfg.MaxBackoff
+		}
+	}
+}
+
+func (c *Conn) once(ctx context.Context) error {
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := d.DialContext(dctx, "tcp", c.cfg.Addr)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
+	}
+	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
+	cancel()
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("xmpp: component handshake: %w", err)
+	}
+	c.log.Info("component connected", "domain", c.cfg.Domain.String(), "server", c.cfg.Addr)
+	c.setUp(true)
+	defer c.setUp(false)
+
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	werr := make(chan error, 1)
+	go func() { werr <- c.writer(sctx, sess, conn) }()
+	go func() {
+		<-sctx.Done()
+		// Closing the conn ends Serve; ctx ending means shutdown.
+		if ctx.Err() != nil {
+			_ = sess.Close()
+		}
+		conn.Close()
+	}()
+	serr := sess.Serve(xmpp.HandlerFunc(func(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+		el, err := Decode(*start, t)
+		if err != nil {
+			c.log.Warn("dropping undecodable stanza", "err", err)
+			return nil
+		}
+		c.safeHandle(el)
+		return nil
+	}))
+	stop()
+	if e := <-werr; e != nil && serr == nil {
+		serr = e
+	}
+	return serr
+}
+
+func (c *Conn) safeHandle(el *Element) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic handling stanza", "panic", r, "stanza", el.String())
+		}
+	}()
+	c.handler(el)
+}
+
+// writer drains the outgoing queue, writing everything waiting in one flush.
+func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) error {
+	batch := make([]*Element, 0, 256)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return nil
+		case s := <-c.out:
+			batch = append(batch, s)
+		}
+	drain:
+		for len(batch) < 512 {
+			select {
+			case s := <-c.out:
+				batch = append(batch, s)
+			default:
+				break drain
+			}
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		w := sess.TokenWriter()
+		var err error
+		for _, s := range batch {
+			if _, err = xmlstream.Copy(w, s.TokenReader()); err != nil {
+				break
+			}
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			// Half a stanza may be on the wire: this connection is done.
+			conn.Close()
+			return fmt.Errorf("xmpp: write: %w", err)
+		}
+	}
+}

@@ -1,0 +1,238 @@
+// Package xmpp owns Parley's side of the wire: the XEP-0114 component
+// connection to the XMPP server (dial, handshake, reconnect with backoff), the
+// one serialised writer that batches outgoing stanzas, and a small element tree
+// for decoding incoming stanzas and encoding outgoing ones. It knows XML and
+// XMPP, not chat sessions.
+package xmpp
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+
+	"mellium.im/xmlstream"
+)
+
+// Element is an XML element with its attributes, children and text. Names
+// carry resolved namespaces; an empty Space on output means "inherit".
+type Element struct {
+	Name     xml.Name
+	Attr     []xml.Attr
+	Children []*Element
+	Text     string // character data directly inside, concatenated
+}
+
+// ErrTooDeep is returned for elements nested deeper than MaxDepth.
+var ErrTooDeep = errors.New("xmpp: element nested too deeply")
+
+// MaxDepth bounds nesting of decoded elements.
+const MaxDepth = 32
+
+// New makes an element; attrs are name, value pairs (empty values left out).
+func New(space, local string, attrs ...string) *Element {
+	e := &Element{Name: xml.Name{Space: space, Local: local}}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		if attrs[i+1] != "" {
+			e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: attrs[i+1]})
+		}
+	}
+	return e
+}
+
+// Add appends children and returns e.
+func (e *Element) Add(c ...*Element) *Element {
+	for _, x := range c {
+		if x != nil {
+			e.Children = append(e.Children, x)
+		}
+	}
+	return e
+}
+
+// SetText sets the text and returns e.
+func (e *Element) SetText(s string) *Element { e.Text = s; return e }
+
+// Get returns the value of an unqualified attribute.
+func (e *Element) Get(name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name && (a.Name.Space == "" || a.Name.Space == e.Name.Space) {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// Has reports whether an unqualified attribute is present.
+func (e *Element) Has(name string) bool {
+	for _, a := range e.Attr {
+		if a.Name.Local == name && a.Name.Space == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Set sets an unqualified attribute (removing it when value is empty).
+func (e *Element) Set(name, value string) *Element {
+	for i, a := range e.Attr {
+		if a.Name.Local == name && a.Name.Space == "" {
+			if value == "" {
+				e.Attr = append(e.Attr[:i:i], e.Attr[i+1:]...)
+			} else {
+				e.Attr[i].Value = value
+			}
+			return e
+		}
+	}
+	if value != "" {
+		e.Attr = append(e.Attr, xml.Attr{Name: xml.Name{Local: name}, Value: value})
+	}
+	return e
+}
+
+// Child returns the first child with that namespace and local name ("" space
+// matches any).
+func (e *Element) Child(space, local string) *Element {
+	for _, c := range e.Children {
+		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
+			return c
+		}
+	}
+	return nil
+}
+
+// ChildrenNamed returns every child with that namespace and local name.
+func (e *Element) ChildrenNamed(space, local string) []*Element {
+	var out []*Element
+	for _, c := range e.Children {
+		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Decode reads the element that start opens from r (which yields the tokens
+// after start, up to and including its end).
+func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
+	root := fromStart(start)
+	stack := []*Element{root}
+	var text []strings.Builder
+	text = append(text, strings.Builder{})
+	for len(stack) > 0 {
+		tok, err := r.Token()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) >= MaxDepth {
+				return nil, ErrTooDeep
+			}
+			c := fromStart(t)
+			top := stack[len(stack)-1]
+			top.Children = append(top.Children, c)
+			stack = append(stack, c)
+			text = append(text, strings.Builder{})
+		case xml.CharData:
+			text[len(text)-1].Write(t)
+		case xml.EndElement:
+			top := stack[len(stack)-1]
+			top.Text = text[len(text)-1].String()
+			stack = stack[:len(stack)-1]
+			text = text[:len(text)-1]
+		}
+	}
+	return root, nil
+}
+
+func fromStart(s xml.StartElement) *Element {
+	e := &Element{Name: s.Name}
+	for _, a := range s.Attr {
+		if a.Name.Local == "xmlns" && a.Name.Space == "" || a.Name.Space == "xmlns" {
+			continue
+		}
+		e.Attr = append(e.Attr, a)
+	}
+	return e
+}
+
+// Parse decodes a string holding zero or more sibling elements (a payload).
+func Parse(s string) ([]*Element, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	d := xml.NewDecoder(strings.NewReader(s))
+	var out []*Element
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if st, ok := tok.(xml.StartElement); ok {
+			el, err := Decode(st.Copy(), d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, el)
+		}
+	}
+}
+
+// TokenReader returns the element as tokens.
+func (e *Element) TokenReader() xml.TokenReader {
+	var toks []xml.Token
+	e.tokens(&toks)
+	i := 0
+	return xmlstream.ReaderFunc(func() (xml.Token, error) {
+		if i >= len(toks) {
+			return nil, io.EOF
+		}
+		t := toks[i]
+		i++
+		return t, nil
+	})
+}
+
+func (e *Element) tokens(out *[]xml.Token) {
+	start := xml.StartElement{Name: e.Name, Attr: e.Attr}
+	*out = append(*out, start)
+	if e.Text != "" {
+		*out = append(*out, xml.CharData(e.Text))
+	}
+	for _, c := range e.Children {
+		c.tokens(out)
+	}
+	*out = append(*out, start.End())
+}
+
+// String renders the element as XML (namespaces declared where they change).
+func (e *Element) String() string {
+	var b bytes.Buffer
+	enc := xml.NewEncoder(&b)
+	_, _ = xmlstream.Copy(enc, e.TokenReader())
+	_ = enc.Flush()
+	return b.String()
+}
+
+// Strip returns a copy of e in which names in space (the stream's default
+// namespace, e.g. jabber:component:accept) become unqualified, so they
+// inherit the namespace of wherever they are written.
+func (e *Element) Strip(space string) *Element {
+	c := &Element{Name: e.Name, Attr: e.Attr, Text: e.Text}
+	if c.Name.Space == space {
+		c.Name.Space = ""
+	}
+	for _, ch := range e.Children {
+		c.Children = append(c.Children, ch.Strip(space))
+	}
+	return c
+}
