@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs with apt-get what the test bed and the tests need and is missing.
+# Idempotent: when every package is installed it does not touch apt at all.
+# Go (/usr/local/go) and node/npm are expected to be on the machine already.
+set -euo pipefail
+
+PACKAGES=(
+	prosody          # the XMPP server (0.12 ships mod_websocket and mod_bosh)
+	postgresql       # server binaries under /usr/lib/postgresql/<version>/bin
+	python3-slixmpp  # XMPP client for checks, for /usr/bin/python3
+	ca-certificates
+	curl
+)
+
+installed() {
+	dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+if (( ${#missing[@]} == 0 )); then
+	echo "install-deps: all present (${PACKAGES[*]})"
+else
+	echo "install-deps: installing ${missing[*]}"
+	sudo=()
+	if (( EUID != 0 )); then
+		command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+		sudo=(sudo)
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# Try the existing package lists first; update them only if that fails.
+	if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+		"${sudo[@]}" apt-get update
+		"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+	fi
+	# Any system-wide Postgres cluster or Prosody the packages set up is not
+	# used: scripts/testbed.sh runs its own.
+fi
+
+# Tools used directly, checked after installing.
+for tool in go prosody runuser flock; do
+	command -v "$tool" >/dev/null || { echo "install-deps: $tool not found on PATH" >&2; exit 1; }
+done
+ls -d /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
+	|| { echo "install-deps: no /usr/lib/postgresql/*/bin/postgres" >&2; exit 1; }
