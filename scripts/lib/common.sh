@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Helpers shared by the scripts in scripts/. Source it; it defines functions and the
+# variables ROOT (the repository root) and STATE (ROOT/.state) unless already set.
+
+if [[ -z "${ROOT:-}" ]]; then
+	ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+fi
+STATE="${STATE:-$ROOT/.state}"
+
+log() { printf '%s\n' "testbed: $*" >&2; }
+die() { printf '%s\n' "testbed: error: $*" >&2; exit 1; }
+
+# The python that has Debian's packages (slixmpp); a pyenv python3 earlier on PATH may not.
+system_python() {
+	if [[ -x /usr/bin/python3 ]]; then echo /usr/bin/python3; else command -v python3; fi
+}
+
+# free_ports N: prints N distinct TCP ports, free on 127.0.0.1 right now, one a line.
+# The sockets are held until all N are picked so the ports differ.
+free_ports() {
+	local n="$1" py
+	py="$(system_python || true)"
+	if [[ -n "$py" ]]; then
+		"$py" - "$n" <<-'EOF'
+			import socket, sys
+			socks = []
+			for _ in range(int(sys.argv[1])):
+			    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+			    s.bind(("127.0.0.1", 0))
+			    socks.append(s)
+			for s in socks:
+			    print(s.getsockname()[1])
+			    s.close()
+		EOF
+		return
+	fi
+	# No python: random ports from 20000-29999 that nothing listens on.
+	local picked=" " p
+	while (( n > 0 )); do
+		p=$(( 20000 + RANDOM % 10000 ))
+		[[ "$picked" == *" $p "* ]] && continue
+		if ! ss -Hltn "sport = :$p" | grep -q .; then
+			picked+="$p "
+			echo "$p"
+			n=$(( n - 1 ))
+		fi
+	done
+}
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() {
+	(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# wait_ports SECONDS PID HOST PORT...: waits until every PORT on HOST accepts
+# connections. Fails early when PID (if not empty) dies.
+wait_ports() {
+	local secs="$1" pid="$2" host="$3"; shift 3
+	local deadline=$(( SECONDS + secs )) p
+	for p in "$@"; do
+		until port_open "$host" "$p"; do
+			if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+				log "process $pid exited before port $p opened"
+				return 1
+			fi
+			if (( SECONDS >= deadline )); then
+				log "port $host:$p did not open within ${secs}s"
+				return 1
+			fi
+			sleep 0.1
+		done
+	done
+}
+
+# pid_alive PID WORD: true when PID runs and its command line mentions WORD
+# (guards against a recycled PID).
+pid_alive() {
+	local pid="$1" word="$2"
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	kill -0 "$pid" 2>/dev/null || [[ -d "/proc/$pid" ]] || return 1
+	[[ -r "/proc/$pid/cmdline" ]] || return 0
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$word"
+}
+
+# stop_pid PID WORD SIGNAL SECONDS: sends SIGNAL, waits up to SECONDS for the process
+# to go, then SIGKILL.
+stop_pid() {
+	local pid="$1" word="$2" sig="$3" secs="$4"
+	pid_alive "$pid" "$word" || return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	local deadline=$(( SECONDS + secs ))
+	while pid_alive "$pid" "$word"; do
+		if (( SECONDS >= deadline )); then
+			log "pid $pid ($word) still running after ${secs}s, sending KILL"
+			kill -KILL "$pid" 2>/dev/null || true
+			sleep 0.2
+			break
+		fi
+		sleep 0.1
+	done
+}
+
+# random_hex BYTES
+random_hex() {
+	od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# shell_quote VALUE: VALUE in single quotes, safe for `export K=...` lines.
+shell_quote() {
+	local s="$1"
+	printf "'%s'" "${s//\'/\'\\\'\'}"
+}

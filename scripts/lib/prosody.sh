@@ -1,0 +1,187 @@
+# shellcheck shell=bash
+# A private Prosody for tests and local runs, under $STATE/prosody, on 127.0.0.1 only.
+# Source scripts/lib/common.sh first. Entry points: prosody_up, prosody_down,
+# prosody_status, prosody_env.
+#
+#   $STATE/prosody/prosody.cfg.lua  written at every start (fresh ports and secret)
+#   $STATE/prosody/data             Prosody's data_path (accounts survive restarts)
+#   $STATE/prosody/prosody.log      its log; console.log has its stdout/stderr
+#   $STATE/prosody/pid              what the last prosody_up started
+#   $STATE/prosody/env              the export lines for the XMPP side
+#
+# Hosts: example.test (agents, plain passwords), guest.example.test (anonymous
+# visitors, also over WebSocket and BOSH), components chat.example.test (for local
+# runs) and chat1..chat8.example.test (one per concurrently running test).
+
+PROSODY_DIR="$STATE/prosody"
+PROSODY_CFG="$PROSODY_DIR/prosody.cfg.lua"
+PROSODY_DATA="$PROSODY_DIR/data"
+PROSODY_LOG="$PROSODY_DIR/prosody.log"
+
+PROSODY_AGENT_HOST=example.test
+PROSODY_GUEST_HOST=guest.example.test
+PROSODY_MAIN_COMPONENT=chat.example.test
+PROSODY_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
+PROSODY_PASSWORD=agentpass
+PROSODY_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
+
+prosody_pid() { cat "$PROSODY_DIR/pid" 2>/dev/null || true; }
+prosody_running() { pid_alive "$(prosody_pid)" prosody; }
+
+# lua_quote VALUE: VALUE as a Lua string literal.
+lua_quote() {
+	local s="$1"
+	s="${s//\\/\\\\}"
+	s="${s//\"/\\\"}"
+	printf '"%s"' "$s"
+}
+
+# Prosody's file storage names a host's folder with '.' as %2e (and other
+# punctuation %-escaped).
+prosody_store_name() {
+	local s="$1" out="" c i
+	for (( i = 0; i < ${#s}; i++ )); do
+		c="${s:i:1}"
+		if [[ "$c" =~ [a-zA-Z0-9] ]]; then out+="$c"; else out+="$(printf '%%%02x' "'$c")"; fi
+	done
+	echo "$out"
+}
+
+prosody_write_config() {
+	local c2s="$1" comp="$2" http="$3" secret="$4"
+	local root_line=""
+	(( EUID == 0 )) && root_line="run_as_root = true"
+	{
+		cat <<-EOF
+			-- Written by scripts/testbed.sh at every start; edits are lost.
+			$root_line
+			pidfile = $(lua_quote "$PROSODY_DIR/prosody.pid")
+			data_path = $(lua_quote "$PROSODY_DATA")
+			log = { info = $(lua_quote "$PROSODY_LOG") }
+
+			interfaces = { "127.0.0.1" }
+			local_interfaces = { "127.0.0.1" }
+			c2s_interfaces = { "127.0.0.1" }
+			c2s_ports = { $c2s }
+			component_interface = "127.0.0.1"
+			component_interfaces = { "127.0.0.1" }
+			component_ports = { $comp }
+			http_interfaces = { "127.0.0.1" }
+			http_ports = { $http }
+			https_ports = {}
+			-- Requests to ws://127.0.0.1:PORT/ carry no known Host: serve them as the guest host.
+			http_default_host = "$PROSODY_GUEST_HOST"
+
+			modules_enabled = {
+				"roster"; "saslauth"; "disco"; "ping"; "presence"; "version"; "time";
+				"websocket"; "bosh";
+			}
+			modules_disabled = { "s2s", "tls" }
+			c2s_require_encryption = false
+			allow_unencrypted_plain_auth = true
+			consider_websocket_secure = true
+			consider_bosh_secure = true
+			cross_domain_websocket = true -- deprecated in 0.12 (CORS is on by default); harmless
+			cross_domain_bosh = true
+
+			storage = "internal"
+			authentication = "internal_plain"
+
+			VirtualHost "$PROSODY_AGENT_HOST"
+
+			VirtualHost "$PROSODY_GUEST_HOST"
+				authentication = "anonymous"
+		EOF
+		local comp_host
+		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS; do
+			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(lua_quote "$secret")"
+		done
+	} >"$PROSODY_CFG.tmp"
+	mv "$PROSODY_CFG.tmp" "$PROSODY_CFG"
+}
+
+# Writes the accounts straight into Prosody's internal storage (what
+# `prosodyctl register` does, without its half second per account).
+prosody_write_accounts() {
+	local dir u
+	dir="$PROSODY_DATA/$(prosody_store_name "$PROSODY_AGENT_HOST")/accounts"
+	mkdir -p "$dir"
+	for u in $PROSODY_ACCOUNTS; do
+		if [[ ! -f "$dir/$u.dat" ]]; then
+			printf 'return {\n\t["password"] = %s;\n};\n' "$(lua_quote "$PROSODY_PASSWORD")" >"$dir/$u.dat"
+		fi
+	done
+}
+
+prosody_up() {
+	# certs/ only keeps Prosody's certificate manager from logging an error at start.
+	mkdir -p "$PROSODY_DIR" "$PROSODY_DATA" "$PROSODY_DIR/certs"
+	chmod 700 "$PROSODY_DATA"
+	if prosody_running; then
+		log "prosody: already running (pid $(prosody_pid))"
+		return 0
+	fi
+	command -v prosody >/dev/null || die "prosody is not installed (run scripts/install-deps.sh)"
+
+	local ports c2s comp http secret
+	ports="$(free_ports 3)"
+	{ read -r c2s; read -r comp; read -r http; } <<<"$ports"
+	secret="$(random_hex 16)"
+	prosody_write_config "$c2s" "$comp" "$http" "$secret"
+	prosody_write_accounts
+
+	log "prosody: starting (c2s $c2s, component $comp, http $http)"
+	local start_line
+	start_line=1
+	[[ -f "$PROSODY_LOG" ]] && start_line=$(( $(wc -l <"$PROSODY_LOG") + 1 ))
+	(
+		cd "$PROSODY_DIR" || exit 1
+		exec setsid prosody --config "$PROSODY_CFG" -F </dev/null >>"$PROSODY_DIR/console.log" 2>&1 9>&-
+	) &
+	local pid=$!
+	echo "$pid" >"$PROSODY_DIR/pid"
+	if ! wait_ports 30 "$pid" 127.0.0.1 "$c2s" "$comp" "$http"; then
+		log "prosody: did not come up; log tail:"
+		tail -n +"$start_line" "$PROSODY_LOG" 2>/dev/null | tail -n 30 >&2
+		tail -n 10 "$PROSODY_DIR/console.log" >&2
+		stop_pid "$pid" prosody TERM 10
+		rm -f "$PROSODY_DIR/pid"
+		die "prosody: failed to start (config $PROSODY_CFG)"
+	fi
+
+	cat >"$PROSODY_DIR/env" <<-EOF
+		export PARLEY_XMPP_ADDR='127.0.0.1:$comp'
+		export PARLEY_SECRET='$secret'
+		export PARLEY_DOMAIN='$PROSODY_MAIN_COMPONENT'
+		export PARLEY_TEST_C2S_ADDR='127.0.0.1:$c2s'
+		export PARLEY_TEST_WS_URL='ws://127.0.0.1:$http/xmpp-websocket'
+		export PARLEY_TEST_BOSH_URL='http://127.0.0.1:$http/http-bind'
+		export PARLEY_TEST_HTTP_ADDR='127.0.0.1:$http'
+		export PARLEY_TEST_AGENT_HOST='$PROSODY_AGENT_HOST'
+		export PARLEY_TEST_GUEST_HOST='$PROSODY_GUEST_HOST'
+		export PARLEY_TEST_PASSWORD='$PROSODY_PASSWORD'
+		export PARLEY_TEST_COMPONENTS='$PROSODY_TEST_COMPONENTS'
+		export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")
+	EOF
+}
+
+prosody_down() {
+	local pid
+	pid="$(prosody_pid)"
+	if prosody_running; then
+		log "prosody: stopping pid $pid"
+		stop_pid "$pid" prosody TERM 20
+	fi
+	rm -f "$PROSODY_DIR/pid"
+}
+
+prosody_status() {
+	if prosody_running; then
+		echo "prosody: running, pid $(prosody_pid), $(grep -hoE "^export PARLEY_(XMPP_ADDR|TEST_C2S_ADDR|TEST_HTTP_ADDR)='[^']*'" "$PROSODY_DIR/env" 2>/dev/null | sed -E "s/^export //; s/'//g" | tr '\n' ' ')"
+		return 0
+	fi
+	echo "prosody: stopped"
+	return 1
+}
+
+prosody_env() { cat "$PROSODY_DIR/env"; }
