@@ -6,3 +6,6 @@ package testbed
 func tryLock(path string) (release func(), ok bool, err error) {
 	return func() {}, true, nil
 }
+
+// processAlive cannot tell here: it says yes, so nothing is swept.
+func processAlive(pid int) bool { return true }

@@ -34,3 +34,9 @@ func tryLock(path string) (release func(), ok bool, err error) {
 		f.Close()
 	}, true, nil
 }
+
+// processAlive reports whether a process with this id exists (or might: any error
+// but "no such process" counts as alive).
+func processAlive(pid int) bool {
+	return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +21,8 @@ import (
 // only (search_path holds nothing else, not even public).
 //
 // Close the test's connections before its cleanups run (register their Close
-// after calling Schema), or the drop waits for their locks.
+// after calling Schema), or the drop waits for their locks. Schemas left behind by
+// test processes that died are dropped by the next process that calls Schema.
 func Schema(t testing.TB, env Env) string {
 	t.Helper()
 	name := "t_" + randomHex(8)
@@ -29,9 +33,13 @@ func Schema(t testing.TB, env Env) string {
 		t.Fatalf("testbed: connecting to Postgres: %v", err)
 	}
 	defer conn.Close(context.Background())
+	sweepOnce.Do(func() { sweep(ctx, conn) })
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
 		t.Fatalf("testbed: creating schema %s: %v", name, err)
+	}
+	if _, err := conn.Exec(ctx, "COMMENT ON SCHEMA "+ident+" IS "+quoteLiteral(owner())); err != nil {
+		t.Fatalf("testbed: labelling schema %s: %v", name, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -65,6 +73,56 @@ func withSearchPath(dsn, schema string) string {
 		}
 	}
 	return dsn + " search_path=" + schema // keyword/value form; schema needs no quoting
+}
+
+var sweepOnce sync.Once
+
+// owner labels a schema with the process that made it, for sweep.
+func owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("parley testbed: host=%s pid=%d", host, os.Getpid())
+}
+
+// sweep drops the schemas of test processes on this host that have ended without
+// their cleanups (killed, or the database was down when they ended). It runs once
+// per process; errors are ignored, a schema in use is left alone.
+func sweep(ctx context.Context, conn *pgx.Conn) {
+	host, _ := os.Hostname()
+	rows, err := conn.Query(ctx, `SELECT nspname, obj_description(oid, 'pg_namespace')
+		FROM pg_namespace WHERE nspname LIKE 't\_%' AND obj_description(oid, 'pg_namespace') LIKE 'parley testbed: %'`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name, comment string
+		if rows.Scan(&name, &comment) != nil {
+			continue
+		}
+		var h string
+		var pid int
+		if _, err := fmt.Sscanf(comment, "parley testbed: host=%s pid=%d", &h, &pid); err != nil {
+			continue
+		}
+		if h == host && pid > 0 && !processAlive(pid) {
+			stale = append(stale, name)
+		}
+	}
+	rows.Close()
+	if len(stale) == 0 {
+		return
+	}
+	if _, err := conn.Exec(ctx, "SET lock_timeout = '1s'"); err != nil {
+		return
+	}
+	for _, name := range stale {
+		conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
+	}
+	conn.Exec(ctx, "RESET lock_timeout")
+}
+
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 func randomHex(n int) string {

@@ -3,6 +3,8 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -197,4 +199,45 @@ func TestComponentLockFile(t *testing.T) {
 		t.Fatalf("lock after release: ok=%v err=%v", ok, err)
 	}
 	release2()
+}
+
+// Schemas whose process has died are swept; those of live processes are not.
+func TestSweep(t *testing.T) {
+	env := Get(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, env.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("no process to outlive: %v", err)
+	}
+	dead := cmd.Process.Pid
+	host, _ := os.Hostname()
+	deadName, liveName := "t_"+randomHex(8), "t_"+randomHex(8)
+	for name, pid := range map[string]int{deadName: dead, liveName: os.Getpid()} {
+		ident := pgx.Identifier{name}.Sanitize()
+		comment := fmt.Sprintf("parley testbed: host=%s pid=%d", host, pid)
+		if _, err := c.Exec(ctx, "CREATE SCHEMA "+ident+"; COMMENT ON SCHEMA "+ident+" IS "+quoteLiteral(comment)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident+" CASCADE") })
+	}
+	sweep(ctx, c)
+	exists := func(name string) bool {
+		var ok bool
+		if err := c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if exists(deadName) {
+		t.Errorf("schema %s of dead process %d not swept", deadName, dead)
+	}
+	if !exists(liveName) {
+		t.Errorf("schema %s of this live process swept", liveName)
+	}
 }
