@@ -209,7 +209,7 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
+	t.Cleanup(func() { c.Close(ctx) }) // after the drops registered below
 
 	cmd := exec.Command("true")
 	if err := cmd.Run(); err != nil {
