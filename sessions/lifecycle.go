@@ -147,17 +147,19 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 		return
 	}
 	s.reconnected = true
-	ownerJID, _ := parseJID(owner)
 	name := s.rec.Visitor["name"]
 	if name == "" {
 		name = "The visitor"
 	}
-	e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: ownerJID,
-		Body:    name + " reconnected to chat session " + s.room.Addr().String() + "; resume it to continue",
-		Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
-	if !s.room.Present(owner) {
-		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: ownerJID, Body: inviteBody(s, "the visitor reconnected"),
-			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(name+" reconnected")))})
+	present := s.room.Present(owner)
+	for _, to := range e.agentTargets(owner) {
+		e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: to,
+			Body:    name + " reconnected to chat session " + s.room.Addr().String() + "; resume it to continue",
+			Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
+		if !present {
+			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, "the visitor reconnected"),
+				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(name+" reconnected")))})
+		}
 	}
 }
 
@@ -192,12 +194,13 @@ func (e *Engine) dispatch() {
 		}
 		e.obs.Offer("sent")
 		s.offered[o.Agent] = true
-		to, _ := parseJID(o.Agent)
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)
-		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: "New chat request: " + reason,
-			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason))) +
-				el("offer", NS, []string{"session", s.rec.ID, "timeout", itoa(secs), "queue", s.rec.Queue}, "")})
+		for _, to := range e.agentTargets(o.Agent) {
+			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: "New chat request: " + reason,
+				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason))) +
+					el("offer", NS, []string{"session", s.rec.ID, "timeout", itoa(secs), "queue", s.rec.Queue}, "")})
+		}
 	}
 	for _, p := range r.Positions {
 		s := e.byID[p.Session]
@@ -333,3 +336,21 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 }
 
 func parseJID(s string) (jid.JID, error) { return jid.Parse(s) }
+
+// agentTargets are the full JIDs of an agent's resources that signed in to
+// the service (directed presence reaches only them), else its bare JID.
+func (e *Engine) agentTargets(bare string) []jid.JID {
+	var out []jid.JID
+	for res := range e.resource[bare] {
+		if j, err := parseJID(bare + "/" + res); err == nil {
+			out = append(out, j)
+		}
+	}
+	if len(out) == 0 {
+		if j, err := parseJID(bare); err == nil {
+			out = append(out, j)
+		}
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].String() < out[k].String() })
+	return out
+}

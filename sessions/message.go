@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/muc"
+	"mellium.im/xmpp/jid"
 )
 
 var timeZero time.Time
@@ -171,9 +172,15 @@ func (e *Engine) invite(s *session, m *Message) {
 	for _, inv := range m.Invites {
 		bare := inv.To.Bare().String()
 		s.offered[bare] = true
-		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: inv.To, Body: inviteBody(s, inv.Reason),
-			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", m.fromBare()}, reasonEl(inv.Reason))) +
-				el("conference", NS, []string{"session", s.rec.ID, "from", m.fromBare()}, "")})
+		targets := []jid.JID{inv.To}
+		if inv.To.Resourcepart() == "" {
+			targets = e.agentTargets(bare)
+		}
+		for _, to := range targets {
+			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, inv.Reason),
+				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", m.fromBare()}, reasonEl(inv.Reason))) +
+					el("conference", NS, []string{"session", s.rec.ID, "from", m.fromBare()}, "")})
+		}
 	}
 }
 

@@ -1,0 +1,109 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/parley-chat/parley/sessions"
+)
+
+const (
+	insertToken = `INSERT INTO visitor_tokens (hash, created_at) VALUES ($1, $2)
+ON CONFLICT (hash) DO NOTHING`
+
+	upsertSession = `INSERT INTO sessions (id, token_hash, queue, state, owner, visitor_jids, visitor,
+	question, suspended_by, suspend_cause, explicit, replaces,
+	created_at, assigned_at, suspended_at, ended_at, deadline, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (id) DO UPDATE SET
+	token_hash = excluded.token_hash, queue = excluded.queue, state = excluded.state,
+	owner = excluded.owner, visitor_jids = excluded.visitor_jids, visitor = excluded.visitor,
+	question = excluded.question, suspended_by = excluded.suspended_by,
+	suspend_cause = excluded.suspend_cause, explicit = excluded.explicit,
+	replaces = excluded.replaces, created_at = excluded.created_at,
+	assigned_at = excluded.assigned_at, suspended_at = excluded.suspended_at,
+	ended_at = excluded.ended_at, deadline = excluded.deadline, updated_at = excluded.updated_at`
+
+	insertAgent = `INSERT INTO session_agents (session_id, jid, role, at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (session_id, jid) DO NOTHING`
+
+	// All of a batch's entries in one statement: one array per column.
+	insertEntries = `INSERT INTO transcript (session_id, seq, at, author_role, author_jid, nick, kind, body, payload)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
+	$6::text[], $7::text[], $8::text[], $9::text[])`
+)
+
+// transcriptColumns holds a batch's entries column by column for unnest.
+type transcriptColumns struct {
+	session, role, jid, nick, kind, body, payload []string
+	seq                                           []int64
+	at                                            []pgtype.Timestamptz
+}
+
+// Commit writes b atomically in one network round trip: BEGIN, the
+// statements and COMMIT are queued in a pgx.Batch and pipelined by SendBatch.
+// Tokens, sessions and session agents (few per batch) get one statement per
+// row, in that order for the foreign keys, so a session upserted twice in a
+// batch ends as its last Record; the transcript (the bulk) is one INSERT of
+// unnest-ed column arrays, whatever the number of entries. The server skips
+// everything after a failing statement, so a failed batch leaves nothing
+// behind. (A connection's first use of each statement costs one more round
+// trip to prepare it; pgx caches it after.) An empty batch does not touch the
+// database.
+func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
+	defer s.observe("commit", time.Now(), &err)
+	if b == nil || b.Empty() {
+		return nil
+	}
+	pb := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0,
+		3+len(b.Tokens)+len(b.Sessions)+len(b.Agents))}
+	pb.Queue("BEGIN")
+	for _, t := range b.Tokens {
+		pb.Queue(insertToken, t.Hash, ts(t.CreatedAt))
+	}
+	for _, r := range b.Sessions {
+		pb.Queue(upsertSession, r.ID, r.TokenHash, r.Queue, string(r.State), r.Owner,
+			nonNilStrings(r.VisitorJIDs), nonNilMap(r.Visitor), r.Question, r.SuspendedBy,
+			r.SuspendCause, r.Explicit, r.Replaces, ts(r.CreatedAt), ts(r.AssignedAt),
+			ts(r.SuspendedAt), ts(r.EndedAt), ts(r.Deadline), ts(r.UpdatedAt))
+	}
+	for _, a := range b.Agents {
+		pb.Queue(insertAgent, a.Session, a.JID, a.Role, ts(a.At))
+	}
+	if n := len(b.Transcript); n > 0 {
+		c := transcriptColumns{
+			session: make([]string, n), seq: make([]int64, n), at: make([]pgtype.Timestamptz, n),
+			role: make([]string, n), jid: make([]string, n), nick: make([]string, n),
+			kind: make([]string, n), body: make([]string, n), payload: make([]string, n),
+		}
+		for i, e := range b.Transcript {
+			c.session[i], c.seq[i], c.at[i] = e.Session, e.Seq, ts(e.At)
+			c.role[i], c.jid[i], c.nick[i] = e.AuthorRole, e.AuthorJID, e.Nick
+			c.kind[i], c.body[i], c.payload[i] = e.Kind, e.Body, e.Payload
+		}
+		pb.Queue(insertEntries, c.session, c.seq, c.at, c.role, c.jid, c.nick, c.kind, c.body, c.payload)
+	}
+	pb.Queue("COMMIT")
+	if err = s.sendBatch(ctx, pb); err != nil {
+		return fmt.Errorf("pgstore: commit: %w", err)
+	}
+	return nil
+}
+
+func nonNilStrings(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func nonNilMap(v map[string]string) map[string]string {
+	if v == nil {
+		return map[string]string{}
+	}
+	return v
+}
