@@ -1,0 +1,400 @@
+package muc
+
+import (
+	"sort"
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+// Occupant is a nick in the room with the full JIDs present under it.
+type Occupant struct {
+	Nick        string
+	Person      string
+	Affiliation Affiliation
+	Role        Role
+	JIDs        []jid.JID // in order of joining
+	Presence    PresenceInfo
+}
+
+func (o *Occupant) clone() Occupant {
+	c := *o
+	c.JIDs = append([]jid.JID(nil), o.JIDs...)
+	return c
+}
+
+// Room is one session room.
+type Room struct {
+	addr         jid.JID
+	subject      string
+	historyLimit int
+	occupants    map[string]*Occupant // by nick
+	byJID        map[string]string    // full JID -> nick
+	history      []Line
+	destroyed    bool
+}
+
+// NewRoom makes an empty room at addr (a bare JID) keeping at most
+// historyLimit lines of history.
+func NewRoom(addr jid.JID, historyLimit int) *Room {
+	return &Room{
+		addr:         addr.Bare(),
+		historyLimit: historyLimit,
+		occupants:    make(map[string]*Occupant),
+		byJID:        make(map[string]string),
+	}
+}
+
+// Addr is the room's bare JID.
+func (r *Room) Addr() jid.JID { return r.addr }
+
+// SetSubject changes the subject without telling anyone (used at creation).
+func (r *Room) SetSubject(s string) { r.subject = s }
+
+// Subject returns the current subject.
+func (r *Room) Subject() string { return r.subject }
+
+// Destroyed reports whether Destroy was called.
+func (r *Room) Destroyed() bool { return r.destroyed }
+
+func (r *Room) occupantJID(nick string) jid.JID {
+	j, err := r.addr.WithResource(nick)
+	if err != nil {
+		return r.addr
+	}
+	return j
+}
+
+// Occupants returns copies of the occupants sorted by nick.
+func (r *Room) Occupants() []Occupant {
+	out := make([]Occupant, 0, len(r.occupants))
+	for _, o := range r.occupants {
+		out = append(out, o.clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Nick < out[j].Nick })
+	return out
+}
+
+// Lookup returns the occupant a full JID is present as.
+func (r *Room) Lookup(full jid.JID) (Occupant, bool) {
+	nick, ok := r.byJID[full.String()]
+	if !ok {
+		return Occupant{}, false
+	}
+	return r.occupants[nick].clone(), true
+}
+
+// ByNick returns the occupant with that nick.
+func (r *Room) ByNick(nick string) (Occupant, bool) {
+	o, ok := r.occupants[nick]
+	if !ok {
+		return Occupant{}, false
+	}
+	return o.clone(), true
+}
+
+// Present reports whether some JID of person is in the room.
+func (r *Room) Present(person string) bool {
+	for _, o := range r.occupants {
+		if o.Person == person {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty reports whether nobody is in the room.
+func (r *Room) Empty() bool { return len(r.occupants) == 0 }
+
+// History returns a copy of the history window.
+func (r *Room) History() []Line { return append([]Line(nil), r.history...) }
+
+// LoadHistory replaces the history window (used when rebuilding after a restart).
+func (r *Room) LoadHistory(lines []Line) {
+	r.history = append([]Line(nil), lines...)
+	r.trim()
+}
+
+func (r *Room) trim() {
+	if r.historyLimit >= 0 && len(r.history) > r.historyLimit {
+		r.history = append([]Line(nil), r.history[len(r.history)-r.historyLimit:]...)
+	}
+}
+
+// itemFor is o's item as seen by a recipient: moderators see real JIDs
+// (a semi-anonymous room), everyone sees their own.
+func itemFor(o *Occupant, full jid.JID, viewer *Occupant, self bool) Item {
+	it := Item{Affiliation: o.Affiliation, Role: o.Role}
+	if self || (viewer != nil && viewer.Role == RoleModerator) {
+		it.JID = full
+	}
+	return it
+}
+
+// Join adds full as nick with what e grants, or updates its presence when it
+// is already there under that nick. It returns, in order: the presences of the
+// others to the joiner, the joiner's presence to everyone, the history, and
+// the subject.
+func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h HistoryRequest, now time.Time) ([]Stanza, error) {
+	if r.destroyed {
+		return nil, Errorf("cancel", "item-not-found", "the room no longer exists")
+	}
+	if nick == "" {
+		return nil, Errorf("modify", "jid-malformed", "a nick is required")
+	}
+	key := full.String()
+	if cur, ok := r.byJID[key]; ok {
+		if cur != nick {
+			return nil, Errorf("cancel", "not-acceptable", "nick changes are not supported in chat sessions")
+		}
+		o := r.occupants[cur]
+		o.Presence = p
+		return r.broadcastPresence(o, full, ""), nil
+	}
+	o, exists := r.occupants[nick]
+	if exists && o.Person != e.Person {
+		return nil, Errorf("cancel", "conflict", "that nick is in use")
+	}
+	var out []Stanza
+	if !exists {
+		o = &Occupant{Nick: nick, Person: e.Person, Affiliation: e.Affiliation, Role: e.Role}
+		r.occupants[nick] = o
+	}
+	o.JIDs = append(o.JIDs, full)
+	o.Presence = p
+	r.byJID[key] = nick
+
+	// The others' presence to the joiner.
+	for _, other := range r.sortedOccupants() {
+		if other == o {
+			continue
+		}
+		out = append(out, &Presence{
+			From: r.occupantJID(other.Nick), To: full,
+			Show: other.Presence.Show, Status: other.Presence.Status,
+			Item: itemFor(other, other.JIDs[0], o, false),
+		})
+	}
+	// The joiner's presence to everyone, itself last with 110.
+	out = append(out, r.broadcastPresence(o, full, "")...)
+	out = append(out, r.historyFor(o, full, h, now)...)
+	subj := r.subject
+	out = append(out, &Message{From: r.addr, To: full, Type: "groupchat", Subject: &subj})
+	return out, nil
+}
+
+func (r *Room) sortedOccupants() []*Occupant {
+	out := make([]*Occupant, 0, len(r.occupants))
+	for _, o := range r.occupants {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Nick < out[j].Nick })
+	return out
+}
+
+// broadcastPresence sends o's presence (typ "" or "unavailable") to every JID
+// in the room; the JID `self` gets status 110 (and 170 on availability).
+func (r *Room) broadcastPresence(o *Occupant, self jid.JID, typ string) []Stanza {
+	var out []Stanza
+	from := r.occupantJID(o.Nick)
+	for _, viewer := range r.sortedOccupants() {
+		for _, to := range viewer.JIDs {
+			isSelf := to.Equal(self)
+			p := &Presence{From: from, To: to, Type: typ, Item: itemFor(o, self, viewer, isSelf)}
+			if typ == "" {
+				p.Show, p.Status = o.Presence.Show, o.Presence.Status
+			}
+			if isSelf {
+				p.Codes = []int{StatusSelf}
+				if typ == "" {
+					p.Codes = append(p.Codes, StatusLogged)
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (r *Room) historyFor(o *Occupant, to jid.JID, h HistoryRequest, now time.Time) []Stanza {
+	if h.MaxStanzas == 0 || h.MaxChars == 0 {
+		return nil
+	}
+	var lines []Line
+	for _, l := range r.history {
+		if l.AgentsOnly && o.Role != RoleModerator {
+			continue
+		}
+		if h.Seconds >= 0 && l.At.Before(now.Add(-time.Duration(h.Seconds)*time.Second)) {
+			continue
+		}
+		if !h.Since.IsZero() && !l.At.After(h.Since) {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if h.MaxStanzas > 0 && len(lines) > h.MaxStanzas {
+		lines = lines[len(lines)-h.MaxStanzas:]
+	}
+	if h.MaxChars > 0 {
+		// Keep the newest lines whose approximate stanza size fits.
+		total, cut := 0, len(lines)
+		for i := len(lines) - 1; i >= 0; i-- {
+			total += approxSize(lines[i])
+			if total > h.MaxChars {
+				break
+			}
+			cut = i
+		}
+		lines = lines[cut:]
+	}
+	out := make([]Stanza, 0, len(lines))
+	for _, l := range lines {
+		from := r.addr
+		if l.Nick != "" {
+			from = r.occupantJID(l.Nick)
+		}
+		out = append(out, &Message{From: from, To: to, Type: "groupchat", Body: l.Body, Payload: l.Payload, Delay: l.At, StanzaID: l.StanzaID})
+	}
+	return out
+}
+
+// approxSize estimates the characters of a history stanza for maxchars.
+func approxSize(l Line) int { return 160 + len(l.Nick) + len(l.Body) + len(l.Payload) }
+
+// SetPresence updates the presence of a JID that is in the room and tells everyone.
+func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
+	nick, ok := r.byJID[full.String()]
+	if !ok {
+		return nil
+	}
+	o := r.occupants[nick]
+	o.Presence = p
+	return r.broadcastPresence(o, full, "")
+}
+
+// Leave removes full from the room. When other JIDs remain under its nick only
+// full is told it left; when it was the last, everyone is. lastOfNick reports
+// that the nick left the room.
+func (r *Room) Leave(full jid.JID, status string) (out []Stanza, was Occupant, lastOfNick bool) {
+	key := full.String()
+	nick, ok := r.byJID[key]
+	if !ok {
+		return nil, Occupant{}, false
+	}
+	o := r.occupants[nick]
+	delete(r.byJID, key)
+	for i, j := range o.JIDs {
+		if j.String() == key {
+			o.JIDs = append(o.JIDs[:i:i], o.JIDs[i+1:]...)
+			break
+		}
+	}
+	self := &Presence{From: r.occupantJID(nick), To: full, Type: "unavailable", Status: status,
+		Item: Item{Affiliation: o.Affiliation, Role: RoleNone, JID: full}, Codes: []int{StatusSelf}}
+	if len(o.JIDs) > 0 {
+		return []Stanza{self}, o.clone(), false
+	}
+	delete(r.occupants, nick)
+	for _, viewer := range r.sortedOccupants() {
+		for _, to := range viewer.JIDs {
+			it := Item{Affiliation: o.Affiliation, Role: RoleNone}
+			if viewer.Role == RoleModerator {
+				it.JID = full
+			}
+			out = append(out, &Presence{From: r.occupantJID(nick), To: to, Type: "unavailable", Status: status, Item: it})
+		}
+	}
+	out = append(out, self)
+	c := o.clone()
+	c.JIDs = []jid.JID{full}
+	return out, c, true
+}
+
+// Send broadcasts a groupchat message from an occupant and records it in the
+// history. Non-occupants get not-acceptable; occupants without voice forbidden.
+func (r *Room) Send(from jid.JID, id string, l Line) ([]Stanza, error) {
+	nick, ok := r.byJID[from.String()]
+	if !ok {
+		return nil, Errorf("modify", "not-acceptable", "you are not in this chat session")
+	}
+	o := r.occupants[nick]
+	if o.Role < RoleParticipant {
+		return nil, Errorf("auth", "forbidden", "you may not speak in this chat session")
+	}
+	l.Nick = nick
+	return r.deliver(id, l), nil
+}
+
+// Announce broadcasts a message from the room itself and records it.
+func (r *Room) Announce(l Line) []Stanza {
+	l.Nick = ""
+	return r.deliver("", l)
+}
+
+// Record adds a line to the history without sending it to anyone (a message
+// kept while nobody who may see it is present).
+func (r *Room) Record(l Line) {
+	r.history = append(r.history, l)
+	r.trim()
+}
+
+func (r *Room) deliver(id string, l Line) []Stanza {
+	r.Record(l)
+	from := r.addr
+	if l.Nick != "" {
+		from = r.occupantJID(l.Nick)
+	}
+	var out []Stanza
+	for _, viewer := range r.sortedOccupants() {
+		if l.AgentsOnly && viewer.Role != RoleModerator {
+			continue
+		}
+		for _, to := range viewer.JIDs {
+			out = append(out, &Message{From: from, To: to, Type: "groupchat", ID: id, Body: l.Body, Payload: l.Payload, StanzaID: l.StanzaID})
+		}
+	}
+	return out
+}
+
+// SelfPing answers XEP-0410: nil when full is joined as nick.
+func (r *Room) SelfPing(full jid.JID, nick string) error {
+	if cur, ok := r.byJID[full.String()]; ok && cur == nick {
+		return nil
+	}
+	return Errorf("cancel", "not-acceptable", "not joined")
+}
+
+// Destroy removes every occupant, telling each JID the room is gone (XEP-0045
+// 10.9), and refuses later joins.
+func (r *Room) Destroy(reason string) []Stanza {
+	var out []Stanza
+	for _, o := range r.sortedOccupants() {
+		for _, to := range o.JIDs {
+			out = append(out, &Presence{From: r.occupantJID(o.Nick), To: to, Type: "unavailable",
+				Item: Item{Affiliation: AffNone, Role: RoleNone}, Codes: []int{StatusSelf},
+				Destroyed: true, DestroyReason: reason})
+		}
+	}
+	r.occupants = make(map[string]*Occupant)
+	r.byJID = make(map[string]string)
+	r.destroyed = true
+	return out
+}
+
+// Remove takes every JID of a person out of the room (a transfer or revoked
+// permission), telling everyone as a kick would (status 307 is not used: the
+// reason is in the status text).
+func (r *Room) Remove(person, status string) []Stanza {
+	var out []Stanza
+	for _, o := range r.sortedOccupants() {
+		if o.Person != person {
+			continue
+		}
+		for _, j := range append([]jid.JID(nil), o.JIDs...) {
+			s, _, _ := r.Leave(j, status)
+			out = append(out, s...)
+		}
+	}
+	return out
+}
