@@ -1,6 +1,7 @@
 package muc
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -142,6 +143,12 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 	if nick == "" {
 		return nil, Errorf("modify", "jid-malformed", "a nick is required")
 	}
+	// The nick must be a resourcepart as is: otherwise the occupant's stanzas
+	// would come from the bare room JID (occupantJID's fallback) or two nicks
+	// would share one occupant JID after normalization.
+	if oj, err := r.addr.WithResource(nick); err != nil || oj.Resourcepart() != nick {
+		return nil, Errorf("modify", "jid-malformed", "the nick is not a valid resourcepart")
+	}
 	key := full.String()
 	if cur, ok := r.byJID[key]; ok {
 		if cur != nick {
@@ -149,7 +156,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		}
 		o := r.occupants[cur]
 		o.Presence = p
-		return r.broadcastPresence(o, full, ""), nil
+		return r.broadcastPresence(o, full, "", false), nil
 	}
 	o, exists := r.occupants[nick]
 	if exists && o.Person != e.Person {
@@ -176,7 +183,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		})
 	}
 	// The joiner's presence to everyone, itself last with 110.
-	out = append(out, r.broadcastPresence(o, full, "")...)
+	out = append(out, r.broadcastPresence(o, full, "", true)...)
 	out = append(out, r.historyFor(o, full, h, now)...)
 	subj := r.subject
 	out = append(out, &Message{From: r.addr, To: full, Type: "groupchat", Subject: &subj})
@@ -193,9 +200,11 @@ func (r *Room) sortedOccupants() []*Occupant {
 }
 
 // broadcastPresence sends o's presence (typ "" or "unavailable") to every JID
-// in the room; the JID `self` gets status 110 (and 170 on availability).
-func (r *Room) broadcastPresence(o *Occupant, self jid.JID, typ string) []Stanza {
+// in the room, the JID `self` last with status 110 (and 170 when entering:
+// XEP-0045 puts 170 in the initial presence only).
+func (r *Room) broadcastPresence(o *Occupant, self jid.JID, typ string, entering bool) []Stanza {
 	var out []Stanza
+	var own *Presence
 	from := r.occupantJID(o.Nick)
 	for _, viewer := range r.sortedOccupants() {
 		for _, to := range viewer.JIDs {
@@ -206,12 +215,17 @@ func (r *Room) broadcastPresence(o *Occupant, self jid.JID, typ string) []Stanza
 			}
 			if isSelf {
 				p.Codes = []int{StatusSelf}
-				if typ == "" {
+				if entering && typ == "" {
 					p.Codes = append(p.Codes, StatusLogged)
 				}
+				own = p
+				continue
 			}
 			out = append(out, p)
 		}
+	}
+	if own != nil {
+		out = append(out, own)
 	}
 	return out
 }
@@ -225,7 +239,10 @@ func (r *Room) historyFor(o *Occupant, to jid.JID, h HistoryRequest, now time.Ti
 		if l.AgentsOnly && o.Role != RoleModerator {
 			continue
 		}
-		if h.Seconds >= 0 && l.At.Before(now.Add(-time.Duration(h.Seconds)*time.Second)) {
+		// Seconds past what a Duration holds (about 292 years) would overflow:
+		// they limit nothing.
+		if h.Seconds >= 0 && int64(h.Seconds) <= math.MaxInt64/int64(time.Second) &&
+			l.At.Before(now.Add(-time.Duration(h.Seconds)*time.Second)) {
 			continue
 		}
 		if !h.Since.IsZero() && !l.At.After(h.Since) {
@@ -270,7 +287,7 @@ func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
 	}
 	o := r.occupants[nick]
 	o.Presence = p
-	return r.broadcastPresence(o, full, "")
+	return r.broadcastPresence(o, full, "", false)
 }
 
 // Leave removes full from the room. When other JIDs remain under its nick only
