@@ -168,10 +168,15 @@ func (s *Store) TokenKnown(ctx context.Context, hash []byte) (known bool, err er
 // session.
 func (s *Store) Session(ctx context.Context, id string) (rec sessions.Record, agents []sessions.SessionAgent, err error) {
 	defer s.observe("session", time.Now(), &err)
+	// Rows, not QueryRow: an error inside a batch (pgx.ErrNoRows included)
+	// makes pgx drop the connection's cached statements.
+	var recs []sessions.Record
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
+	b.Queue(`SELECT `+sessionCols+` FROM sessions WHERE id = $1`, id).Query(func(rows pgx.Rows) error {
 		var err error
-		rec, err = scanRecord(row)
+		recs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (sessions.Record, error) {
+			return scanRecord(row)
+		})
 		return err
 	})
 	b.Queue(`SELECT `+agentCols+` FROM session_agents WHERE session_id = $1 ORDER BY at, jid`, id).
@@ -180,12 +185,13 @@ func (s *Store) Session(ctx context.Context, id string) (rec sessions.Record, ag
 			agents, err = pgx.CollectRows(rows, scanAgent)
 			return err
 		})
-	if err = s.sendBatch(ctx, b); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			err = sessions.ErrNotFound
-		}
+	if err = s.sendBatch(ctx, b); err == nil && len(recs) == 0 {
+		err = sessions.ErrNotFound
+	}
+	if err != nil {
 		return sessions.Record{}, nil, fmt.Errorf("pgstore: session %q: %w", id, err)
 	}
+	rec = recs[0]
 	return rec, agents, nil
 }
 

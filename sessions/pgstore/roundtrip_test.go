@@ -2,6 +2,8 @@ package pgstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -105,6 +107,13 @@ func TestRoundTrips(t *testing.T) {
 		{"Commit of 3 entries", func() error { return s.Commit(ctx, full("c", "tc", 3)) }},
 		{"Load", func() error { _, err := s.Load(ctx, 20); return err }},
 		{"Session", func() error { _, _, err := s.Session(ctx, "b"); return err }},
+		{"Session of an absent id", func() error {
+			if _, _, err := s.Session(ctx, "absent"); !errors.Is(err, sessions.ErrNotFound) {
+				return fmt.Errorf("err = %v, want ErrNotFound", err)
+			}
+			return nil
+		}},
+		{"Session after a not-found", func() error { _, _, err := s.Session(ctx, "b"); return err }},
 		{"Transcript", func() error {
 			_, _, _, err := s.Transcript(ctx, sessions.Query{Session: "b", Max: 10, Last: true})
 			return err
