@@ -169,7 +169,11 @@ func (c *client) dump() string {
 func (c *client) iq(typ, to, payload string) *pxmpp.Element {
 	c.t.Helper()
 	id := fmt.Sprintf("q%d", time.Now().UnixNano())
-	c.send(`<iq xmlns='jabber:client' type='%s' to='%s' id='%s'>%s</iq>`, typ, to, id, payload)
+	if to == "" {
+		c.send(`<iq xmlns='jabber:client' type='%s' id='%s'>%s</iq>`, typ, id, payload)
+	} else {
+		c.send(`<iq xmlns='jabber:client' type='%s' to='%s' id='%s'>%s</iq>`, typ, to, id, payload)
+	}
 	return c.expect("answer to IQ "+id, func(e *pxmpp.Element) bool {
 		return e.Name.Local == "iq" && e.Get("id") == id
 	})

@@ -123,3 +123,251 @@ func TestRequestOfferJoinTalk(t *testing.T) {
 		t.Fatalf("transcript messages = %q, want %q", got, want)
 	}
 }
+
+func TestSignInByPresenceAndRoster(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("agent3"), "chat")
+	// Roster subscription, as any client does when the service is added as a contact.
+	a := p.agent("agent3")
+	a.iq("get", "", `<query xmlns='jabber:iq:roster'/>`) // as clients do: roster pushes reach it from now on
+	// Start from an empty roster: Prosody keeps rosters between runs.
+	a.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
+	a.send(`<presence xmlns='jabber:client'/>`)
+	a.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
+	a.expect("subscribed", func(e *pxmpp.Element) bool {
+		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "subscribed"
+	})
+	a.expect("the service subscribing back", func(e *pxmpp.Element) bool {
+		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "subscribe"
+	})
+	// Approving it makes Prosody send the agent's presence to the service on its own.
+	a.send(`<presence xmlns='jabber:client' type='subscribed' to='%s'/>`, p.Domain)
+	eventually(t, "agent counted online", func() bool { return p.metric("parley_agents_online") == 1 })
+
+	// Without chat: forbidden, and unsubscribed.
+	n := p.agent("nochat")
+	n.send(`<presence xmlns='jabber:client' to='%s'/>`, p.Domain)
+	e := n.expect("a presence error", isPresence(p.Domain, "error"))
+	if errorCondition(e) != "forbidden" {
+		t.Fatalf("want forbidden, got %s", e)
+	}
+	n.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
+	n.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
+	n.send(`<presence xmlns='jabber:client'/>`)
+	n.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
+	n.expect("unsubscribed", func(e *pxmpp.Element) bool {
+		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "unsubscribed"
+	})
+
+	// The subscribed agent gets offers.
+	v := p.visitor()
+	s := request(p, v, "", `<visitor name='Bob'/>`)
+	a.expect("an offer", isOffer(s.Get("room")))
+	n.never("an offer", 200e6, isOffer(s.Get("room")))
+}
+
+func TestDeclineAndTimeoutMoveOn(t *testing.T) {
+	p := startParley(t, "--offer-timeout", "1s")
+	for _, n := range []string{"agent4", "agent5", "agent6"} {
+		p.grant(p.agentJID(n), "chat")
+	}
+	a4, a5, a6 := p.agent("agent4"), p.agent("agent5"), p.agent("agent6")
+	signIn(p, a4, "")
+	signIn(p, a5, "")
+	signIn(p, a6, "")
+	v := p.visitor()
+	room := request(p, v, "", `<visitor name='Cy'/>`).Get("room")
+
+	a4.expect("the first offer", isOffer(room))
+	a4.send(`<message xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc#user'><decline><reason>busy</reason></decline></x></message>`, room)
+	a5.expect("the offer after a decline", isOffer(room))
+	// agent5 lets it time out (1s): it goes to agent6.
+	a6.expect("the offer after a timeout", isOffer(room))
+	eventually(t, "offer outcomes counted", func() bool {
+		return p.metric(`parley_offers_total{outcome="declined"}`) == 1 && p.metric(`parley_offers_total{outcome="expired"}`) >= 1
+	})
+	join(a6, room, "Dee")
+	v.send(`<presence xmlns='jabber:client' to='%s/Cy'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room)
+	v.expect("assigned in history", isEvent(room, "assigned"))
+	// agent4 declined and is not entitled any more once another agent owns it.
+	a4.send(`<presence xmlns='jabber:client' to='%s/Late'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room)
+	if e := a4.expect("a join error", isPresence(room+"/Late", "error")); errorCondition(e) != "registration-required" {
+		t.Fatalf("late join: %s", e)
+	}
+}
+
+func TestStrangersCannotJoinOrPost(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("agent7"), "chat")
+	p.grant(p.agentJID("agent8"), "chat")
+	a7 := p.agent("agent7")
+	signIn(p, a7, "")
+	v := p.visitor()
+	room := request(p, v, "", `<visitor name='Di'/>`).Get("room")
+	a7.expect("an offer", isOffer(room))
+	join(a7, room, "Eve")
+	join(v, room, "Di")
+
+	cases := []struct {
+		name string
+		c    *client
+	}{
+		{"another visitor", p.visitor()},
+		{"an agent with chat who was not offered", p.agent("agent8")},
+		{"an account without permissions", p.agent("nochat")},
+	}
+	for _, tc := range cases {
+		tc.c.send(`<presence xmlns='jabber:client' to='%s/x'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room)
+		if e := tc.c.expect("join error", isPresence(room+"/x", "error")); errorCondition(e) != "registration-required" {
+			t.Fatalf("%s joined or got the wrong error: %s", tc.name, e)
+		}
+		say(tc.c, room, "let me in")
+		e := tc.c.expect("message error", func(e *pxmpp.Element) bool { return e.Name.Local == "message" && e.Get("type") == "error" })
+		if errorCondition(e) != "not-acceptable" {
+			t.Fatalf("%s posting: %s", tc.name, e)
+		}
+	}
+	v.never("a stranger's message", 200e6, isMsg("", "let me in"))
+	// A room that does not exist looks the same as one you may not enter.
+	c := p.visitor()
+	c.send(`<presence xmlns='jabber:client' to='nosuchroom@%s/x'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, p.Domain)
+	if e := c.expect("join error", isPresence("nosuchroom@"+p.Domain+"/x", "error")); errorCondition(e) != "registration-required" {
+		t.Fatalf("unknown room: %s", e)
+	}
+	// disco#items shows the room to its agent only.
+	items := a7.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'/>`)
+	if !strings.Contains(items.String(), room) {
+		t.Fatalf("agent's disco#items lacks its room: %s", items)
+	}
+	items = p.agent("agent8").iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'/>`)
+	if strings.Contains(items.String(), room) {
+		t.Fatalf("another agent sees the room: %s", items)
+	}
+}
+
+func TestQueuePositionsAndCapacity(t *testing.T) {
+	p := startParley(t, "--capacity", "1")
+	p.grant(p.agentJID("agent9"), "chat")
+	var rooms []string
+	var visitors []*client
+	for i := 0; i < 3; i++ {
+		v := p.visitor()
+		room := request(p, v, "", fmt.Sprintf(`<visitor name='V%d'/>`, i)).Get("room")
+		join(v, room, fmt.Sprintf("V%d", i))
+		rooms = append(rooms, room)
+		visitors = append(visitors, v)
+	}
+	// With nobody available, the third waits as number 3.
+	visitors[2].expect("position 3", func(e *pxmpp.Element) bool {
+		ev := e.Child(nsParley, "event")
+		return ev != nil && ev.Get("type") == "queued" && ev.Get("position") == "3"
+	})
+	a := p.agent("agent9")
+	signIn(p, a, `<agent xmlns='urn:parley:chat:0' max-chats='2'/>`)
+	a.expect("offer 1", isOffer(rooms[0]))
+	a.expect("offer 2", isOffer(rooms[1]))
+	a.never("a third offer beyond max-chats=2", 300e6, isOffer(rooms[2]))
+	join(a, rooms[0], "Agent")
+	join(a, rooms[1], "Agent")
+	// Two sessions taken ahead of it: the third is now first in line.
+	visitors[2].expect("position 1", func(e *pxmpp.Element) bool {
+		ev := e.Child(nsParley, "event")
+		return ev != nil && ev.Get("type") == "queued" && ev.Get("position") == "1"
+	})
+	eventually(t, "gauges", func() bool {
+		return p.metric(`parley_sessions{state="active"}`) == 2 && p.metric(`parley_queue_length{queue="default"}`) == 1
+	})
+	// Away: no new offers even with capacity to spare after raising it.
+	a.send(`<presence xmlns='jabber:client' to='%s'><show>away</show><agent xmlns='urn:parley:chat:0' max-chats='5'/></presence>`, p.Domain)
+	a.never("an offer while away", 300e6, isOffer(rooms[2]))
+	a.send(`<presence xmlns='jabber:client' to='%s'><agent xmlns='urn:parley:chat:0' max-chats='5'/></presence>`, p.Domain)
+	a.expect("the offer once available", isOffer(rooms[2]))
+}
+
+func TestRequestErrors(t *testing.T) {
+	p := startParley(t, "--max-body", "100", "--queue-limit", "1", "--queues", "default,sales")
+	v := p.visitor()
+	cases := []struct {
+		name, payload, cond, text string
+	}{
+		{"unknown namespace", `<frob xmlns='urn:example:unknown'/>`, "service-unavailable", ""},
+		{"bad history", `<request xmlns='urn:parley:chat:0'><visitor name='a'/><visitor name='b'/></request>`, "bad-request", "one visitor"},
+		{"bad new", `<request xmlns='urn:parley:chat:0' new='maybe'/>`, "bad-request", "new"},
+		{"oversized body", `<request xmlns='urn:parley:chat:0'><body>` + strings.Repeat("x", 101) + `</body></request>`, "bad-request", "body"},
+		{"oversized detail", `<request xmlns='urn:parley:chat:0'><visitor name='` + strings.Repeat("n", 1025) + `'/></request>`, "bad-request", "name"},
+		{"unknown queue", `<request xmlns='urn:parley:chat:0' queue='nope'/>`, "item-not-found", "nope"},
+		{"reconnect without token", `<reconnect xmlns='urn:parley:chat:0' session='abc'/>`, "bad-request", "token"},
+	}
+	for _, tc := range cases {
+		r := v.iq("set", p.Domain, tc.payload)
+		if r.Get("type") != "error" || errorCondition(r) != tc.cond || !strings.Contains(errorText(r), tc.text) {
+			t.Errorf("%s: got %s", tc.name, r)
+		}
+	}
+	// Queue limit 1: the second request to the same queue waits for space.
+	request(p, v, "queue='sales'", "")
+	r := p.visitor().iq("set", p.Domain, `<request xmlns='urn:parley:chat:0' queue='sales'/>`)
+	if errorCondition(r) != "resource-constraint" {
+		t.Fatalf("full queue: %s", r)
+	}
+	// A malformed token is treated as none: a new token is issued.
+	s := request(p, p.visitor(), "token='%%%not-a-token'", "")
+	if s.Get("token") == "" || s.Get("token") == "%%%not-a-token" {
+		t.Fatalf("malformed token not replaced: %s", s)
+	}
+	// An unknown room: item-not-found for IQs.
+	r = v.iq("set", "nosuch@"+p.Domain, `<close xmlns='urn:parley:chat:0'/>`)
+	if errorCondition(r) != "item-not-found" {
+		t.Fatalf("unknown session: %s", r)
+	}
+	if got := p.metric(`parley_chat_requests_total{outcome="bad_request"}`); got < 2 {
+		t.Fatalf("bad requests counted %v", got)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	p := startParley(t, "--rate", "1", "--burst", "3")
+	v := p.visitor()
+	var conds []string
+	for i := 0; i < 6; i++ {
+		conds = append(conds, errorCondition(v.iq("get", p.Domain, `<ping xmlns='urn:xmpp:ping'/>`)))
+	}
+	if got := strings.Join(conds, ","); !strings.HasSuffix(got, "policy-violation") || !strings.HasPrefix(got, ",,,") {
+		t.Fatalf("conditions over the rate: %q", got)
+	}
+	// Another JID is not affected.
+	if r := p.visitor().iq("get", p.Domain, `<ping xmlns='urn:xmpp:ping'/>`); r.Get("type") != "result" {
+		t.Fatalf("other JID limited: %s", r)
+	}
+}
+
+func TestDiscoPingVersion(t *testing.T) {
+	p := startParley(t)
+	v := p.visitor()
+	info := v.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#info'/>`)
+	for _, f := range []string{"http://jabber.org/protocol/muc", nsParley, "http://jabber.org/protocol/commands",
+		"urn:xmpp:mam:2", "urn:xmpp:ping", "jabber:iq:version"} {
+		if !strings.Contains(info.String(), `var="`+f+`"`) {
+			t.Errorf("disco#info lacks %s: %s", f, info)
+		}
+	}
+	if id := info.Child("http://jabber.org/protocol/disco#info", "query").Child("", "identity"); id.Get("category") != "conference" || id.Get("type") != "text" {
+		t.Errorf("identity: %s", info)
+	}
+	if r := v.iq("get", p.Domain, `<ping xmlns='urn:xmpp:ping'/>`); r.Get("type") != "result" {
+		t.Errorf("ping: %s", r)
+	}
+	ver := v.iq("get", p.Domain, `<query xmlns='jabber:iq:version'/>`)
+	if !strings.Contains(ver.String(), "Parley") {
+		t.Errorf("version: %s", ver)
+	}
+	// XEP-0410: a self-ping from a JID that is not joined is not-acceptable.
+	room := request(p, v, "", "").Get("room")
+	if r := v.iq("get", room+"/Me", `<ping xmlns='urn:xmpp:ping'/>`); errorCondition(r) != "not-acceptable" {
+		t.Errorf("self-ping before joining: %s", r)
+	}
+	join(v, room, "Me")
+	if r := v.iq("get", room+"/Me", `<ping xmlns='urn:xmpp:ping'/>`); r.Get("type") != "result" {
+		t.Errorf("self-ping when joined: %s", r)
+	}
+}

@@ -84,6 +84,9 @@ func (g *Gateway) sendEl(els ...*xmpp.Element) {
 		if e == nil {
 			continue
 		}
+		if g.log.Enabled(g.ctx, slog.LevelDebug) {
+			g.log.Debug("out", "stanza", e.String())
+		}
 		if err := g.out.Send(e); err != nil {
 			g.dropped.Inc()
 			g.log.Warn("outgoing stanza dropped", "err", err, "to", e.Get("to"))
@@ -121,6 +124,9 @@ func (g *Gateway) errorReply(el *xmpp.Element, err *muc.Error) {
 func (g *Gateway) Handle(el *xmpp.Element) {
 	kind := el.Name.Local
 	g.in.WithLabelValues(kind).Inc()
+	if g.log.Enabled(g.ctx, slog.LevelDebug) {
+		g.log.Debug("in", "stanza", el.String())
+	}
 	typ := el.Get("type")
 	if kind == "iq" && (typ == "result" || typ == "error") {
 		return // answers to nothing we asked

@@ -40,6 +40,7 @@ type entry struct {
 	arrived  time.Time
 	offer    *Offer               // outstanding offer, nil when none
 	cooldown map[string]time.Time // agent -> moment it may be offered this session again
+	tried    map[string]bool      // agents offered this session in the current round
 	reported int                  // last position reported by Dispatch; 0 = never
 }
 
@@ -195,6 +196,7 @@ func (r *Router) Forget(agent string) []Offer {
 	cancelled := a.cancelOffers()
 	for _, e := range r.order {
 		delete(e.cooldown, agent)
+		delete(e.tried, agent)
 	}
 	delete(r.agents, agent)
 	return cancelled
@@ -451,6 +453,10 @@ func (r *Router) Dispatch(now time.Time) Result {
 		if e.offer != nil {
 			continue
 		}
+		// Agents not yet offered this session come first (a round); when every
+		// eligible agent has had it, a new round starts with those whose
+		// cooldown has ended.
+		var pick, again *agent
 		for _, a := range cands {
 			capacity := a.capacityOr(r.cfg.DefaultCapacity)
 			if len(a.sessions)+len(a.offers) >= capacity || !a.serves(e.queue) {
@@ -459,18 +465,37 @@ func (r *Router) Dispatch(now time.Time) Result {
 			if until, ok := e.cooldown[a.jid]; ok && until.After(now) {
 				continue
 			}
-			// e.offer == nil, so no agent holds an offer for this session.
-			o := &Offer{Session: e.session, Agent: a.jid, Deadline: now.Add(r.cfg.OfferTimeout)}
-			e.offer = o
-			if a.offers == nil {
-				a.offers = make(map[string]*entry)
+			if e.tried[a.jid] {
+				if again == nil {
+					again = a
+				}
+				continue
 			}
-			a.offers[e.session] = e
-			res.Offers = append(res.Offers, *o)
-			if len(a.sessions)+len(a.offers) >= capacity {
-				free--
-			}
+			pick = a
 			break
+		}
+		if pick == nil && again != nil {
+			pick = again
+			e.tried = nil
+		}
+		if pick == nil {
+			continue
+		}
+		a := pick
+		// e.offer == nil, so no agent holds an offer for this session.
+		o := &Offer{Session: e.session, Agent: a.jid, Deadline: now.Add(r.cfg.OfferTimeout)}
+		e.offer = o
+		if e.tried == nil {
+			e.tried = make(map[string]bool)
+		}
+		e.tried[a.jid] = true
+		if a.offers == nil {
+			a.offers = make(map[string]*entry)
+		}
+		a.offers[e.session] = e
+		res.Offers = append(res.Offers, *o)
+		if len(a.sessions)+len(a.offers) >= a.capacityOr(r.cfg.DefaultCapacity) {
+			free--
 		}
 	}
 	clear(cands) // do not keep forgotten agents alive through the scratch slice

@@ -767,3 +767,22 @@ func mustEnqueueB(b *testing.B, r *Router, s, q string, t time.Time) {
 		b.Fatal(err)
 	}
 }
+
+// A session goes round every eligible agent before any gets it a second
+// time, even when an early decliner's cooldown has ended.
+func TestOffersGoRoundBeforeRepeating(t *testing.T) {
+	r := New(Config{DefaultCapacity: 2, OfferTimeout: time.Second})
+	r.SetPresence("a@x", "r", ShowAvailable, 0, at(0))
+	r.SetPresence("b@x", "r", ShowAvailable, 0, at(time.Millisecond))
+	r.SetPresence("c@x", "r", ShowAvailable, 0, at(2*time.Millisecond))
+	mustEnqueue(t, r, "s1", "q", at(0))
+	equal(t, "first offer", r.Dispatch(at(0)).Offers, []Offer{offer("s1", "a@x", at(time.Second))})
+	r.Decline("s1", "a@x", at(0))
+	equal(t, "after decline", r.Dispatch(at(0)).Offers, []Offer{offer("s1", "b@x", at(time.Second))})
+	// b lets it time out after a's cooldown ended: c has not had it yet.
+	res := r.Dispatch(at(1500 * time.Millisecond))
+	equal(t, "after timeout", res.Offers, []Offer{offer("s1", "c@x", at(2500*time.Millisecond))})
+	// c declines too: a new round starts with the agent idle longest whose cooldown ended.
+	r.Decline("s1", "c@x", at(1600*time.Millisecond))
+	equal(t, "new round", r.Dispatch(at(1600*time.Millisecond)).Offers, []Offer{offer("s1", "a@x", at(2600*time.Millisecond))})
+}

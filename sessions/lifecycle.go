@@ -304,8 +304,8 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		for _, a := range agents[rec.ID] {
 			s.agents[a.JID] = a.Role
 		}
-		if rec.Owner != "" && s.agents[rec.Owner] == "" {
-			s.agents[rec.Owner] = "owner"
+		if rec.Owner != "" {
+			s.agents[rec.Owner] = "owner" // the record is authoritative over the first role seen
 		}
 		for a, role := range s.agents {
 			if role == "owner" && a != rec.Owner {

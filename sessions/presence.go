@@ -74,8 +74,9 @@ func (e *Engine) agentPresence(p *Presence) {
 		if p.From.Resourcepart() != "" {
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
 		}
-	case "unsubscribe":
-		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
+	case "unsubscribe", "unsubscribed":
+		// The agent's server has already updated its roster (RFC 6121 3.3, 3.2);
+		// answering would race with a new subscription.
 	case "probe":
 		if allowed {
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From})

@@ -203,7 +203,9 @@ func (e *Element) TokenReader() xml.TokenReader {
 }
 
 func (e *Element) tokens(out *[]xml.Token) {
-	start := xml.StartElement{Name: e.Name, Attr: e.Attr}
+	// The stream's encoder rewrites attribute slices in place: hand it copies,
+	// since one element may be shared by many outgoing stanzas.
+	start := xml.StartElement{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...)}
 	*out = append(*out, start)
 	if e.Text != "" {
 		*out = append(*out, xml.CharData(e.Text))
