@@ -1,6 +1,10 @@
 package muc
 
-import "mellium.im/xmpp/jid"
+import (
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
 
 // Relay passes a message that carries no content to keep (a XEP-0085 chat
 // state) from an occupant to every other JID in the room, without recording
@@ -20,4 +24,30 @@ func (r *Room) Relay(from jid.JID, id, payload string) ([]Stanza, error) {
 		}
 	}
 	return out, nil
+}
+
+// Resync replays a join to a JID that is already in the room (a client that
+// lost its state and joins again, XEP-0045 7.2 / XEP-0410): the others'
+// presence, its own with 110, the history it asks for and the subject, to it
+// alone. Nobody else is told anything.
+func (r *Room) Resync(full jid.JID, p PresenceInfo, h HistoryRequest, now time.Time) []Stanza {
+	nick, ok := r.byJID[full.String()]
+	if !ok {
+		return nil
+	}
+	o := r.occupants[nick]
+	o.Presence = p
+	var out []Stanza
+	for _, other := range r.sortedOccupants() {
+		if other == o {
+			continue
+		}
+		out = append(out, &Presence{From: r.occupantJID(other.Nick), To: full,
+			Show: other.Presence.Show, Status: other.Presence.Status, Item: itemFor(other, other.JIDs[0], o, false)})
+	}
+	out = append(out, &Presence{From: r.occupantJID(nick), To: full, Show: p.Show, Status: p.Status,
+		Item: itemFor(o, full, o, true), Codes: []int{StatusSelf, StatusLogged}})
+	out = append(out, r.historyFor(o, full, h, now)...)
+	subj := r.subject
+	return append(out, &Message{From: r.addr, To: full, Type: "groupchat", Subject: &subj})
 }

@@ -974,3 +974,42 @@ func TestHistoryLineWithInvalidNick(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestResyncReplaysJoinToThatJIDOnly(t *testing.T) {
+	r := NewRoom(jid.MustParse("s@chat.example"), 10)
+	a := jid.MustParse("agent@example/desk")
+	v := jid.MustParse("v@guest/1")
+	if _, err := r.Join(a, "Agent", Entry{AffOwner, RoleModerator, "agent@example"}, PresenceInfo{}, NoHistoryLimit, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Join(v, "Vi", Entry{AffMember, RoleParticipant, "visitor"}, PresenceInfo{}, NoHistoryLimit, t0); err != nil {
+		t.Fatal(err)
+	}
+	r.Announce(Line{Body: "hello", At: t0, StanzaID: "1"})
+	out := r.Resync(v, PresenceInfo{Show: "away"}, NoHistoryLimit, t0)
+	if len(out) != 4 {
+		t.Fatalf("want other's presence, self-presence, one history line, subject; got %d", len(out))
+	}
+	for _, s := range out {
+		var to jid.JID
+		switch x := s.(type) {
+		case *Presence:
+			to = x.To
+		case *Message:
+			to = x.To
+		}
+		if !to.Equal(v) {
+			t.Fatalf("resync sent to %s", to)
+		}
+	}
+	self := out[1].(*Presence)
+	if self.From.String() != "s@chat.example/Vi" || len(self.Codes) == 0 || self.Codes[0] != StatusSelf || self.Show != "away" {
+		t.Fatalf("self-presence: %+v", self)
+	}
+	if m := out[3].(*Message); m.Subject == nil {
+		t.Fatalf("last is not the subject: %+v", m)
+	}
+	if out := r.Resync(jid.MustParse("x@y/z"), PresenceInfo{}, NoHistoryLimit, t0); out != nil {
+		t.Fatalf("resync of a stranger: %v", out)
+	}
+}

@@ -159,7 +159,11 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 }
 
 func (e *Engine) join(s *session, p *Presence) {
-	if _, already := s.room.Lookup(p.From); already {
+	if occ, already := s.room.Lookup(p.From); already {
+		if p.MUC && occ.Nick == p.To.Resourcepart() {
+			e.sendMUC(s.room.Resync(p.From, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now))
+			return
+		}
 		st, err := s.room.Join(p.From, p.To.Resourcepart(), muc.Entry{}, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now)
 		if err != nil {
 			e.presenceErr(p, err.(*muc.Error))
