@@ -248,7 +248,29 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 			return q, err
 		}
 		q.Cmd = &sessions.MAMCmd{Token: mq.token, Query: mq}
-	case nsVersion + " query", nsCommands + " command":
+	case nsCommands + " command":
+		cmd := &sessions.AdHocCmd{Node: c.Get("node"), Action: c.Get("action"), SessionID: c.Get("sessionid")}
+		switch cmd.Action {
+		case "", "execute", "complete", "next", "cancel":
+		default:
+			return q, muc.Errorf("modify", "bad-request", "unknown action %q", cmd.Action)
+		}
+		if cmd.Node == "" {
+			return q, muc.Errorf("modify", "bad-request", "a command needs a node")
+		}
+		if x := c.Child(nsData, "x"); x != nil && x.Get("type") == "submit" {
+			cmd.Form = map[string][]string{}
+			for _, f := range x.ChildrenNamed(nsData, "field") {
+				for _, v := range f.ChildrenNamed(nsData, "value") {
+					cmd.Form[f.Get("var")] = append(cmd.Form[f.Get("var")], v.Text)
+				}
+				if _, ok := cmd.Form[f.Get("var")]; !ok {
+					cmd.Form[f.Get("var")] = nil
+				}
+			}
+		}
+		q.Cmd = cmd
+	case nsVersion + " query":
 		q.Cmd = c // answered by the gateway itself
 	default:
 		return q, muc.Errorf("cancel", "service-unavailable", "%s is not supported here", c.Name.Space)

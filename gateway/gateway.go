@@ -179,7 +179,17 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 				xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
 			return
 		}
-		g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "ad-hoc commands are not available yet"))
+		g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "not supported"))
+	case *sessions.AdHocCmd:
+		if c.Node != "canned" {
+			g.submit(el, q)
+			return
+		}
+		g.read(el, q, func(ctx context.Context) error {
+			list, err := g.store.CannedList(ctx)
+			c.Canned = list
+			return err
+		})
 	case *sessions.RequestCmd:
 		if hash, ok := sessions.HashToken(c.Token); ok {
 			g.read(el, q, func(ctx context.Context) error {

@@ -73,6 +73,7 @@ type session struct {
 	lastSeq     int64
 	visitorGone time.Time // the last visitor JID left; zero while one is present or before any joined
 	reconnected bool      // a visitor reconnected while suspended: the owner was told
+	transferTo  string    // agent invited to take the session over
 }
 
 func (s *session) visitorJID(j jid.JID) bool {

@@ -21,7 +21,7 @@ var (
 	roomFeatures = []string{
 		"http://jabber.org/protocol/disco#info", muc.NS, "muc_membersonly", "muc_hidden",
 		"muc_semianonymous", "muc_unmoderated", "muc_temporary", "urn:xmpp:mam:2",
-		"urn:xmpp:sid:0", NS,
+		"urn:xmpp:sid:0", NS, NSCommands,
 	}
 )
 
@@ -91,11 +91,24 @@ func (e *Engine) serviceIQ(q *IQ) {
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", nil, b.String()))
 	case *DiscoItemsCmd:
-		if c.Node != "" {
+		switch c.Node {
+		case "":
+			e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
+		case NSCommands:
+			who := actorNone
+			if bare := q.fromBare(); e.has(bare, PermChat) || e.has(bare, PermSupervise) {
+				who = actorAgent
+			}
+			e.reply(q, commandItems(e.cfg.Domain.String(), []adhocDef{{"sessions", "My chat sessions", []actor{actorAgent}}}, who))
+		default:
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+		}
+	case *AdHocCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
 			return
 		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
+		e.serviceAdhoc(q, c)
 	case *PingCmd:
 		e.reply(q, "")
 	default:
@@ -151,57 +164,24 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
+		if c.Node == NSCommands {
+			e.reply(q, commandItems(s.room.Addr().String(), roomCommands, who))
+			return
+		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
-	case *SuspendCmd:
-		e.suspendIQ(s, q, who, c)
-	case *ResumeCmd:
-		if who != actorAgent {
-			e.replyErr(q, forbidden(who, "only the session's agents may resume it"))
-			return
-		}
-		if s.rec.State == StateSuspended {
-			e.resume(s, "explicit")
-		}
-		e.reply(q, "")
-	case *CloseCmd:
-		if who != actorAgent && who != actorVisitor {
-			e.replyErr(q, forbidden(who, "only the session's agents and its visitor may close it"))
-			return
-		}
-		by := "agent"
-		if who == actorVisitor {
-			by = "visitor"
-		}
-		e.reply(q, "")
-		e.close(s, by)
-	case *CannedCmd:
-		if q.Type != "set" {
+	case *SuspendCmd, *ResumeCmd, *CloseCmd, *CannedCmd, *CommentCmd:
+		if cc, ok := c.(*CannedCmd); ok && q.Type != "set" {
+			_ = cc
 			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
 			return
 		}
-		if who != actorAgent {
-			e.replyErr(q, forbidden(who, "only the session's agents may post canned responses"))
+		if _, err := e.perform(s, q.From, who, c); err != nil {
+			e.replyErr(q, err)
 			return
 		}
-		if c.Resolved == nil {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no canned response %q", c.ID))
-			return
-		}
-		e.actOn(s, "canned")
-		e.post(s, q.From, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
 		e.reply(q, "")
-	case *CommentCmd:
-		if who != actorAgent {
-			e.replyErr(q, forbidden(who, "only the session's agents may comment"))
-			return
-		}
-		if strings.TrimSpace(c.Text) == "" || len(c.Text) > e.cfg.MaxBody {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "a comment needs 1 to %d bytes of text", e.cfg.MaxBody))
-			return
-		}
-		e.actOn(s, "comment")
-		e.post(s, q.From, "comment", c.Text, el("comment", NS, nil, ""))
-		e.reply(q, "")
+	case *AdHocCmd:
+		e.adhoc(s, q, who, c)
 	case *MAMCmd:
 		switch {
 		case who == actorAgent || who == actorSupervisor:
@@ -251,25 +231,73 @@ func (e *Engine) visitorFields(s *session) map[string]string {
 	return f
 }
 
-func (e *Engine) suspendIQ(s *session, q *IQ, who actor, c *SuspendCmd) {
+// perform carries out an action on a session for whoever asked (by IQ, by
+// ad-hoc command): it returns a note for the asker or the error to answer.
+func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, *muc.Error) {
+	switch c := cmd.(type) {
+	case *SuspendCmd:
+		return e.suspendBy(s, who, c.Cause)
+	case *ResumeCmd:
+		if who != actorAgent {
+			return "", forbidden(who, "only the session's agents may resume it")
+		}
+		if s.rec.State != StateSuspended {
+			return "The session is not suspended", nil
+		}
+		e.resume(s, "explicit")
+		return "Session resumed", nil
+	case *CloseCmd:
+		if who != actorAgent && who != actorVisitor {
+			return "", forbidden(who, "only the session's agents and its visitor may close it")
+		}
+		by := "agent"
+		if who == actorVisitor {
+			by = "visitor"
+		}
+		e.close(s, by)
+		return "Session closed", nil
+	case *CannedCmd:
+		if who != actorAgent {
+			return "", forbidden(who, "only the session's agents may post canned responses")
+		}
+		if c.Resolved == nil {
+			return "", muc.Errorf("cancel", "item-not-found", "no canned response %q", c.ID)
+		}
+		e.actOn(s, "canned")
+		e.post(s, from, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
+		return "Canned response posted", nil
+	case *CommentCmd:
+		if who != actorAgent {
+			return "", forbidden(who, "only the session's agents may comment")
+		}
+		if strings.TrimSpace(c.Text) == "" || len(c.Text) > e.cfg.MaxBody {
+			return "", muc.Errorf("modify", "bad-request", "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
+		}
+		e.actOn(s, "comment")
+		e.post(s, from, "comment", c.Text, el("comment", NS, nil, ""))
+		return "Comment added", nil
+	}
+	return "", muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions")
+}
+
+func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Error) {
 	switch who {
 	case actorVisitor:
 		if s.rec.State == StateActive || s.rec.State == StateQueued {
 			e.suspend(s, "visitor", "", true)
 		}
-		e.reply(q, "")
+		return "Session suspended", nil
 	case actorAgent:
-		cause := c.Cause
 		if cause == "" {
 			cause = e.cfg.Causes[0]
 		}
 		if !e.knownCause(cause) {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", ")))
-			return
+			return "", muc.Errorf("modify", "bad-request", "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", "))
 		}
 		switch s.rec.State {
 		case StateActive:
 			e.suspend(s, "agent", cause, true)
+			return "Session suspended: " + cause, nil
 		case StateSuspended:
 			if s.rec.SuspendCause != cause {
 				s.rec.SuspendCause = cause
@@ -279,14 +307,11 @@ func (e *Engine) suspendIQ(s *session, q *IQ, who actor, c *SuspendCmd) {
 				e.touch(s)
 				e.event(s, Event{Type: "suspended", By: "agent", Cause: cause}, "Suspension cause changed to "+cause)
 			}
-		default:
-			e.replyErr(q, muc.Errorf("cancel", "unexpected-request", "a %s session cannot be suspended", s.rec.State))
-			return
+			return "Suspension cause: " + cause, nil
 		}
-		e.reply(q, "")
-	default:
-		e.replyErr(q, forbidden(who, "only the session's agents and its visitor may suspend it"))
+		return "", muc.Errorf("cancel", "unexpected-request", "a %s session cannot be suspended", s.rec.State)
 	}
+	return "", forbidden(who, "only the session's agents and its visitor may suspend it")
 }
 
 func (e *Engine) knownCause(c string) bool {

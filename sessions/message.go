@@ -155,34 +155,52 @@ func (e *Engine) actOn(s *session, how string) {
 
 // invite handles a mediated invitation from an agent: a conference (PROTOCOL 7).
 func (e *Engine) invite(s *session, m *Message) {
-	occ, in := s.room.Lookup(m.From)
-	who := e.actorOf(s, m, in && occ.Person == "visitor")
-	if who != actorAgent {
-		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may invite"))
-		return
+	if err := e.conference(s, m.From, m.Invites, false); err != nil {
+		e.msgErr(m, err)
 	}
-	for _, inv := range m.Invites {
+}
+
+// conference invites other chat holders into s on behalf of from; with
+// transfer the first of them to join becomes the owner.
+func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer bool) *muc.Error {
+	occ, in := s.room.Lookup(from)
+	who := e.actorOf(s, fromJID(from), in && occ.Person == "visitor")
+	if who != actorAgent {
+		return muc.Errorf("auth", "forbidden", "only the session's agents may invite")
+	}
+	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		if !e.has(bare, PermChat) {
-			e.msgErr(m, muc.Errorf("auth", "forbidden", "%s does not hold the Use Media Chat permission", bare))
-			return
+			return muc.Errorf("auth", "forbidden", "%s does not hold the Use Media Chat permission", bare)
 		}
 	}
 	e.actOn(s, "conference")
-	for _, inv := range m.Invites {
+	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		s.offered[bare] = true
+		if transfer {
+			s.transferTo = bare
+		}
 		targets := []jid.JID{inv.To}
 		if inv.To.Resourcepart() == "" {
 			targets = e.agentTargets(bare)
 		}
+		mode := "conference"
+		if transfer {
+			mode = "transfer"
+		}
 		for _, to := range targets {
 			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, inv.Reason),
-				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", m.fromBare()}, reasonEl(inv.Reason))) +
-					el("conference", NS, []string{"session", s.rec.ID, "from", m.fromBare()}, "")})
+				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", from.Bare().String()}, reasonEl(inv.Reason))) +
+					el("conference", NS, []string{"session", s.rec.ID, "from", from.Bare().String(), "mode", mode}, "")})
 		}
 	}
+	return nil
 }
+
+type fromJID jid.JID
+
+func (f fromJID) fromBare() string { return jid.JID(f).Bare().String() }
 
 func reasonEl(r string) string {
 	if r == "" {

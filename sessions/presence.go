@@ -190,6 +190,8 @@ func (e *Engine) join(s *session, p *Presence) {
 		s.visitorGone = timeZero
 	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
 		e.assign(s, bare)
+	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
+		e.takeOver(s, bare)
 	case s.agents[bare] == "" && s.offered[bare]:
 		s.agents[bare] = "conference"
 		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "conference", At: e.now})
@@ -246,4 +248,21 @@ func (e *Engine) leave(s *session, p *Presence) {
 		s.visitorGone = e.now
 		e.event(s, Event{Type: "visitor-left", By: "visitor"}, "The visitor left the chat")
 	}
+}
+
+// takeOver makes bare the owner of s in place of the agent who transferred it.
+func (e *Engine) takeOver(s *session, bare string) {
+	old := s.rec.Owner
+	s.transferTo = ""
+	s.agents[old] = "previous"
+	s.agents[bare] = "owner"
+	s.rec.Owner = bare
+	if s.rec.State == StateActive {
+		e.router.Release(old, s.rec.ID)
+		e.router.Occupy(bare, s.rec.ID)
+	}
+	e.touch(s)
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	nick := e.agentNick(s, bare)
+	e.event(s, Event{Type: "transferred", By: "agent", Agent: nick}, nick+" has taken over the chat")
 }

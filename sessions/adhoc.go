@@ -1,0 +1,228 @@
+package sessions
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/parley-chat/parley/muc"
+	"mellium.im/xmpp/jid"
+)
+
+// NSCommands is XEP-0050's namespace.
+const NSCommands = "http://jabber.org/protocol/commands"
+
+// AdHocCmd is a XEP-0050 command request to a room or to the service.
+type AdHocCmd struct {
+	Node      string
+	Action    string              // "", "execute", "complete", "next", "cancel"
+	SessionID string              // the command session, echoed back
+	Form      map[string][]string // submitted fields; nil when no form came
+	Canned    []Canned            // filled by the edge for the canned command
+}
+
+// adhocDef describes one command: who may run it and what it asks.
+type adhocDef struct {
+	node, name string
+	who        []actor
+}
+
+var roomCommands = []adhocDef{
+	{"suspend", "Suspend the chat", []actor{actorAgent, actorVisitor}},
+	{"resume", "Resume the chat", []actor{actorAgent}},
+	{"close", "Close the chat", []actor{actorAgent, actorVisitor}},
+	{"canned", "Send a canned response", []actor{actorAgent}},
+	{"comment", "Add an internal comment", []actor{actorAgent}},
+	{"conference", "Invite or transfer to another agent", []actor{actorAgent}},
+	{"details", "Visitor details", []actor{actorAgent, actorSupervisor}},
+}
+
+func allowed(d adhocDef, who actor) bool {
+	for _, w := range d.who {
+		if w == who {
+			return true
+		}
+	}
+	return false
+}
+
+// commandItems lists the commands who may run on addr (disco#items of the commands node).
+func commandItems(addr string, defs []adhocDef, who actor) string {
+	var b strings.Builder
+	for _, d := range defs {
+		if allowed(d, who) {
+			b.WriteString(el("item", "", []string{"jid", addr, "node", d.node, "name", d.name}, ""))
+		}
+	}
+	return el("query", "http://jabber.org/protocol/disco#items", []string{"node", NSCommands}, b.String())
+}
+
+// field renders a XEP-0004 field; options are label, value pairs.
+func field(v, typ, label string, values []string, options ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(options); i += 2 {
+		b.WriteString(el("option", "", []string{"label", options[i]}, el("value", "", nil, text(options[i+1]))))
+	}
+	for _, val := range values {
+		b.WriteString(el("value", "", nil, text(val)))
+	}
+	return el("field", "", []string{"var", v, "type", typ, "label", label}, b.String())
+}
+
+func form(typ, title, fields string) string {
+	return el("x", "jabber:x:data", []string{"type", typ}, el("title", "", nil, text(title))+fields)
+}
+
+func (e *Engine) cmdReply(q *IQ, c *AdHocCmd, status, inner string) {
+	sid := c.SessionID
+	if sid == "" {
+		sid = strings.ToLower(b32.EncodeToString(e.randomBytes(10)))
+	}
+	e.reply(q, el("command", NSCommands, []string{"node", c.Node, "sessionid", sid, "status", status}, inner))
+}
+
+func (e *Engine) cmdForm(q *IQ, c *AdHocCmd, x string) {
+	e.cmdReply(q, c, "executing", el("actions", "", []string{"execute", "complete"}, el("complete", "", nil, ""))+x)
+}
+
+func (e *Engine) cmdDone(q *IQ, c *AdHocCmd, note, extra string) {
+	e.cmdReply(q, c, "completed", extra+el("note", "", []string{"type", "info"}, text(note)))
+}
+
+func first(f map[string][]string, k string) string {
+	if v := f[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// adhoc runs a command on a room.
+func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
+	if q.Type != "set" {
+		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		return
+	}
+	var def *adhocDef
+	for i := range roomCommands {
+		if roomCommands[i].node == c.Node {
+			def = &roomCommands[i]
+		}
+	}
+	if def == nil {
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		return
+	}
+	if !allowed(*def, who) {
+		e.replyErr(q, forbidden(who, "you may not run "+c.Node+" on this chat session"))
+		return
+	}
+	if c.Action == "cancel" {
+		e.cmdReply(q, c, "canceled", "")
+		return
+	}
+	var action any
+	switch c.Node {
+	case "suspend":
+		if who == actorAgent && c.Form == nil {
+			opts := make([]string, 0, 2*len(e.cfg.Causes))
+			for _, cause := range e.cfg.Causes {
+				opts = append(opts, cause, cause)
+			}
+			e.cmdForm(q, c, form("form", "Suspend the chat", field("cause", "list-single", "Cause", []string{e.cfg.Causes[0]}, opts...)))
+			return
+		}
+		action = &SuspendCmd{Cause: first(c.Form, "cause")}
+	case "resume":
+		action = &ResumeCmd{}
+	case "close":
+		action = &CloseCmd{}
+	case "canned":
+		if c.Form == nil {
+			if len(c.Canned) == 0 {
+				e.cmdDone(q, c, "There are no canned responses", "")
+				return
+			}
+			opts := make([]string, 0, 2*len(c.Canned))
+			for _, cn := range c.Canned {
+				opts = append(opts, cn.Title, cn.ID)
+			}
+			e.cmdForm(q, c, form("form", "Send a canned response", field("id", "list-single", "Response", []string{c.Canned[0].ID}, opts...)))
+			return
+		}
+		id := first(c.Form, "id")
+		cmd := &CannedCmd{ID: id}
+		for i := range c.Canned {
+			if c.Canned[i].ID == id {
+				cmd.Resolved = &c.Canned[i]
+			}
+		}
+		action = cmd
+	case "comment":
+		if c.Form == nil {
+			e.cmdForm(q, c, form("form", "Add an internal comment (never shown to the visitor)", field("text", "text-multi", "Comment", nil)))
+			return
+		}
+		action = &CommentCmd{Text: strings.Join(c.Form["text"], "\n")}
+	case "conference":
+		if c.Form == nil {
+			e.cmdForm(q, c, form("form", "Invite or transfer to another agent",
+				field("jid", "jid-single", "Agent", nil)+
+					field("mode", "list-single", "Mode", []string{"conference"}, "Conference (both stay)", "conference", "Transfer (the other agent takes over)", "transfer")+
+					field("reason", "text-single", "Reason", nil)))
+			return
+		}
+		to, err := jid.Parse(first(c.Form, "jid"))
+		if err != nil || to.Localpart() == "" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be an agent's JID"))
+			return
+		}
+		if merr := e.conference(s, q.From, []Invite{{To: to, Reason: first(c.Form, "reason")}}, first(c.Form, "mode") == "transfer"); merr != nil {
+			e.replyErr(q, merr)
+			return
+		}
+		e.cmdDone(q, c, "Invitation sent to "+to.Bare().String(), "")
+		return
+	case "details":
+		e.cmdDone(q, c, "Visitor details", formEl(NS+"#visitor", e.visitorFields(s)))
+		return
+	}
+	note, merr := e.perform(s, q.From, who, action)
+	if merr != nil {
+		e.replyErr(q, merr)
+		return
+	}
+	e.cmdDone(q, c, note, "")
+}
+
+// serviceAdhoc runs a command on the service: the agent's own sessions.
+func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	if !e.has(bare, PermChat) && !e.has(bare, PermSupervise) {
+		e.replyErr(q, muc.Errorf("auth", "forbidden", "commands are for agents"))
+		return
+	}
+	if c.Node != "sessions" {
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		return
+	}
+	sup := e.has(bare, PermSupervise)
+	ids := make([]string, 0)
+	for id, s := range e.byID {
+		if sup || s.agents[bare] == "owner" || s.agents[bare] == "conference" {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var items strings.Builder
+	for _, id := range ids {
+		s := e.byID[id]
+		items.WriteString(el("item", "", nil,
+			field("room", "jid-single", "", []string{s.room.Addr().String()})+
+				field("state", "text-single", "", []string{string(s.rec.State)})+
+				field("visitor", "text-single", "", []string{s.rec.Visitor["name"]})+
+				field("agent", "text-single", "", []string{s.rec.Owner})))
+	}
+	reported := el("reported", "", nil, field("room", "jid-single", "Chat room", nil)+field("state", "text-single", "State", nil)+
+		field("visitor", "text-single", "Visitor", nil)+field("agent", "text-single", "Agent", nil))
+	e.cmdDone(q, c, itoa(len(ids))+" chat sessions; join a room to work on it",
+		el("x", "jabber:x:data", []string{"type", "result"}, el("title", "", nil, "Chat sessions")+reported+items.String()))
+}
