@@ -209,6 +209,19 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 			c.Stored = &rec
 			return err
 		})
+	case *sessions.MAMCmd:
+		if q.To.Localpart() == "" || q.To.Resourcepart() != "" {
+			g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "the archive is per chat session: query a room"))
+			return
+		}
+		g.read(el, q, func(ctx context.Context) error {
+			rec, agents, err := g.store.Session(ctx, q.To.Localpart())
+			if errors.Is(err, sessions.ErrNotFound) {
+				return nil
+			}
+			c.Stored, c.StoredAgents = &rec, agents
+			return err
+		})
 	case *sessions.CannedCmd:
 		g.read(el, q, func(ctx context.Context) error {
 			if q.Type == "get" {

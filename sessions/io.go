@@ -107,8 +107,10 @@ type (
 	PingCmd struct{}
 	// MAMCmd asks whether From may read the room's archive; the edge runs the query.
 	MAMCmd struct {
-		Token string // the visitor's proof, from the query form
-		Query any    // the edge's parsed query, carried back in the grant
+		Token        string         // the visitor's proof, from the query form
+		Query        any            // the edge's parsed query, carried back in the grant
+		Stored       *Record        // the edge's read of the session row (rooms that ended)
+		StoredAgents []SessionAgent // and of its agents
 	}
 )
 
