@@ -14,6 +14,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -146,7 +147,7 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	e.dirty = make(map[string]bool)
 	e.tokens = make(map[string]bool)
 	for _, in := range inputs {
-		e.handle(in)
+		e.safeHandle(in)
 	}
 	e.dispatch()
 	ids := make([]string, 0, len(e.dirty))
@@ -168,6 +169,25 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	out := *e.out
 	e.out = nil
 	return out
+}
+
+// safeHandle runs one input; a panic drops that input's own effects (rows and
+// stanzas) and is reported in Output.Panics instead of ending the process.
+func (e *Engine) safeHandle(in Input) {
+	nOut, nTok, nSes, nAg, nTr, nMAM := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
+		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM)
+	defer func() {
+		if r := recover(); r != nil {
+			e.out.Out = e.out.Out[:nOut]
+			e.out.Batch.Tokens = e.out.Batch.Tokens[:nTok]
+			e.out.Batch.Sessions = e.out.Batch.Sessions[:nSes]
+			e.out.Batch.Agents = e.out.Batch.Agents[:nAg]
+			e.out.Batch.Transcript = e.out.Batch.Transcript[:nTr]
+			e.out.MAM = e.out.MAM[:nMAM]
+			e.out.Panics = append(e.out.Panics, fmt.Sprintf("%T: %v", in, r))
+		}
+	}()
+	e.handle(in)
 }
 
 func (e *Engine) handle(in Input) {

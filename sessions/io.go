@@ -137,6 +137,8 @@ type Output struct {
 	// MAM is set when an IQ was a MAM query the edge must answer from the
 	// store; the engine has checked the asker's rights.
 	MAM []MAMGrant
+	// Panics lists inputs whose handling panicked (their effects were dropped).
+	Panics []string
 }
 
 // MAMGrant lets the edge answer a XEP-0313 query.

@@ -65,6 +65,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	tick := time.NewTicker(r.TickEvery)
 	defer tick.Stop()
 	batch := make([]Input, 0, r.MaxBatch)
+	var stats Stats
+	var lastStats time.Time
 	for {
 		batch = batch[:0]
 		select {
@@ -86,6 +88,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		start := time.Now()
 		out := r.eng.Process(r.clock.Now(), batch)
+		for _, p := range out.Panics {
+			r.log.Error("input dropped: the engine panicked on it", "panic", p)
+		}
 		if !r.commit(ctx, &out.Batch) {
 			return nil
 		}
@@ -94,7 +99,11 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.box.Archive(out.MAM)
 		}
 		if r.OnBatch != nil {
-			r.OnBatch(r.eng.Stats(), time.Since(start))
+			// Counting is O(sessions): refresh the gauges at most every tick.
+			if time.Since(lastStats) >= r.TickEvery {
+				stats, lastStats = r.eng.Stats(), time.Now()
+			}
+			r.OnBatch(stats, time.Since(start))
 		}
 	}
 }
