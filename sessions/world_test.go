@@ -66,6 +66,7 @@ type world struct {
 	transcript map[string][]Entry // every entry written, per session
 	agents     []SessionAgent
 	tokens     [][]byte
+	tokenBySID map[string]string // tokens seen in <session/> results
 }
 
 func newWorld(t *testing.T, tweak ...func(*Config)) *world {
@@ -84,6 +85,7 @@ func newWorld(t *testing.T, tweak ...func(*Config)) *world {
 		},
 		recs:       make(map[string]Record),
 		transcript: make(map[string][]Entry),
+		tokenBySID: make(map[string]string),
 	}
 	w.reload()
 	return w
@@ -120,6 +122,13 @@ func (w *world) step(in ...Input) Output {
 		w.transcript[e.Session] = append(w.transcript[e.Session], e)
 	}
 	w.agents = append(w.agents, out.Batch.Agents...)
+	for _, o := range out.Out {
+		if s, ok := o.(*Stanza); ok && s.Name == "iq" && s.Type == "result" {
+			if a, ok := find(s.Payload, NS, "session"); ok && a["token"] != "" {
+				w.tokenBySID[a["id"]] = a["token"]
+			}
+		}
+	}
 	for _, tk := range out.Batch.Tokens {
 		w.tokens = append(w.tokens, tk.Hash)
 	}
@@ -188,8 +197,11 @@ func (w *world) presence(from string, typ, show string, maxChats int) Output {
 	return w.step(&Presence{From: jid.MustParse(from), To: jid.MustParse(service), Type: typ, Show: show, MaxChats: maxChats})
 }
 
-func (w *world) signIn(full string) Output  { w.t.Helper(); return w.presence(full, "", "", 0) }
-func (w *world) signOut(full string) Output { w.t.Helper(); return w.presence(full, "unavailable", "", 0) }
+func (w *world) signIn(full string) Output { w.t.Helper(); return w.presence(full, "", "", 0) }
+func (w *world) signOut(full string) Output {
+	w.t.Helper()
+	return w.presence(full, "unavailable", "", 0)
+}
 
 // --- rooms ---
 
@@ -519,6 +531,28 @@ func (w *world) active(visitor, question string) (sid, token string) {
 	return sid, token
 }
 
+// secondWindow opens another window of the visitor on sid (a reconnect from
+// a new JID, PROTOCOL 3) and joins it under the same nick.
+func (w *world) secondWindow(full, sid, token string) Output {
+	w.t.Helper()
+	_, r := w.svc(full, &ReconnectCmd{Session: sid, Token: token})
+	resultSession(w.t, r)
+	out := w.join(full, sid, "Ann")
+	if e := presenceErr(out, full); e != "" {
+		w.t.Fatalf("%s could not join after reconnecting: %s", full, e)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
@@ -530,3 +564,5 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+func mustJID(s string) jid.JID { return jid.MustParse(s) }
