@@ -218,3 +218,21 @@ func TestBug_LateAgentJoinsAfterAnotherOwnsIt(t *testing.T) {
 		t.Error("the late agent closed a session it was never given")
 	}
 }
+
+// docs/protocol.md: rooms are semi-anonymous ("the visitor does not see the
+// agents' JIDs") and `<event/>` carries `agent`, "the agent's nick". The
+// conference event carries the invited agent's bare JID instead, and it is
+// delivered to the visitor.
+func TestBug_ConferenceEventShowsAgentJIDToVisitor(t *testing.T) {
+	w := newWorld(t)
+	w.signIn(alice)
+	w.signIn(carol)
+	w.presence(carol, "", "dnd", 0)
+	sid, _ := w.active(ann, "Hi")
+	w.send(&Message{From: jid.MustParse(alice), Invites: []Invite{{To: jid.MustParse("carol@example.com")}}}, sid)
+	out := w.join(carol, sid, "Carol")
+	ev := eventOf(t, out, sid, "conference")
+	if ev.Agent != "Carol" {
+		t.Errorf("conference event agent=%q, sent to %v; want the nick Carol", ev.Agent, eventRecipients(out, sid, "conference"))
+	}
+}
