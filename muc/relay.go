@@ -51,3 +51,10 @@ func (r *Room) Resync(full jid.JID, p PresenceInfo, h HistoryRequest, now time.T
 	subj := r.subject
 	return append(out, &Message{From: r.addr, To: full, Type: "groupchat", Subject: &subj})
 }
+
+// SendAs broadcasts and records a message from nick whether or not that nick
+// is in the room (an agent acting on a session from outside it).
+func (r *Room) SendAs(nick, id string, l Line) []Stanza {
+	l.Nick = nick
+	return r.deliver(id, l)
+}

@@ -70,7 +70,8 @@ type session struct {
 	rec         Record
 	room        *muc.Room
 	agents      map[string]string // bare JID -> "owner" / "conference" / "previous"
-	offered     map[string]bool   // agents offered or invited: may join
+	offered     map[string]bool   // agents offered it while it waits: the first to join owns it
+	invited     map[string]bool   // agents invited to a conference: may join as moderators
 	lastSeq     int64
 	visitorGone time.Time // the last visitor JID left; zero while one is present or before any joined
 	reconnected bool      // a visitor reconnected while suspended: the owner was told
@@ -101,8 +102,9 @@ type Engine struct {
 
 	now    time.Time
 	out    *Output
-	dirty  map[string]bool // sessions whose Record must be written
-	tokens map[string]bool // token hashes inserted in this batch
+	ended  map[string]*session // sessions that ended in this batch: gone, but still to write
+	dirty  map[string]bool     // sessions whose Record must be written
+	tokens map[string]bool     // token hashes inserted in this batch
 }
 
 // NewEngine makes an engine with no sessions.
@@ -156,16 +158,16 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		if s, ok := e.byID[id]; ok {
+		s, ok := e.byID[id]
+		if !ok {
+			s, ok = e.ended[id]
+		}
+		if ok {
 			s.rec.UpdatedAt = e.now
 			e.out.Batch.Sessions = append(e.out.Batch.Sessions, cloneRecord(s.rec))
 		}
 	}
-	for id := range e.dirty {
-		if s, ok := e.byID[id]; ok && !s.rec.State.Live() {
-			e.forget(s)
-		}
-	}
+	e.ended = nil
 	out := *e.out
 	e.out = nil
 	return out
@@ -185,6 +187,9 @@ func (e *Engine) safeHandle(in Input) {
 			e.out.Batch.Transcript = e.out.Batch.Transcript[:nTr]
 			e.out.MAM = e.out.MAM[:nMAM]
 			e.out.Panics = append(e.out.Panics, fmt.Sprintf("%T: %v", in, r))
+			if q, ok := in.(*IQ); ok {
+				e.replyErr(q, muc.Errorf("wait", "internal-server-error", "the service failed on this request"))
+			}
 		}
 	}()
 	e.handle(in)
@@ -350,6 +355,16 @@ func (e *Engine) reload(r *Reload) {
 		e.perms = make(map[string]map[string]bool)
 	}
 	e.queues = r.Queues
+	for _, s := range e.byID {
+		for _, o := range s.room.Occupants() {
+			if o.Person == "visitor" {
+				continue
+			}
+			if _, ok := e.entry(s, o.JIDs[0]); !ok {
+				e.sendMUC(s.room.Remove(o.Person, "Your permission for this chat was revoked"))
+			}
+		}
+	}
 	for _, a := range e.router.Agents() {
 		if !e.has(a.JID, PermChat) {
 			for _, o := range e.router.Forget(a.JID) {

@@ -1136,8 +1136,8 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return f.r.Read(p)
 }
 
-// An input whose handling panics is dropped with its effects; the others of
-// the batch go on, and so does the engine.
+// An input whose handling panics is dropped with its effects (an IQ gets an
+// internal-server-error answer); the others of the batch go on, and so does the engine.
 func TestPanicDropsOnlyThatInput(t *testing.T) {
 	src := &failingReader{r: testConfig().Rand}
 	w := newWorld(t, func(c *Config) { c.Rand = src })
@@ -1151,8 +1151,9 @@ func TestPanicDropsOnlyThatInput(t *testing.T) {
 	if len(out.Panics) != 1 {
 		t.Errorf("panics %v, want one", out.Panics)
 	}
-	if reply(out, "r") != nil || len(out.Batch.Tokens) != 0 || len(out.Batch.Sessions) != 0 {
-		t.Errorf("the dropped request left %+v / %+v", reply(out, "r"), out.Batch)
+	if r := reply(out, "r"); r == nil || r.Err == nil || r.Err.Condition != "internal-server-error" ||
+		len(out.Batch.Tokens) != 0 || len(out.Batch.Sessions) != 0 {
+		t.Errorf("the dropped request: want only an internal-server-error answer, got %+v / %+v", r, out.Batch)
 	}
 	if len(out.Batch.Transcript) != 1 || out.Batch.Transcript[0].Body != "still here" {
 		t.Errorf("the other input of the batch: %+v", out.Batch.Transcript)

@@ -30,29 +30,42 @@ func (e *Engine) iq(q *IQ) {
 		e.serviceIQ(q)
 		return
 	}
+	// Answers that do not depend on the room come first, so that a stranger
+	// gets the same answer whether the room exists or not.
 	s := e.lookup(q.To)
-	if s == nil {
-		if c, ok := q.Cmd.(*MAMCmd); ok && q.To.Resourcepart() == "" {
-			e.archiveOfEnded(q, c)
+	if q.To.Resourcepart() != "" {
+		if _, ok := q.Cmd.(*PingCmd); !ok {
+			e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "IQs to occupants are not relayed"))
 			return
 		}
-		if _, ok := q.Cmd.(*PingCmd); ok && q.To.Resourcepart() != "" {
+		if s == nil {
 			e.replyErr(q, muc.Errorf("cancel", "not-acceptable", "not joined"))
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
-		return
-	}
-	if q.To.Resourcepart() != "" {
-		if _, ok := q.Cmd.(*PingCmd); ok {
-			if err := s.room.SelfPing(q.From, q.To.Resourcepart()); err != nil {
-				e.replyErr(q, err.(*muc.Error))
-				return
-			}
-			e.reply(q, "")
+		if err := s.room.SelfPing(q.From, q.To.Resourcepart()); err != nil {
+			e.replyErr(q, err.(*muc.Error))
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "IQs to occupants are not relayed"))
+		e.reply(q, "")
+		return
+	}
+	switch q.Cmd.(type) {
+	case *PingCmd, *DiscoInfoCmd, *DiscoItemsCmd, *SuspendCmd, *ResumeCmd, *CloseCmd, *CommentCmd, *MAMCmd, *AdHocCmd:
+	case *CannedCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
+			return
+		}
+	default:
+		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+		return
+	}
+	if s == nil {
+		if c, ok := q.Cmd.(*MAMCmd); ok {
+			e.archiveOfEnded(q, c)
+			return
+		}
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 		return
 	}
 	e.roomIQ(s, q)
@@ -174,11 +187,6 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
 	case *SuspendCmd, *ResumeCmd, *CloseCmd, *CannedCmd, *CommentCmd:
-		if cc, ok := c.(*CannedCmd); ok && q.Type != "set" {
-			_ = cc
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
-			return
-		}
 		if _, err := e.perform(s, q.From, who, c); err != nil {
 			e.replyErr(q, err)
 			return
@@ -220,7 +228,7 @@ func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
 		}
 	}
 	// Not in the room: the message still comes from the agent's nick.
-	e.sendMUC(s.room.Announce(l))
+	e.sendMUC(s.room.SendAs(nick, "", l))
 }
 
 func (e *Engine) visitorFields(s *session) map[string]string {
@@ -448,6 +456,10 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
 		agents:  make(map[string]string),
 		offered: make(map[string]bool),
+		invited: make(map[string]bool),
+		// The idle rule runs until the visitor joins: one who never comes is
+		// suspended like one who left.
+		visitorGone: e.now,
 	}
 	s.room.SetSubject(subjectFor(s.rec.Visitor))
 	e.byID[id] = s

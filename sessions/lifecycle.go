@@ -73,6 +73,12 @@ func (e *Engine) end(s *session, state State, by, body string) {
 	e.obs.Ended(state, by)
 	e.event(s, Event{Type: string(state), By: by}, body)
 	e.sendMUC(s.room.Destroy(body))
+	// Gone at once, so nothing later in the batch acts on it; written at the end.
+	e.forget(s)
+	if e.ended == nil {
+		e.ended = make(map[string]*session)
+	}
+	e.ended[s.rec.ID] = s
 }
 
 func (e *Engine) close(s *session, by string) {
@@ -264,7 +270,7 @@ func (e *Engine) timers() {
 			delete(e.offline, a)
 			continue
 		}
-		if e.now.Sub(t) >= e.cfg.Grace && !e.ownsLive(a) {
+		if e.now.Sub(t) >= e.cfg.Grace && !e.ownsLive(a) && !e.ownsSuspended(a) {
 			delete(e.offline, a)
 		}
 	}
@@ -299,7 +305,8 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			continue
 		}
 		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
-			agents: make(map[string]string), offered: make(map[string]bool), lastSeq: snap.LastSeq[rec.ID]}
+			agents: make(map[string]string), offered: make(map[string]bool), invited: make(map[string]bool),
+			lastSeq: snap.LastSeq[rec.ID]}
 		s.room.SetSubject(subjectFor(s.rec.Visitor))
 		for _, a := range agents[rec.ID] {
 			s.agents[a.JID] = a.Role
@@ -326,6 +333,10 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			e.router.Occupy(rec.Owner, rec.ID)
 			e.offline[rec.Owner] = now
 			s.visitorGone = now
+		case StateSuspended:
+			if rec.Owner != "" {
+				e.offline[rec.Owner] = now // until it signs in again
+			}
 		}
 		e.byID[rec.ID] = s
 		if len(rec.TokenHash) > 0 {

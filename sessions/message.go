@@ -116,7 +116,7 @@ func (e *Engine) message(m *Message) {
 	case m.OOB:
 		kind = "link"
 	}
-	if kind == "comment" && who != actorAgent && who != actorSupervisor {
+	if kind == "comment" && who != actorAgent {
 		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may comment"))
 		return
 	}
@@ -177,7 +177,7 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	e.actOn(s, "conference")
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
-		s.offered[bare] = true
+		s.invited[bare] = true
 		if transfer {
 			s.transferTo = bare
 		}

@@ -147,7 +147,7 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		if s.offered[bare] && s.rec.State == StateQueued {
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.offered[bare] && s.rec.Owner != "" {
+		if s.invited[bare] {
 			// An invitation to a conference.
 			return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
 		}
@@ -192,10 +192,11 @@ func (e *Engine) join(s *session, p *Presence) {
 		e.assign(s, bare)
 	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
 		e.takeOver(s, bare)
-	case s.agents[bare] == "" && s.offered[bare]:
+	case s.agents[bare] == "" && s.invited[bare]:
 		s.agents[bare] = "conference"
 		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "conference", At: e.now})
-		e.event(s, Event{Type: "conference", By: "agent", Agent: ent.Person}, e.agentNick(s, bare)+" joined the chat")
+		nick := e.agentNick(s, bare)
+		e.event(s, Event{Type: "conference", By: "agent", Agent: nick}, nick+" joined the chat")
 	case !wasPresent && s.agents[bare] == "previous" && s.rec.State == StateQueued:
 		// A former owner taking its transferred session back.
 		e.assign(s, bare)
@@ -218,6 +219,7 @@ func (e *Engine) assign(s *session, bare string) {
 		}
 	}
 	s.agents[bare] = "owner"
+	s.offered = make(map[string]bool) // the other offers are void now
 	s.rec.Owner = bare
 	s.rec.State = StateActive
 	if s.rec.AssignedAt.IsZero() {

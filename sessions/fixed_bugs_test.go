@@ -1,8 +1,7 @@
 package sessions
 
-// Tests of rules of PROTOCOL.md that the engine breaks. They fail on
-// purpose until the engine is fixed; each names the section it holds the
-// engine to.
+// Regression tests: rules of PROTOCOL.md the engine once broke, each named
+// after the section it holds the engine to.
 
 import (
 	"testing"
@@ -17,7 +16,7 @@ import (
 // reconnect that comes later than the grace time; that tick forgets the
 // owner went offline (it owns no active session) and the reconnect then goes
 // to the gone owner, for ever.
-func TestBug_ReconnectAfterOwnerGoneBeyondGraceWithTicks(t *testing.T) {
+func TestFixed_ReconnectAfterOwnerGoneBeyondGraceWithTicks(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, token := w.active(ann, "Hi")
@@ -45,7 +44,7 @@ func TestBug_ReconnectAfterOwnerGoneBeyondGraceWithTicks(t *testing.T) {
 // Same rule after a restart: Restore marks only the owners of active
 // sessions as offline, so a reconnect to a suspended session whose owner
 // never signs in again is never routed to anyone else.
-func TestBug_ReconnectAfterRestartOwnerNeverBack(t *testing.T) {
+func TestFixed_ReconnectAfterRestartOwnerNeverBack(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, token := w.active(ann, "Hi")
@@ -73,7 +72,7 @@ func TestBug_ReconnectAfterRestartOwnerNeverBack(t *testing.T) {
 // suspend, resume, comment or close; others get <forbidden/>." A supervisor
 // (or a former owner) in the room may add a comment with a <p:comment/>
 // message; the <comment/> IQ refuses the same person.
-func TestBug_SupervisorMayNotComment(t *testing.T) {
+func TestFixed_SupervisorMayNotComment(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _ := w.active(ann, "Hi")
@@ -88,7 +87,7 @@ func TestBug_SupervisorMayNotComment(t *testing.T) {
 // PROTOCOL 1: nobody else "learns that it exists"; PROTOCOL 9: an unknown
 // payload gets service-unavailable. A stranger can tell a live room from a
 // missing one by the answer to an IQ the room does not support.
-func TestBug_StrangerLearnsRoomExists(t *testing.T) {
+func TestFixed_StrangerLearnsRoomExists(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _ := w.active(ann, "Hi")
@@ -122,7 +121,7 @@ func TestBug_StrangerLearnsRoomExists(t *testing.T) {
 // post's own comment says so, but an agent not in the room (working from a
 // client with no plugin, or from the CLI) posts from the room's bare JID:
 // Announce clears the nick, so the visitor sees a system message.
-func TestBug_CannedFromAbsentAgentComesFromTheRoom(t *testing.T) {
+func TestFixed_CannedFromAbsentAgentComesFromTheRoom(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _ := w.active(ann, "Hi")
@@ -143,7 +142,7 @@ func TestBug_CannedFromAbsentAgentComesFromTheRoom(t *testing.T) {
 // close in the same batch closes it again (two closed events, Observer.Ended
 // twice), and a request on its token is prompted to reconnect to the closed
 // session.
-func TestBug_EndedSessionStillActionableInSameBatch(t *testing.T) {
+func TestFixed_EndedSessionStillActionableInSameBatch(t *testing.T) {
 	t.Run("second close", func(t *testing.T) {
 		w := newWorld(t)
 		w.signIn(alice)
@@ -181,7 +180,7 @@ func TestBug_EndedSessionStillActionableInSameBatch(t *testing.T) {
 // who takes the session keeps it active, using a capacity slot, for ever.
 // After a restart the same session would be suspended (Restore counts the
 // visitor gone from the start).
-func TestBug_VisitorWhoNeverJoinsIsNeverSuspended(t *testing.T) {
+func TestFixed_VisitorWhoNeverJoinsIsNeverSuspended(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _, _ := w.newChat(ann, "Hi")
@@ -198,7 +197,7 @@ func TestBug_VisitorWhoNeverJoinsIsNeverSuspended(t *testing.T) {
 // timed out keeps its offered mark for ever, and entry() lets it in as a
 // conferenced agent once someone else owns the session: it gets the whole
 // transcript, a conference row, and may suspend or close the session.
-func TestBug_LateAgentJoinsAfterAnotherOwnsIt(t *testing.T) {
+func TestFixed_LateAgentJoinsAfterAnotherOwnsIt(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	w.advance(time.Second)
@@ -223,7 +222,7 @@ func TestBug_LateAgentJoinsAfterAnotherOwnsIt(t *testing.T) {
 // agents' JIDs") and `<event/>` carries `agent`, "the agent's nick". The
 // conference event carries the invited agent's bare JID instead, and it is
 // delivered to the visitor.
-func TestBug_ConferenceEventShowsAgentJIDToVisitor(t *testing.T) {
+func TestFixed_ConferenceEventShowsAgentJIDToVisitor(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	w.signIn(carol)
