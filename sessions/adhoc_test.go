@@ -1,0 +1,89 @@
+package sessions
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAdHocOnRoom(t *testing.T) {
+	w := newWorld(t)
+	w.signIn(alice)
+	w.signIn(carol)
+	sid, _ := w.active(ann, "Where is my order?")
+
+	// The list depends on who asks.
+	_, r := w.iq(alice, roomJID(sid), "get", &DiscoItemsCmd{Node: NSCommands})
+	for _, node := range []string{"suspend", "resume", "close", "canned", "comment", "conference", "details"} {
+		if !strings.Contains(r.Payload, `node="`+node+`"`) {
+			t.Errorf("agent's commands lack %s: %s", node, r.Payload)
+		}
+	}
+	_, r = w.iq(ann, roomJID(sid), "get", &DiscoItemsCmd{Node: NSCommands})
+	if strings.Contains(r.Payload, `node="resume"`) || !strings.Contains(r.Payload, `node="suspend"`) {
+		t.Errorf("visitor's commands: %s", r.Payload)
+	}
+
+	// suspend: a form with the causes first, then the submission does it.
+	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "suspend", Action: "execute"})
+	if !strings.Contains(r.Payload, `status="executing"`) || !strings.Contains(r.Payload, "Visitor Machine Restart") {
+		t.Fatalf("suspend form: %s", r.Payload)
+	}
+	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "suspend", Action: "complete", Form: map[string][]string{"cause": {"Visitor Machine Restart"}}})
+	if !strings.Contains(r.Payload, `status="completed"`) || w.record(sid).SuspendCause != "Visitor Machine Restart" {
+		t.Fatalf("suspend: %s %+v", r.Payload, w.record(sid))
+	}
+	// canned: the list comes from the edge; posting resumes.
+	canned := []Canned{{ID: "hi", Title: "Hello", Body: "Hello there"}}
+	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "canned", Canned: canned})
+	if !strings.Contains(r.Payload, `label="Hello"`) {
+		t.Fatalf("canned form: %s", r.Payload)
+	}
+	out, _ := w.cmd(alice, sid, &AdHocCmd{Node: "canned", Action: "complete", Canned: canned, Form: map[string][]string{"id": {"hi"}}})
+	if w.record(sid).State != StateActive || len(roomMessages(out, sid, "Hello there")) == 0 {
+		t.Fatalf("canned did not post and resume: %v", eventTypes(out, sid))
+	}
+	// details: a result form with the visitor's question.
+	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "details"})
+	if !strings.Contains(r.Payload, NS+"#visitor") || !strings.Contains(r.Payload, "Where is my order?") {
+		t.Fatalf("details: %s", r.Payload)
+	}
+	// the visitor may not resume; an unknown node is item-not-found; cancel cancels.
+	if _, r = w.cmd(ann, sid, &AdHocCmd{Node: "resume"}); errCond(r) != "forbidden" {
+		t.Fatalf("visitor resume: %+v", r)
+	}
+	if _, r = w.cmd(alice, sid, &AdHocCmd{Node: "nope"}); errCond(r) != "item-not-found" {
+		t.Fatalf("unknown node: %+v", r)
+	}
+	if _, r = w.cmd(alice, sid, &AdHocCmd{Node: "comment", Action: "cancel"}); !strings.Contains(r.Payload, `status="canceled"`) {
+		t.Fatalf("cancel: %+v", r)
+	}
+	// conference with mode transfer: carol takes the session over when she joins.
+	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "conference", Action: "complete",
+		Form: map[string][]string{"jid": {bareOf(carol)}, "mode": {"transfer"}}})
+	if !strings.Contains(r.Payload, "completed") {
+		t.Fatalf("transfer: %+v", r)
+	}
+	out = w.join(carol, sid, "Carol")
+	if ev := eventOf(t, out, sid, "transferred"); ev.Agent != "Carol" {
+		t.Fatalf("transferred event: %+v", ev)
+	}
+	if rec := w.record(sid); rec.Owner != bareOf(carol) {
+		t.Fatalf("owner after transfer: %s", rec.Owner)
+	}
+	if w.load(alice) != 0 || w.load(carol) != 1 {
+		t.Fatalf("loads after transfer: alice %d carol %d", w.load(alice), w.load(carol))
+	}
+	// a conference to someone without chat is refused.
+	if _, r = w.cmd(carol, sid, &AdHocCmd{Node: "conference", Action: "complete",
+		Form: map[string][]string{"jid": {bareOf(eve)}}}); errCond(r) != "forbidden" {
+		t.Fatalf("conference to eve: %+v", r)
+	}
+	// the service's command lists carol's sessions.
+	_, r = w.svc(carol, &AdHocCmd{Node: "sessions"})
+	if !strings.Contains(r.Payload, sid) {
+		t.Fatalf("sessions command: %s", r.Payload)
+	}
+	if _, r = w.svc(eve, &AdHocCmd{Node: "sessions"}); errCond(r) != "forbidden" {
+		t.Fatalf("sessions for eve: %+v", r)
+	}
+}
