@@ -1,0 +1,501 @@
+// Chat is the visitor's conversation with the service, apart from any DOM: it
+// connects anonymously, requests a chat or reconnects to one, joins the
+// session room and keeps what the UI shows (phase, lines, status). The UI
+// listens to its changes through onChange(kind, data).
+import {
+  requestIQ,
+  reconnectIQ,
+  joinPresence,
+  suspendPresence,
+  closeIQ,
+  groupchat,
+  chatState,
+  parseRequestResult,
+  classify,
+  errorOf,
+} from "./stanzas.js";
+
+// Phases: form (nothing asked yet), connecting (asking), prompt (a chat in
+// progress is offered), joining, chat (in the room), left (the visitor
+// suspended), ended (closed or expired), error (no connection).
+
+const PAUSE_MS = 5000;
+const IQ_TIMEOUT_MS = 15000;
+
+export function randomID(n = 12) {
+  const a = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// nickFor makes a room nick (a resourcepart) from the visitor's name.
+export function nickFor(name) {
+  const n = String(name || "")
+    .normalize("NFC")
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim()
+    .slice(0, 48);
+  return n || "Visitor";
+}
+
+export class Chat {
+  constructor({ config, jar, makeClient, onChange = () => {}, now = () => new Date() }) {
+    this.config = config;
+    this.jar = jar;
+    this.makeClient = makeClient;
+    this.onChange = onChange;
+    this.now = now;
+    this.client = null;
+    this.connected = false;
+    this.everOnline = false;
+    this.phase = "form";
+    this.details = null; // the last pre-chat form
+    this.session = null; // {id, room, state, ...}
+    this.offered = null; // the session in the prompt
+    this.token = ""; // in memory too, for reconnects within this page
+    this.nick = "";
+    this.agent = "";
+    this.position = 0;
+    this.occupants = new Map(); // nick -> role
+    this.agentNicks = new Set();
+    this.lines = [];
+    this.seen = new Set(); // stanza-ids shown
+    this.pending = new Map(); // message id -> line
+    this.typing = new Set();
+    this.composing = false;
+    this.pauseTimer = null;
+    this.leaving = "";
+    this.error = "";
+    this.notice = "";
+    this.dead = false;
+  }
+
+  emit(kind, data) {
+    try {
+      this.onChange(kind, data);
+    } catch (e) {
+      console.error("parley:", e);
+    }
+  }
+
+  setPhase(p) {
+    if (this.phase === p) return;
+    this.phase = p;
+    this.emit("phase", p);
+    this.emit("status");
+  }
+
+  // ---- connection ----------------------------------------------------------
+
+  async connect() {
+    if (this.client && this.connected) return;
+    if (this.client) {
+      // A half-open client from an earlier attempt: start over.
+      const old = this.client;
+      this.client = null;
+      old.stop().catch(() => {});
+    }
+    const x = this.makeClient({ service: this.config.websocket, domain: this.config.domain, lang: this.config.lang });
+    this.client = x;
+    x.on("error", (err) => {
+      if (this.client === x) console.warn("parley: connection:", err?.message || err);
+    });
+    x.on("stanza", (st) => {
+      if (this.client === x) this.stanza(st);
+    });
+    x.on("offline", () => {
+      if (this.client === x) this.connected = false;
+    });
+    x.on("disconnect", () => {
+      if (this.client !== x || this.dead) return;
+      this.connected = false;
+      if (this.phase === "chat" || this.phase === "joining") {
+        this.notice = "connectionLost";
+        this.emit("status");
+      }
+    });
+    x.on("online", () => {
+      if (this.client !== x) return;
+      this.connected = true;
+      if (this.everOnline) this.recover();
+      this.everOnline = true;
+    });
+    await x.start();
+  }
+
+  // recover rejoins after the client reconnected by itself with a new JID.
+  async recover() {
+    if (!this.session || !(this.phase === "chat" || this.phase === "joining")) return;
+    this.notice = "";
+    try {
+      const res = await this.iq(reconnectIQ(this.config.service, this.session.id, this.token));
+      const r = parseRequestResult(res);
+      if (r?.kind === "session") this.adopt(r.session);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async iq(el) {
+    return this.client.iqCaller.request(el, IQ_TIMEOUT_MS);
+  }
+
+  send(el) {
+    if (!this.client || !this.connected) return Promise.resolve();
+    return this.client.send(el).catch((e) => console.warn("parley: send:", e?.message || e));
+  }
+
+  fail(e) {
+    console.warn("parley:", e);
+    if (e && e.condition) {
+      this.error = e.text || e.condition;
+      this.setPhase("form");
+      this.emit("error", { key: "requestFailed", reason: this.error });
+      return;
+    }
+    this.error = String(e?.message || e);
+    this.setPhase("error");
+  }
+
+  // ---- request, prompt, reconnect ------------------------------------------
+
+  // start sends the pre-chat form: {name, email, question}.
+  async start(details) {
+    this.details = { ...details };
+    this.error = "";
+    this.setPhase("connecting");
+    try {
+      await this.connect();
+      await this.request(false);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  visitorDetails() {
+    const d = this.details || {};
+    const loc = globalThis.location;
+    const doc = globalThis.document;
+    const cut = (s) => String(s || "").slice(0, 1000);
+    return {
+      name: d.name,
+      email: d.email,
+      page: cut(loc?.href),
+      referrer: cut(doc?.referrer),
+      language: globalThis.navigator?.language || "",
+    };
+  }
+
+  async request(isNew) {
+    const el = requestIQ(this.config.service, {
+      queue: this.config.queue,
+      token: this.jar.token,
+      isNew,
+      visitor: this.visitorDetails(),
+      body: this.details?.question || "",
+    });
+    const r = parseRequestResult(await this.iq(el));
+    if (!r || !r.session) throw new Error("unexpected answer to the chat request");
+    if (r.kind === "resumable") {
+      this.offered = r.session;
+      this.setPhase("prompt");
+      return;
+    }
+    this.adopt(r.session, { question: this.details?.question || "" });
+  }
+
+  // answer is the visitor's Yes or No to the prompt.
+  async answer(yes) {
+    const offered = this.offered;
+    this.offered = null;
+    this.setPhase("connecting");
+    try {
+      await this.connect();
+      if (!yes || !offered) {
+        await this.request(true);
+        return;
+      }
+      await this.reconnectTo(offered.id, this.jar.token);
+      // What the visitor typed in the form is not lost: it waits in the composer.
+      if (this.details?.question) this.emit("draft", this.details.question);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async reconnectTo(id, token) {
+    try {
+      const r = parseRequestResult(await this.iq(reconnectIQ(this.config.service, id, token)));
+      if (!r || r.kind !== "session") throw new Error("unexpected answer to the reconnect");
+      this.adopt(r.session);
+    } catch (e) {
+      if (e?.condition === "item-not-found" || e?.condition === "not-authorized") {
+        // Gone or not ours: a new chat instead.
+        await this.request(true);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  // returnToChat reconnects to the session this page suspended.
+  async returnToChat() {
+    if (!this.session) return;
+    const id = this.session.id;
+    this.setPhase("connecting");
+    try {
+      await this.connect();
+      await this.reconnectTo(id, this.token);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  newChat() {
+    this.session = null;
+    this.resetRoom();
+    this.setPhase("form");
+  }
+
+  resetRoom() {
+    this.lines = [];
+    this.seen.clear();
+    this.pending.clear();
+    this.typing.clear();
+    this.occupants.clear();
+    this.agentNicks.clear();
+    this.agent = "";
+    this.position = 0;
+    this.notice = "";
+    this.emit("reset");
+  }
+
+  // adopt makes s the current session and joins its room.
+  adopt(s, { question = "" } = {}) {
+    const sameRoom = this.session && this.session.room === s.room;
+    if (s.token) this.token = s.token;
+    this.nick = this.nick || nickFor(this.jar.nick || this.details?.name);
+    this.jar.save(this.token, this.nick);
+    this.session = { ...s };
+    if (!sameRoom) this.resetRoom();
+    if (s.replaces) this.systemLine(null, "", { key: "replaced" });
+    this.question = question;
+    this.leaving = "";
+    this.setPhase("joining");
+    this.send(joinPresence(s.room, this.nick));
+    this.emit("session", this.session);
+  }
+
+  // ---- in the room ---------------------------------------------------------
+
+  stanza(st) {
+    if (!this.session) return;
+    const c = classify(st, this.session.room);
+    if (!c) return;
+    switch (c.kind) {
+      case "available":
+        if (c.self) {
+          this.nick = c.nick;
+          if (this.phase === "joining") this.setPhase("chat");
+          this.notice = "";
+          this.emit("status");
+        } else {
+          this.occupants.set(c.nick, c.role);
+          if (c.role === "moderator") this.agentNicks.add(c.nick);
+        }
+        break;
+      case "unavailable":
+        if (c.self) {
+          this.typing.clear();
+          if (c.destroyed) this.setPhase("ended");
+          else if (this.phase !== "ended") this.setPhase("left");
+          this.emit("typing");
+        } else {
+          this.occupants.delete(c.nick);
+          if (this.typing.delete(c.nick)) this.emit("typing");
+        }
+        break;
+      case "join-error":
+        if (c.condition === "conflict" && this.phase === "joining") {
+          this.nick = nickFor(this.nick.slice(0, 44) + " " + randomID(1));
+          this.send(joinPresence(this.session.room, this.nick));
+          return;
+        }
+        if (this.phase === "joining") {
+          if (c.condition === "item-not-found") this.setPhase("ended");
+          else this.fail(new Error(c.text || c.condition));
+        }
+        break;
+      case "event":
+        this.onEvent(c);
+        break;
+      case "message":
+        this.onMessage(c);
+        break;
+      case "chatstate":
+        if (c.nick === this.nick) return;
+        if (c.state === "composing") this.typing.add(c.nick);
+        else this.typing.delete(c.nick);
+        this.emit("typing");
+        break;
+      case "message-error": {
+        const line = this.pending.get(c.id);
+        if (line) {
+          this.pending.delete(c.id);
+          line.status = "failed";
+          line.error = c.text || c.condition;
+          this.emit("update", line);
+        }
+        break;
+      }
+    }
+  }
+
+  seenBefore(c) {
+    if (!c.sid) return false;
+    if (this.seen.has(c.sid)) return true;
+    this.seen.add(c.sid);
+    return false;
+  }
+
+  onEvent(c) {
+    const ev = c.event;
+    if (ev.state) this.session.state = ev.state;
+    if (ev.type === "queued" && ev.position) this.position = ev.position;
+    if (ev.type === "assigned" || ev.type === "transferred") this.position = 0;
+    if ((ev.type === "assigned" || ev.type === "conference") && ev.agent) {
+      this.agentNicks.add(ev.agent);
+      if (ev.type === "assigned") this.agent = ev.agent;
+    }
+    if (ev.type === "transferred") this.agent = "";
+    this.emit("status");
+    if (this.seenBefore(c)) return;
+    this.systemLine(c, c.body, { event: ev });
+  }
+
+  systemLine(c, body, extra) {
+    const line = { kind: "system", body, at: c?.stamp ? new Date(c.stamp) : this.now(), sid: c?.sid || "", ...extra };
+    this.lines.push(line);
+    this.emit("line", line);
+  }
+
+  onMessage(c) {
+    const mine = c.nick === this.nick;
+    const pending = c.id && this.pending.get(c.id);
+    if (pending) {
+      this.pending.delete(c.id);
+      pending.status = "sent";
+      pending.sid = c.sid;
+      if (c.sid) this.seen.add(c.sid);
+      this.emit("update", pending);
+      return;
+    }
+    if (this.seenBefore(c)) return;
+    if (!mine && this.typing.delete(c.nick)) this.emit("typing");
+    const line = {
+      kind: "message",
+      mine,
+      nick: c.nick,
+      body: c.body,
+      links: c.links,
+      at: c.stamp ? new Date(c.stamp) : this.now(),
+      sid: c.sid,
+      status: "sent",
+      history: c.history,
+    };
+    this.lines.push(line);
+    this.emit("line", line);
+  }
+
+  sendMessage(text) {
+    const body = String(text || "").trim();
+    if (!body || !this.session || this.phase !== "chat") return false;
+    const id = randomID(8);
+    const line = { kind: "message", mine: true, nick: this.nick, body, links: [], at: this.now(), sid: "", status: "sending", id };
+    this.pending.set(id, line);
+    this.lines.push(line);
+    this.emit("line", line);
+    clearTimeout(this.pauseTimer);
+    this.composing = false;
+    this.send(groupchat(this.session.room, body, id));
+    return true;
+  }
+
+  // typed is called on each edit of the composer: XEP-0085 composing, then
+  // paused after a while without typing, active when emptied.
+  typed(text) {
+    if (!this.session || this.phase !== "chat") return;
+    clearTimeout(this.pauseTimer);
+    if (!text) {
+      if (this.composing) {
+        this.composing = false;
+        this.send(chatState(this.session.room, "active"));
+      }
+      return;
+    }
+    if (!this.composing) {
+      this.composing = true;
+      this.send(chatState(this.session.room, "composing"));
+    }
+    this.pauseTimer = setTimeout(() => {
+      if (!this.composing || !this.session) return;
+      this.composing = false;
+      this.send(chatState(this.session.room, "paused"));
+    }, PAUSE_MS);
+  }
+
+  // suspend leaves the room suspending the session (the Suspend button).
+  suspend() {
+    if (!this.session || (this.phase !== "chat" && this.phase !== "joining")) return;
+    this.leaving = "suspend";
+    clearTimeout(this.pauseTimer);
+    this.send(suspendPresence(this.session.room, this.nick));
+  }
+
+  async end() {
+    if (!this.session || this.phase !== "chat") return;
+    try {
+      await this.iq(closeIQ(this.session.room));
+    } catch (e) {
+      if (e?.condition === "item-not-found") this.setPhase("ended");
+      else console.warn("parley: close:", e);
+    }
+  }
+
+  // pagehide: the window closes or navigates away, which suspends the
+  // session explicitly (PROTOCOL 5). Nothing here may wait.
+  pagehide() {
+    if (this.dead) return;
+    this.dead = true;
+    clearTimeout(this.pauseTimer);
+    const x = this.client;
+    if (!x) return;
+    if (this.session && (this.phase === "chat" || this.phase === "joining") && this.connected) {
+      try {
+        x.send(suspendPresence(this.session.room, this.nick)).catch(() => {});
+      } catch {
+        // the socket is already gone
+      }
+    }
+    try {
+      x.reconnect?.stop();
+      x.stop().catch(() => {});
+    } catch {
+      // closing anyway
+    }
+  }
+
+  // revive is the page coming back from the back/forward cache: start over.
+  revive() {
+    if (!this.dead) return;
+    this.dead = false;
+    this.client = null;
+    this.connected = false;
+    this.everOnline = false;
+    if (this.session && (this.phase === "chat" || this.phase === "joining")) {
+      this.setPhase("left");
+    }
+  }
+}
+
+export { errorOf };

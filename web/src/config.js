@@ -1,0 +1,50 @@
+// Reading the widget's configuration from its script tag's data attributes.
+
+export const DEFAULTS = {
+  websocket: "",
+  domain: "",
+  service: "",
+  queue: "",
+  lang: "en",
+  strings: {},
+  cookieName: "parley_token",
+  cookieDays: 30,
+};
+
+// readConfig turns a script tag's dataset (data-websocket, data-domain,
+// data-service, data-queue, data-lang, data-strings, data-cookie-name,
+// data-cookie-days) into a configuration, with problems listed in errors.
+export function readConfig(dataset = {}, fallbackLang = "en") {
+  const errors = [];
+  const cfg = { ...DEFAULTS, strings: {} };
+  for (const k of ["websocket", "domain", "service", "queue"]) {
+    if (typeof dataset[k] === "string") cfg[k] = dataset[k].trim();
+  }
+  cfg.lang = (dataset.lang || fallbackLang || "en").trim();
+  if (dataset.strings) {
+    try {
+      const o = JSON.parse(dataset.strings);
+      if (o && typeof o === "object" && !Array.isArray(o)) {
+        for (const [k, v] of Object.entries(o)) {
+          if (typeof v === "string") cfg.strings[k] = v;
+        }
+      } else {
+        errors.push("data-strings must be a JSON object");
+      }
+    } catch {
+      errors.push("data-strings is not valid JSON");
+    }
+  }
+  if (dataset.cookieName && /^[A-Za-z0-9_-]{1,64}$/.test(dataset.cookieName)) {
+    cfg.cookieName = dataset.cookieName;
+  }
+  if (dataset.cookieDays !== undefined && dataset.cookieDays !== "") {
+    const n = Number(dataset.cookieDays);
+    if (Number.isFinite(n) && n >= 0) cfg.cookieDays = n;
+    else errors.push("data-cookie-days must be a number of days (0: until the browser closes)");
+  }
+  if (!/^wss?:\/\//i.test(cfg.websocket)) errors.push("data-websocket must be a ws:// or wss:// URL");
+  if (!cfg.domain) errors.push("data-domain (the anonymous host) is required");
+  if (!cfg.service) errors.push("data-service (the chat service's JID) is required");
+  return { config: cfg, errors };
+}

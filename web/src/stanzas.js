@@ -1,0 +1,169 @@
+// The visitor's side of the Parley protocol (PROTOCOL 3-5) as stanzas: what
+// the widget sends, and what it makes of what it receives. Pure functions over
+// @xmpp/xml elements, so they are tested without a server.
+import { xml } from "@xmpp/client";
+
+export const NS = "urn:parley:chat:0";
+export const NS_MUC = "http://jabber.org/protocol/muc";
+export const NS_MUC_USER = "http://jabber.org/protocol/muc#user";
+export const NS_CHATSTATES = "http://jabber.org/protocol/chatstates";
+export const NS_OOB = "jabber:x:oob";
+export const NS_DELAY = "urn:xmpp:delay";
+export const NS_SID = "urn:xmpp:sid:0";
+export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+// requestIQ asks the service for a chat (PROTOCOL 3).
+export function requestIQ(service, { queue, token, isNew, visitor = {}, body = "" }) {
+  const attrs = { xmlns: NS };
+  if (queue) attrs.queue = queue;
+  if (token) attrs.token = token;
+  if (isNew) attrs.new = "true";
+  const details = {};
+  for (const [k, v] of Object.entries(visitor)) {
+    if (v !== undefined && v !== null && String(v) !== "") details[k] = String(v);
+  }
+  const children = [xml("visitor", details)];
+  if (body) children.push(xml("body", {}, body));
+  return xml("iq", { type: "set", to: service }, xml("request", attrs, ...children));
+}
+
+// reconnectIQ is the visitor's Yes to the reconnect prompt.
+export function reconnectIQ(service, session, token) {
+  return xml("iq", { type: "set", to: service }, xml("reconnect", { xmlns: NS, session, token }));
+}
+
+export function joinPresence(room, nick) {
+  return xml("presence", { to: `${room}/${nick}` }, xml("x", { xmlns: NS_MUC }));
+}
+
+// suspendPresence leaves the room suspending the session explicitly (PROTOCOL 5).
+export function suspendPresence(room, nick) {
+  return xml("presence", { to: `${room}/${nick}`, type: "unavailable" }, xml("suspend", { xmlns: NS }));
+}
+
+export function closeIQ(room) {
+  return xml("iq", { type: "set", to: room }, xml("close", { xmlns: NS }));
+}
+
+export function groupchat(room, body, id) {
+  return xml("message", { type: "groupchat", to: room, id }, xml("body", {}, body), xml("active", { xmlns: NS_CHATSTATES }));
+}
+
+// chatState is a XEP-0085 notification with no body (the service relays it).
+export function chatState(room, state) {
+  return xml("message", { type: "groupchat", to: room }, xml(state, { xmlns: NS_CHATSTATES }));
+}
+
+function sessionOf(el) {
+  if (!el) return null;
+  const a = el.attrs;
+  return {
+    id: a.id || "",
+    room: a.room || "",
+    state: a.state || "",
+    token: a.token || "",
+    suspendedBy: a["suspended-by"] || "",
+    cause: a.cause || "",
+    started: a.started || "",
+    replaces: a.replaces || "",
+  };
+}
+
+// parseRequestResult reads the answer to a request or reconnect: a session to
+// join, or one to offer in the reconnect prompt.
+export function parseRequestResult(iq) {
+  const s = iq.getChild("session", NS);
+  if (s) return { kind: "session", session: sessionOf(s) };
+  const r = iq.getChild("resumable", NS);
+  if (r) return { kind: "resumable", session: sessionOf(r.getChild("session")) };
+  return null;
+}
+
+export function errorOf(stanza) {
+  const e = stanza.getChild("error");
+  if (!e) return { condition: "undefined-condition", text: "" };
+  let condition = "undefined-condition";
+  let text = "";
+  for (const c of e.getChildElements()) {
+    if (c.attrs.xmlns !== NS_STANZAS) continue;
+    if (c.name === "text") text = c.text();
+    else condition = c.name;
+  }
+  return { condition, text };
+}
+
+function bare(j) {
+  const s = String(j || "");
+  const i = s.indexOf("/");
+  return i < 0 ? s : s.slice(0, i);
+}
+
+function resource(j) {
+  const s = String(j || "");
+  const i = s.indexOf("/");
+  return i < 0 ? "" : s.slice(i + 1);
+}
+
+const STATES = ["active", "composing", "paused", "inactive", "gone"];
+
+// classify says what a stanza from the room means to the widget, or null
+// when it is not about that room. Messages keep their stanza-id (sid) and
+// delay stamp; history is true for delayed ones.
+export function classify(stanza, room) {
+  const from = stanza.attrs.from || "";
+  if (bare(from) !== room) return null;
+  const nick = resource(from);
+  if (stanza.name === "presence") {
+    const x = stanza.getChild("x", NS_MUC_USER);
+    const type = stanza.attrs.type || "";
+    if (type === "error") return { kind: "join-error", nick, ...errorOf(stanza) };
+    const codes = x ? x.getChildren("status").map((s) => s.attrs.code) : [];
+    const item = x?.getChild("item");
+    const self = codes.includes("110");
+    if (type === "unavailable") {
+      const d = x?.getChild("destroy");
+      return { kind: "unavailable", nick, self, destroyed: !!d, reason: d ? d.getChildText("reason") || "" : "" };
+    }
+    if (type === "") return { kind: "available", nick, self, role: item?.attrs.role || "", affiliation: item?.attrs.affiliation || "" };
+    return null;
+  }
+  if (stanza.name !== "message") return null;
+  const type = stanza.attrs.type || "normal";
+  if (type === "error") return { kind: "message-error", id: stanza.attrs.id || "", ...errorOf(stanza) };
+  if (type !== "groupchat") return null;
+  const delay = stanza.getChild("delay", NS_DELAY);
+  const sidEl = stanza.getChildren("stanza-id", NS_SID).find((e) => bare(e.attrs.by) === room);
+  const meta = {
+    id: stanza.attrs.id || "",
+    sid: sidEl ? sidEl.attrs.id : "",
+    stamp: delay ? delay.attrs.stamp : "",
+    history: !!delay,
+  };
+  if (stanza.getChild("subject")) return { kind: "subject", ...meta };
+  const body = stanza.getChildText("body");
+  if (!nick) {
+    const ev = stanza.getChild("event", NS);
+    if (!ev) return body ? { kind: "notice", body, ...meta } : null;
+    const a = ev.attrs;
+    return {
+      kind: "event",
+      body: body || "",
+      event: {
+        type: a.type || "",
+        by: a.by || "",
+        state: a.state || "",
+        position: a.position ? Number(a.position) : 0,
+        agent: a.agent || "",
+        cause: a.cause || "",
+      },
+      ...meta,
+    };
+  }
+  const links = stanza.getChildren("x", NS_OOB).map((x) => ({ url: x.getChildText("url") || "", desc: x.getChildText("desc") || "" }))
+    .filter((l) => l.url);
+  if (body === null && links.length === 0) {
+    const st = stanza.getChildElements().find((c) => c.attrs.xmlns === NS_CHATSTATES && STATES.includes(c.name));
+    return st ? { kind: "chatstate", nick, state: st.name, ...meta } : null;
+  }
+  return { kind: "message", nick, body: body || "", links, ...meta };
+}
