@@ -33,6 +33,8 @@ type config struct {
 	SuspendTimeout time.Duration
 	Causes         string
 	Reconnect      string
+	WidgetWS       string
+	WidgetAnonHost string
 	LogLevel       string
 	ConfigFile     string
 }
@@ -42,7 +44,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.XMPPAddr, "xmpp-addr", "127.0.0.1:5347", "XMPP server's component listener (host:port)")
 	fs.StringVar(&c.Secret, "secret", "", "component secret shared with the XMPP server")
 	fs.StringVar(&c.DatabaseURL, "database-url", "postgres://localhost/parley", "PostgreSQL connection URL")
-	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "HTTP listener for /metrics, /healthz, /readyz")
+	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "HTTP listener for /metrics, /healthz, /readyz and the widget at /")
 	fs.IntVar(&c.Capacity, "capacity", 3, "default chats per agent when its presence names none")
 	fs.DurationVar(&c.OfferTimeout, "offer-timeout", 30*time.Second, "how long an offer waits for the agent to join")
 	fs.IntVar(&c.QueueLimit, "queue-limit", 100, "sessions waiting per queue (0: no limit)")
@@ -57,6 +59,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SuspendTimeout, "suspend-timeout", 24*time.Hour, "time a suspended session waits before it expires")
 	fs.StringVar(&c.Causes, "causes", "Investigation,Visitor Machine Restart", "comma-separated causes of suspension")
 	fs.StringVar(&c.Reconnect, "reconnect", "prompt", "what a returning visitor gets: prompt or always")
+	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")
+	fs.StringVar(&c.WidgetAnonHost, "widget-anonymous-host", "guest.localhost", "the XMPP server's anonymous host where the visitor widget logs in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 }

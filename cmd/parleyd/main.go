@@ -1,7 +1,7 @@
 // Command parleyd is Parley's composition root: it reads the configuration,
 // opens the Postgres pool and applies migrations, builds the metrics registry,
 // wires the component connection, the gateway and the sessions runner, serves
-// HTTP (metrics, health) and stops on SIGINT/SIGTERM. Its other subcommands
+// HTTP (metrics, health, the visitor widget) and stops on SIGINT/SIGTERM. Its other subcommands
 // administer permissions, canned responses and sessions.
 package main
 
@@ -25,6 +25,7 @@ import (
 	"github.com/parley-chat/parley/gateway"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/sessions/pgstore"
+	"github.com/parley-chat/parley/web"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -158,11 +159,16 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		})
 	gw.Attach(conn, runner)
 
+	widget, err := web.Handler(web.Config{WebSocket: cfg.WidgetWS, AnonymousHost: cfg.WidgetAnonHost, Service: domain.String()})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
 	mux := http.NewServeMux()
+	mux.Handle("/", widget) // the visitor widget and its demo page
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
