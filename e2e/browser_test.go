@@ -1,0 +1,1062 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/testbed"
+	pxmpp "github.com/parley-chat/parley/xmpp"
+)
+
+// Browser tests: Debian's Chromium, driven by playwright-core through
+// web/test/driver.mjs, opens the demo shop that parleyd serves and talks to
+// the test bed's Prosody over WebSocket as an anonymous visitor, while the
+// agents are mellium clients here. Screenshots go to test-artifacts/screenshots/.
+//
+// They need node, web/node_modules (npm ci in web/) and /usr/bin/chromium
+// (scripts/install-deps.sh); without them they skip, or fail under CI=true.
+
+const chromiumPath = "/usr/bin/chromium"
+
+// requireBrowser skips (or fails in CI) when the browser tools are missing.
+func requireBrowser(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if _, err := exec.LookPath("node"); err != nil {
+		missing = append(missing, "node")
+	}
+	if _, err := os.Stat(envOr("PARLEY_CHROMIUM", chromiumPath)); err != nil {
+		missing = append(missing, "chromium (apt-get install chromium)")
+	}
+	if _, err := os.Stat("../web/node_modules/playwright-core/package.json"); err != nil {
+		missing = append(missing, "web/node_modules (npm ci in web/)")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "browser tests need " + strings.Join(missing, ", ") + "; run scripts/install-deps.sh"
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatal(msg + " (CI=true, so this fails instead of skipping)")
+	}
+	t.Skip(msg)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// browser is one driver process: one Chromium at a time, many pages.
+type browser struct {
+	t       *testing.T
+	p       *parley
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	replies chan driverReply
+	stderr  *syncBuilder
+	next    int
+	base    string
+	shots   string
+}
+
+type driverReply struct {
+	ID    int             `json:"id"`
+	OK    bool            `json:"ok"`
+	Value json.RawMessage `json:"value"`
+	Error string          `json:"error"`
+}
+
+// startWeb runs parleyd for browser tests, with the widget pointed at the
+// test bed's WebSocket and anonymous host.
+func startWeb(t *testing.T, args ...string) *parley {
+	t.Helper()
+	requireBrowser(t)
+	env := testbed.Get(t)
+	return startParley(t, append([]string{"--widget-websocket", env.WSURL, "--widget-anonymous-host", env.GuestHost}, args...)...)
+}
+
+func newBrowser(t *testing.T, p *parley) *browser {
+	t.Helper()
+	requireBrowser(t)
+	cmd := exec.Command("node", "../web/test/driver.mjs")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, p: p, cmd: cmd, in: in, replies: make(chan driverReply, 16), stderr: &syncBuilder{},
+		base: "http://" + p.HTTP + "/"}
+	cmd.Stderr = writerFunc(func(d []byte) (int, error) { b.stderr.add(string(d)); return len(d), nil })
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start the browser driver: %v", err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		for sc.Scan() {
+			var r driverReply
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				b.replies <- r
+			}
+		}
+		close(b.replies)
+	}()
+	if r, ok := <-b.replies; !ok || !r.OK {
+		t.Fatalf("browser driver did not start:\n%s", b.stderr.String())
+	}
+	root, _ := filepath.Abs("..")
+	b.shots = filepath.Join(root, "test-artifacts", "screenshots")
+	t.Cleanup(func() {
+		in.Close()
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() && b.stderr.String() != "" {
+			t.Logf("browser driver stderr:\n%s", b.stderr.String())
+		}
+	})
+	return b
+}
+
+// do runs one driver operation and returns its value; a failure ends the test
+// with a screenshot of every page named in args.
+func (b *browser) do(op string, args map[string]any) json.RawMessage {
+	b.t.Helper()
+	v, err := b.try(op, args)
+	if err != nil {
+		if page, ok := args["page"].(string); ok && op != "screenshot" {
+			path := filepath.Join(b.shots, "failed-"+b.t.Name()+"-"+page+".png")
+			if _, e := b.try("screenshot", map[string]any{"page": page, "path": path}); e == nil {
+				b.t.Logf("screenshot of %s: %s", page, path)
+			}
+		}
+		b.t.Fatalf("browser %s %v: %v", op, args, err)
+	}
+	return v
+}
+
+func (b *browser) try(op string, args map[string]any) (json.RawMessage, error) {
+	b.next++
+	msg := map[string]any{"id": b.next, "op": op}
+	for k, v := range args {
+		msg[k] = v
+	}
+	line, _ := json.Marshal(msg)
+	if _, err := b.in.Write(append(line, '\n')); err != nil {
+		return nil, fmt.Errorf("driver gone: %w", err)
+	}
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case r, ok := <-b.replies:
+			if !ok {
+				return nil, fmt.Errorf("driver exited:\n%s", b.stderr.String())
+			}
+			if r.ID != b.next {
+				continue
+			}
+			if !r.OK {
+				return nil, fmt.Errorf("%s", r.Error)
+			}
+			return r.Value, nil
+		case <-timeout:
+			return nil, fmt.Errorf("no answer in 60s")
+		}
+	}
+}
+
+type launchOpts struct {
+	blockCookies bool
+	state        string // a storageState file: a restart that keeps cookies
+	phone        bool
+}
+
+func (b *browser) launch(o launchOpts) {
+	b.t.Helper()
+	args := map[string]any{}
+	if o.blockCookies {
+		args["cookies"] = false
+	}
+	if o.state != "" {
+		args["state"] = o.state
+	}
+	if o.phone {
+		args["viewport"] = map[string]int{"width": 375, "height": 740}
+	}
+	b.do("launch", args)
+}
+
+// open loads the demo shop in a new page (tab) of the current browser.
+func (b *browser) open(page string) {
+	b.t.Helper()
+	b.do("newPage", map[string]any{"page": page, "url": b.base})
+	b.waitFor(page, `role=button[name=/^Chat with us/]`, "")
+}
+
+func (b *browser) click(page, target string) {
+	b.t.Helper()
+	b.do("click", map[string]any{"page": page, "target": target})
+}
+
+func (b *browser) fill(page, target, value string) {
+	b.t.Helper()
+	b.do("fill", map[string]any{"page": page, "target": target, "value": value})
+}
+
+func (b *browser) typeText(page, target, value string) {
+	b.t.Helper()
+	b.do("type", map[string]any{"page": page, "target": target, "value": value})
+}
+
+func (b *browser) press(page, key string) {
+	b.t.Helper()
+	b.do("press", map[string]any{"page": page, "key": key})
+}
+
+func (b *browser) waitFor(page, target, text string) {
+	b.t.Helper()
+	b.do("waitFor", map[string]any{"page": page, "target": target, "text": text})
+}
+
+func (b *browser) waitGone(page, target, text string) {
+	b.t.Helper()
+	b.do("waitFor", map[string]any{"page": page, "target": target, "text": text, "state": "hidden"})
+}
+
+func (b *browser) str(op string, args map[string]any) string {
+	b.t.Helper()
+	var s string
+	if v := b.do(op, args); string(v) != "null" {
+		if err := json.Unmarshal(v, &s); err != nil {
+			b.t.Fatalf("%s: %s is not a string", op, v)
+		}
+	}
+	return s
+}
+
+func (b *browser) attr(page, target, name string) string {
+	b.t.Helper()
+	return b.str("attr", map[string]any{"page": page, "target": target, "name": name})
+}
+
+func (b *browser) eval(page, expr string, v any) {
+	b.t.Helper()
+	if err := json.Unmarshal(b.do("eval", map[string]any{"page": page, "expr": expr}), v); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// shot saves a screenshot as test-artifacts/screenshots/NAME.png.
+func (b *browser) shot(page, name string) {
+	b.t.Helper()
+	b.do("screenshot", map[string]any{"page": page, "path": filepath.Join(b.shots, name+".png")})
+}
+
+func (b *browser) saveState() string {
+	b.t.Helper()
+	path := filepath.Join(b.t.TempDir(), fmt.Sprintf("state-%d.json", b.next))
+	b.do("saveState", map[string]any{"path": path})
+	return path
+}
+
+// ---- the widget, as a visitor uses it --------------------------------------
+
+const (
+	launcher   = `role=button[name=/^Chat with us/]`
+	widgetRoot = `css=div.parley`
+	logLines   = `css=ol.log li`
+	statusLine = `css=header .status`
+)
+
+// startChat opens the widget and sends the pre-chat form.
+func (b *browser) startChat(page, name, email, question string) {
+	b.t.Helper()
+	b.click(page, launcher)
+	b.fill(page, `role=textbox[name="Your name"]`, name)
+	if email != "" {
+		b.fill(page, `role=textbox[name="E-mail (optional)"]`, email)
+	}
+	if question != "" {
+		b.fill(page, `role=textbox[name="How can we help?"]`, question)
+	}
+	b.click(page, `role=button[name="Start chat"]`)
+}
+
+// phase waits until the widget is in phase (form, prompt, chat, left, ended…).
+func (b *browser) phase(page, phase string) {
+	b.t.Helper()
+	b.waitFor(page, fmt.Sprintf(`css=div.parley[data-phase=%q]`, phase), "")
+}
+
+// session is the id of the widget's current session.
+func (b *browser) session(page string) string {
+	b.t.Helper()
+	return b.attr(page, widgetRoot, "data-session")
+}
+
+// line waits for a line of the conversation that contains text.
+func (b *browser) line(page, text string) {
+	b.t.Helper()
+	b.waitFor(page, logLines, text)
+}
+
+func (b *browser) say(page, text string) {
+	b.t.Helper()
+	b.fill(page, `role=textbox[name="Message"]`, text)
+	b.press(page, "Enter")
+	b.waitFor(page, `css=li.message.mine[data-status="sent"]`, text)
+}
+
+// answerPrompt waits for the reconnect prompt and answers it.
+func (b *browser) answerPrompt(page string, yes bool) {
+	b.t.Helper()
+	b.phase(page, "prompt")
+	b.waitFor(page, `css=.prompt-text`, "You have a chat in progress. Reconnect?")
+	if yes {
+		b.click(page, `role=button[name="Yes"]`)
+	} else {
+		b.click(page, `role=button[name="No"]`)
+	}
+}
+
+// pageLog is what a page fetched and logged.
+type pageLog struct {
+	Requests []string `json:"requests"`
+	Sockets  []string `json:"sockets"`
+	Console  []string `json:"console"`
+	Errors   []string `json:"errors"`
+}
+
+func (b *browser) log(page string) pageLog {
+	b.t.Helper()
+	var l pageLog
+	if err := json.Unmarshal(b.do("log", map[string]any{"page": page}), &l); err != nil {
+		b.t.Fatal(err)
+	}
+	return l
+}
+
+// checkClean fails on script errors, CSP violations and fetches from anywhere
+// but parleyd and the XMPP server's WebSocket.
+func (b *browser) checkClean(page string) {
+	b.t.Helper()
+	l := b.log(page)
+	for _, e := range l.Errors {
+		b.t.Errorf("%s: page error: %s", page, e)
+	}
+	for _, c := range l.Console {
+		if strings.Contains(c, "Content Security Policy") || strings.Contains(c, "error:") {
+			b.t.Errorf("%s: console %s", page, c)
+		}
+	}
+	for _, u := range l.Requests {
+		if !strings.HasPrefix(u, b.base) {
+			b.t.Errorf("%s: fetched %s, outside parleyd", page, u)
+		}
+	}
+	for _, u := range l.Sockets {
+		if u != b.p.env.WSURL {
+			b.t.Errorf("%s: WebSocket to %s, not the configured %s", page, u, b.p.env.WSURL)
+		}
+	}
+	if len(l.Sockets) == 0 {
+		b.t.Errorf("%s: the widget never opened its WebSocket", page)
+	}
+}
+
+// ---- agents ------------------------------------------------------------------
+
+// agentFor signs an agent in (after granting it chat).
+func agentFor(p *parley, name, extra string) *client {
+	p.grant(p.agentJID(name), "chat")
+	a := p.agent(name)
+	signIn(p, a, extra)
+	return a
+}
+
+// take waits for an offer of room and joins it as nick.
+func take(a *client, room, nick string) {
+	a.t.Helper()
+	a.expect("offer of "+room, isOffer(room))
+	join(a, room, nick)
+}
+
+func anyOffer(e *pxmpp.Element) bool {
+	return e.Name.Local == "message" && e.Child(nsParley, "offer") != nil
+}
+
+func roomOf(p *parley, sid string) string { return sid + "@" + p.Domain }
+
+func hasChatState(from, state string) func(*pxmpp.Element) bool {
+	return func(e *pxmpp.Element) bool {
+		return e.Name.Local == "message" && e.Get("from") == from && e.Child("http://jabber.org/protocol/chatstates", state) != nil
+	}
+}
+
+func isEventBy(room, typ, by string) func(*pxmpp.Element) bool {
+	ev := isEvent(room, typ)
+	return func(e *pxmpp.Element) bool {
+		return ev(e) && e.Child(nsParley, "event").Get("by") == by
+	}
+}
+
+var sessionIDRe = regexp.MustCompile(`^[a-z2-7]{26}$`)
+
+func checkSessionID(t *testing.T, sid string) {
+	t.Helper()
+	if !sessionIDRe.MatchString(sid) {
+		t.Fatalf("widget shows no session id (got %q)", sid)
+	}
+}
+
+// ---- scenarios -----------------------------------------------------------------
+
+// The visitor's whole path: the pre-chat form, the queue, an assigned agent,
+// messages both ways with typing notifications, a link, and End chat.
+func TestBrowserChat(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	b.shot("shop", "01-shop")
+	b.click("shop", launcher)
+	b.waitFor("shop", `role=dialog[name="Chat with us"]`, "")
+	b.shot("shop", "02-prechat-form")
+	b.click("shop", launcher) // closes again
+	b.startChat("shop", "Ann", "ann@example.org", "My order did not arrive")
+	b.phase("shop", "chat")
+	sid := b.session("shop")
+	checkSessionID(t, sid)
+	room := roomOf(p, sid)
+	b.waitFor("shop", statusLine, "Waiting for an agent")
+	b.line("shop", "My order did not arrive")
+
+	a := agentFor(p, "agent1", "")
+	take(a, room, "Alice")
+	b.line("shop", "Alice has joined the chat.")
+	b.waitFor("shop", statusLine, "You are chatting with Alice.")
+	rec := p.session(sid)
+	if rec.Visitor["name"] != "Ann" || rec.Visitor["email"] != "ann@example.org" || !strings.HasPrefix(rec.Visitor["page"], b.base) || rec.Visitor["language"] == "" {
+		t.Errorf("visitor details: %v", rec.Visitor)
+	}
+
+	// The agent types, then answers with a link in the text and one as a file.
+	a.send(`<message xmlns='jabber:client' type='groupchat' to='%s'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`, room)
+	b.waitFor("shop", `css=.typing`, "Alice is typing…")
+	b.shot("shop", "03-agent-typing")
+	say(a, room, "Sorry about that! Tracking: https://track.example.net/HT-20417 (updated hourly).")
+	b.line("shop", "Sorry about that!")
+	b.waitGone("shop", `css=.typing`, "Alice is typing")
+	if href := b.attr("shop", `css=li.message.theirs a`, "href"); href != "https://track.example.net/HT-20417" {
+		t.Errorf("link in text: href %q", href)
+	}
+	a.send(`<message xmlns='jabber:client' type='groupchat' to='%s'><body>Here is the invoice</body><x xmlns='jabber:x:oob'><url>https://files.example.net/invoice-20417.pdf</url><desc>Invoice HT-20417 (PDF)</desc></x></message>`, room)
+	b.waitFor("shop", `role=link[name="Invoice HT-20417 (PDF)"]`, "")
+	if href := b.attr("shop", `role=link[name="Invoice HT-20417 (PDF)"]`, "href"); href != "https://files.example.net/invoice-20417.pdf" {
+		t.Errorf("oob link href %q", href)
+	}
+
+	// The visitor types: the agent sees composing, then the message.
+	b.typeText("shop", `role=textbox[name="Message"]`, "Thanks")
+	a.expect("visitor composing", hasChatState(room+"/Ann", "composing"))
+	b.press("shop", "Enter")
+	b.waitFor("shop", `css=li.message.mine[data-status="sent"]`, "Thanks")
+	a.expect("the visitor's message", isMsg(room+"/Ann", "Thanks"))
+	b.shot("shop", "04-chat")
+	// Markup from a message stays text.
+	say(a, room, `&lt;img src=x onerror=alert(1)&gt; &lt;b&gt;bold&lt;/b&gt;`)
+	b.line("shop", "<b>bold</b>")
+	if n := b.count("shop", `css=li.message img, li.message b`); n != 0 {
+		t.Errorf("message markup was rendered (%d elements)", n)
+	}
+
+	// End chat asks first; Cancel keeps the chat.
+	b.click("shop", `role=button[name="End chat"]`)
+	b.waitFor("shop", `css=.confirm`, "End this chat?")
+	b.click("shop", `role=button[name="Cancel"]`)
+	b.waitFor("shop", `role=textbox[name="Message"]`, "")
+	b.click("shop", `role=button[name="End chat"]`)
+	b.click("shop", `css=.confirm button.danger`)
+	b.phase("shop", "ended")
+	b.line("shop", "You ended the chat.")
+	a.expect("closed event", isEventBy(room, "closed", "visitor"))
+	b.shot("shop", "05-ended")
+	if st := p.session(sid).State; st != "closed" {
+		t.Errorf("session state %s after End chat", st)
+	}
+	b.checkClean("shop")
+}
+
+func (b *browser) count(page, target string) int {
+	b.t.Helper()
+	var n int
+	if err := json.Unmarshal(b.do("count", map[string]any{"page": page, "target": target}), &n); err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// chatWithAgent runs the usual start of a test: page, form, agent takes the
+// chat, a message each way. It returns the session id and room.
+func chatWithAgent(b *browser, p *parley, a *client, page, name, question, agentNick string) (string, string) {
+	b.t.Helper()
+	b.startChat(page, name, "", question)
+	b.phase(page, "chat")
+	sid := b.session(page)
+	checkSessionID(b.t, sid)
+	room := roomOf(p, sid)
+	take(a, room, agentNick)
+	b.line(page, agentNick+" has joined the chat.")
+	say(a, room, "Hello "+name+", how can I help?")
+	b.line(page, "Hello "+name+", how can I help?")
+	b.say(page, "Hi, it is about "+question)
+	a.expect("the visitor's message", isMsg(room+"/"+name, "Hi, it is about "+question))
+	return sid, room
+}
+
+// While no agent is free the visitor sees its place in the queue, and it
+// moves up as the agent takes the chat ahead of it.
+func TestBrowserQueuePosition(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("ann")
+	b.startChat("ann", "Ann", "", "First in line")
+	b.phase("ann", "chat")
+	b.waitFor("ann", statusLine, "you are number 1 in the queue")
+	b.line("ann", "You are number 1 in the queue.")
+
+	// A second visitor, in a browser context of its own.
+	b2 := newBrowser(t, p)
+	b2.launch(launchOpts{})
+	b2.open("bob")
+	b2.startChat("bob", "Bob", "", "Second in line")
+	b2.phase("bob", "chat")
+	b2.waitFor("bob", statusLine, "you are number 2 in the queue")
+	b2.shot("bob", "06-queue-position")
+
+	a := agentFor(p, "agent2", `<agent xmlns='urn:parley:chat:0' max-chats='1'/>`)
+	take(a, roomOf(p, b.session("ann")), "Alice")
+	b.waitFor("ann", statusLine, "You are chatting with Alice.")
+	b2.waitFor("bob", statusLine, "you are number 1 in the queue")
+	b2.line("bob", "You are number 1 in the queue.")
+	b.checkClean("ann")
+}
+
+// The agent suspends with a cause, the page says so; the agent's next
+// message resumes the session, and the page shows that too.
+func TestBrowserAgentSuspendResume(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	a := agentFor(p, "agent3", "")
+	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a refund", "Alice")
+
+	if r := a.iq("set", room, `<suspend xmlns='urn:parley:chat:0' cause='Investigation'/>`); r.Get("type") != "result" {
+		t.Fatalf("suspend: %s", r)
+	}
+	b.line("shop", "The agent suspended the chat (Investigation).")
+	b.waitFor("shop", statusLine, "The chat is suspended.")
+	if st := b.attr("shop", widgetRoot, "data-session-state"); st != "suspended" {
+		t.Errorf("widget session state %q", st)
+	}
+	b.shot("shop", "07-suspended-by-agent")
+	// The visitor may still write; the agent gets it.
+	b.say("shop", "Take your time")
+	a.expect("visitor message while suspended", isMsg(room+"/Ann", "Take your time"))
+
+	say(a, room, "I found your parcel.")
+	b.line("shop", "The chat has resumed.")
+	b.line("shop", "I found your parcel.")
+	b.waitFor("shop", statusLine, "You are chatting with Alice.")
+	if st := p.session(sid).State; st != "active" {
+		t.Errorf("session %s after the agent's message", st)
+	}
+}
+
+// Suspend, then the page is opened again: the prompt; Yes brings back the
+// transcript and the agent is told; another page, No, starts a new session.
+func TestBrowserSuspendReconnectPrompt(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	a := agentFor(p, "agent4", "")
+	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "my invoice", "Alice")
+
+	b.click("shop", `role=button[name="Suspend"]`)
+	b.phase("shop", "left")
+	b.waitFor("shop", `css=.after`, "You suspended this chat.")
+	a.expect("suspended by the visitor", isEventBy(room, "suspended", "visitor"))
+	b.shot("shop", "08-suspended-by-visitor")
+	b.do("closePage", map[string]any{"page": "shop"})
+
+	b.open("again")
+	b.startChat("again", "Ann", "", "Back again")
+	b.phase("again", "prompt")
+	b.shot("again", "09-reconnect-prompt")
+	b.answerPrompt("again", true)
+	b.phase("again", "chat")
+	if got := b.session("again"); got != sid {
+		t.Fatalf("reconnected to %s, want %s", got, sid)
+	}
+	b.line("again", "Hello Ann, how can I help?")
+	b.line("again", "Hi, it is about my invoice")
+	b.line("again", "You suspended the chat.")
+	b.line("again", "You reconnected to the chat.")
+	a.expect("reconnect notice", func(e *pxmpp.Element) bool {
+		r := e.Child(nsParley, "reconnected")
+		return e.Name.Local == "message" && e.Get("type") == "headline" && r != nil && r.Get("session") == sid
+	})
+	// What the visitor typed in the form waits in the composer.
+	var draft string
+	b.eval("again", `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-message").value`, &draft)
+	if draft != "Back again" {
+		t.Errorf("composer holds %q", draft)
+	}
+	b.shot("again", "10-reconnected-transcript")
+	if r := a.iq("set", room, `<resume xmlns='urn:parley:chat:0'/>`); r.Get("type") != "result" {
+		t.Fatalf("resume: %s", r)
+	}
+	b.line("again", "The chat has resumed.")
+	b.say("again", "Thanks for waiting")
+	a.expect("message after reconnect", isMsg(room+"/Ann", "Thanks for waiting"))
+
+	// Another page: the same chat is offered; No starts a new one.
+	b.open("other")
+	b.startChat("other", "Ann", "", "Something else")
+	b.answerPrompt("other", false)
+	b.phase("other", "chat")
+	if got := b.session("other"); got == sid || !sessionIDRe.MatchString(got) {
+		t.Fatalf("No gave session %q (the old one is %s)", got, sid)
+	}
+	b.line("other", "Something else")
+	b.waitFor("other", statusLine, "Waiting for an agent")
+	b.checkClean("again")
+}
+
+// Closing the page, or navigating away, suspends explicitly: the agent sees
+// "suspended by the visitor", not a visitor who lost the connection.
+func TestBrowserPageCloseSuspends(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent5", "")
+
+	b.open("closing")
+	sid1, room1 := chatWithAgent(b, p, a, "closing", "Ann", "closing", "Alice")
+	b.do("closePage", map[string]any{"page": "closing"})
+	a.expect("suspended by closing the page", isEventBy(room1, "suspended", "visitor"))
+	a.never("visitor-left after closing", 500*time.Millisecond, isEvent(room1, "visitor-left"))
+	eventually(t, "session 1 suspended by the visitor", func() bool {
+		r := p.session(sid1)
+		return r.State == "suspended" && r.SuspendedBy == "visitor" && r.Explicit
+	})
+
+	b.open("leaving")
+	b.startChat("leaving", "Ann", "", "navigating")
+	b.answerPrompt("leaving", false)
+	b.phase("leaving", "chat")
+	sid2 := b.session("leaving")
+	room2 := roomOf(p, sid2)
+	take(a, room2, "Alice")
+	b.line("leaving", "Alice has joined the chat.")
+	b.do("goto", map[string]any{"page": "leaving", "url": b.base + "licenses.txt"})
+	a.expect("suspended by navigating away", isEventBy(room2, "suspended", "visitor"))
+}
+
+// Scenario 1 of the reference page: a visitor in a session sends a new
+// request (a second window): prompted; Yes opens a second window on the same
+// room with the transcript so far; No starts a new session.
+func TestBrowserScenario1(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent6", "")
+	b.open("first")
+	sid, room := chatWithAgent(b, p, a, "first", "Ann", "scenario one", "Alice")
+
+	b.open("second")
+	b.startChat("second", "Ann", "", "Another question")
+	b.answerPrompt("second", true)
+	b.phase("second", "chat")
+	if got := b.session("second"); got != sid {
+		t.Fatalf("second window joined %s, want %s", got, sid)
+	}
+	b.line("second", "Hello Ann, how can I help?")
+	b.line("second", "Hi, it is about scenario one")
+	// Both windows get what is said from now on, whichever window says it.
+	say(a, room, "Both windows see this")
+	b.line("first", "Both windows see this")
+	b.line("second", "Both windows see this")
+	b.say("second", "Sent from the second window")
+	b.waitFor("first", `css=li.message.mine`, "Sent from the second window")
+	a.expect("message from the second window", isMsg(room+"/Ann", "Sent from the second window"))
+	b.shot("second", "11-scenario1-second-window")
+
+	b.open("third")
+	b.startChat("third", "Ann", "", "A new matter")
+	b.answerPrompt("third", false)
+	b.phase("third", "chat")
+	if got := b.session("third"); got == sid {
+		t.Fatal("No reconnected to the session in progress")
+	}
+	b.line("third", "A new matter")
+	b.line("first", "Both windows see this") // the first window is still in its chat
+	if ph := b.attr("first", widgetRoot, "data-phase"); ph != "chat" {
+		t.Errorf("first window in phase %s", ph)
+	}
+}
+
+// twoSessions makes a visitor with two sessions in two windows of one
+// browser: the first, then a second after No to the prompt.
+func twoSessions(b *browser, p *parley, a *client) (sid1, sid2 string) {
+	b.t.Helper()
+	b.open("w1")
+	sid1, _ = chatWithAgent(b, p, a, "w1", "Ann", "the first matter", "Alice")
+	b.open("w2")
+	b.startChat("w2", "Ann", "", "the second matter")
+	b.answerPrompt("w2", false)
+	b.phase("w2", "chat")
+	sid2 = b.session("w2")
+	take(a, roomOf(p, sid2), "Alice")
+	b.line("w2", "Alice has joined the chat.")
+	say(a, roomOf(p, sid2), "About the second matter, then")
+	b.line("w2", "About the second matter, then")
+	if sid1 == sid2 {
+		b.t.Fatal("one session for two matters")
+	}
+	return sid1, sid2
+}
+
+// restart saves the browser's cookies, kills it like a power cut (no pagehide:
+// the connections just drop) and starts a new one with those cookies.
+func (b *browser) restart() {
+	b.t.Helper()
+	state := b.saveState()
+	b.do("kill", nil)
+	b.launch(launchOpts{state: state})
+}
+
+// Scenario 2: a visitor in two sessions restarts the computer without
+// suspending either: prompted for the second (most recent) session; Yes
+// reconnects to it; No starts a new one.
+func TestBrowserScenario2(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent7", "")
+	sid1, sid2 := twoSessions(b, p, a)
+
+	b.restart()
+	a.expect("session 1: the visitor left", isEvent(roomOf(p, sid1), "visitor-left"))
+	a.expect("session 2: the visitor left", isEvent(roomOf(p, sid2), "visitor-left"))
+	b.open("after")
+	b.startChat("after", "Ann", "", "I am back")
+	b.answerPrompt("after", true)
+	b.phase("after", "chat")
+	if got := b.session("after"); got != sid2 {
+		t.Fatalf("Yes reconnected to %s, want the second session %s (first %s)", got, sid2, sid1)
+	}
+	b.line("after", "About the second matter, then")
+	b.shot("after", "12-scenario2-reconnected")
+
+	b.restart()
+	b.open("again")
+	b.startChat("again", "Ann", "", "Fresh start")
+	b.answerPrompt("again", false)
+	b.phase("again", "chat")
+	if got := b.session("again"); got == sid1 || got == sid2 {
+		t.Fatalf("No gave an old session %s", got)
+	}
+	b.line("again", "Fresh start")
+}
+
+// Scenario 3: a visitor in two sessions suspends the first, then restarts:
+// prompted for the first (the suspended) session; Yes reconnects to it; No
+// starts a new one.
+func TestBrowserScenario3(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent8", "")
+	sid1, sid2 := twoSessions(b, p, a)
+	b.click("w1", `role=button[name="Suspend"]`)
+	b.phase("w1", "left")
+	a.expect("session 1 suspended by the visitor", isEventBy(roomOf(p, sid1), "suspended", "visitor"))
+
+	b.restart()
+	b.open("after")
+	b.startChat("after", "Ann", "", "I am back")
+	b.answerPrompt("after", true)
+	b.phase("after", "chat")
+	if got := b.session("after"); got != sid1 {
+		t.Fatalf("Yes reconnected to %s, want the suspended first session %s (second %s)", got, sid1, sid2)
+	}
+	b.line("after", "Hi, it is about the first matter")
+	b.line("after", "You suspended the chat.")
+	b.shot("after", "13-scenario3-reconnected")
+
+	b.restart()
+	b.open("again")
+	b.startChat("again", "Ann", "", "Fresh start")
+	b.answerPrompt("again", false)
+	b.phase("again", "chat")
+	if got := b.session("again"); got == sid1 || got == sid2 {
+		t.Fatalf("No gave an old session %s", got)
+	}
+}
+
+// With cookies blocked the widget works, but every request is routed as new:
+// no prompt, even right after a suspend.
+func TestBrowserCookiesBlocked(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{blockCookies: true})
+	b.open("shop")
+	var kept string
+	b.eval("shop", `(() => { document.cookie = "probe=1; SameSite=Lax"; return document.cookie; })()`, &kept)
+	if kept != "" {
+		t.Fatalf("the browser still keeps cookies: %q", kept)
+	}
+	a := agentFor(p, "agent9", "")
+	sid1, room1 := chatWithAgent(b, p, a, "shop", "Ann", "no cookies", "Alice")
+	b.click("shop", `role=button[name="Suspend"]`)
+	b.phase("shop", "left")
+	a.expect("suspended", isEventBy(room1, "suspended", "visitor"))
+	// Within the page the token is still known: Return to chat works.
+	b.click("shop", `role=button[name="Return to chat"]`)
+	b.phase("shop", "chat")
+	if got := b.session("shop"); got != sid1 {
+		t.Errorf("Return to chat joined %s, want %s", got, sid1)
+	}
+	b.do("closePage", map[string]any{"page": "shop"})
+
+	b.open("again")
+	b.startChat("again", "Ann", "", "Still no cookies")
+	b.phase("again", "chat")
+	if got := b.session("again"); got == sid1 {
+		t.Fatal("reconnected without cookies")
+	}
+	b.line("again", "Still no cookies")
+	var cookies string
+	b.eval("again", `document.cookie`, &cookies)
+	if cookies != "" {
+		t.Errorf("document.cookie = %q", cookies)
+	}
+}
+
+// A suspended session that expires is not offered again: the visitor gets a
+// new chat, by the form or by Return to chat (a session that replaces it).
+func TestBrowserExpiredSession(t *testing.T) {
+	p := startWeb(t, "--suspend-timeout", "2s")
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent10", "")
+	b.open("shop")
+	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "expiry", "Alice")
+	b.click("shop", `role=button[name="Suspend"]`)
+	b.phase("shop", "left")
+	a.expect("expired", isEvent(room, "expired"))
+	eventually(t, "session expired", func() bool { return p.session(sid).State == "expired" })
+
+	b.click("shop", `role=button[name="Return to chat"]`)
+	b.phase("shop", "chat")
+	replaced := b.session("shop")
+	if replaced == sid {
+		t.Fatal("joined the expired session")
+	}
+	b.line("shop", "Your previous chat had ended, so this is a new one.")
+	if r := p.session(replaced); r.Replaces != sid {
+		t.Errorf("new session replaces %q, want %s", r.Replaces, sid)
+	}
+	b.shot("shop", "14-expired-new-chat")
+	b.do("closePage", map[string]any{"page": "shop"})
+	// The replacement is suspended by the closed page now; let it expire too.
+	eventually(t, "replacement expired", func() bool { return p.session(replaced).State == "expired" })
+
+	b.open("later")
+	b.startChat("later", "Ann", "", "Hello again")
+	b.phase("later", "chat") // no prompt: nothing left to reconnect to
+	if got := b.session("later"); got == sid || got == replaced {
+		t.Fatalf("got an expired session %s", got)
+	}
+	b.line("later", "Hello again")
+}
+
+// In reconnect=always mode the service reconnects at once: no prompt.
+func TestBrowserReconnectAlways(t *testing.T) {
+	p := startWeb(t, "--reconnect", "always")
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent11", "")
+	b.open("shop")
+	sid, _ := chatWithAgent(b, p, a, "shop", "Ann", "always", "Alice")
+	b.do("closePage", map[string]any{"page": "shop"})
+	b.open("again")
+	b.startChat("again", "Ann", "", "Back")
+	b.phase("again", "chat")
+	if got := b.session("again"); got != sid {
+		t.Fatalf("joined %s, want %s", got, sid)
+	}
+	b.line("again", "Hello Ann, how can I help?")
+	if n := b.count("again", `css=.prompt:not([hidden])`); n != 0 {
+		t.Error("a prompt was shown")
+	}
+}
+
+// Keyboard only, at phone width: the launcher, the form and the chat all work
+// without a mouse, focus goes where the visitor needs it, and the open panel
+// fills the screen without sideways scrolling.
+func TestBrowserKeyboardAndPhone(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{phone: true})
+	b.open("phone")
+	b.shot("phone", "15-phone-shop")
+
+	// Tab from the top of the page to the launcher.
+	found := false
+	for i := 0; i < 40 && !found; i++ {
+		b.press("phone", "Tab")
+		found = b.focused("phone").Name == "Chat with us"
+	}
+	if !found {
+		t.Fatal("Tab never reached the launcher")
+	}
+	b.press("phone", "Enter")
+	if f := b.focused("phone"); f.ID != "parley-name" {
+		t.Fatalf("focus after opening: %+v", f)
+	}
+	if exp := b.attr("phone", `css=button.launcher`, "aria-expanded"); exp != "true" {
+		t.Errorf("launcher aria-expanded %q", exp)
+	}
+	// An empty name is refused, with the error announced and focus on the field.
+	b.press("phone", "Tab")
+	b.press("phone", "Tab")
+	b.press("phone", "Tab")
+	if f := b.focused("phone"); f.Name != "Start chat" {
+		t.Fatalf("tab order: focus on %+v, want the Start chat button", f)
+	}
+	b.press("phone", "Enter")
+	b.waitFor("phone", `role=alert`, "Please enter your name.")
+	if f := b.focused("phone"); f.ID != "parley-name" {
+		t.Errorf("focus after the error: %+v", f)
+	}
+	if inv := b.attr("phone", `css=#parley-name`, "aria-invalid"); inv != "true" {
+		t.Errorf("aria-invalid %q", inv)
+	}
+	b.do("type", map[string]any{"page": "phone", "target": `css=#parley-name`, "value": "Kim"})
+	b.press("phone", "Tab")
+	b.press("phone", "Tab")
+	b.do("type", map[string]any{"page": "phone", "target": `css=#parley-question`, "value": "Phone question"})
+	b.press("phone", "Tab")
+	b.press("phone", "Enter")
+	b.phase("phone", "chat")
+	if f := b.focused("phone"); f.ID != "parley-message" {
+		t.Errorf("focus in the chat: %+v", f)
+	}
+	a := agentFor(p, "agent12", "")
+	room := roomOf(p, b.session("phone"))
+	take(a, room, "Alice")
+	say(a, room, "Hi Kim, I am on it.")
+	b.line("phone", "Hi Kim, I am on it.")
+	b.do("type", map[string]any{"page": "phone", "target": `css=#parley-message`, "value": "Typed on a phone"})
+	b.press("phone", "Enter")
+	a.expect("message typed with the keyboard", isMsg(room+"/Kim", "Typed on a phone"))
+
+	// The panel covers the viewport; nothing scrolls sideways.
+	var geo struct{ W, H, SW, PW, PH float64 }
+	b.eval("phone", `(() => { const r = document.querySelector(".parley-widget-host").shadowRoot.querySelector(".panel").getBoundingClientRect();
+		return {W: innerWidth, H: innerHeight, SW: document.documentElement.scrollWidth, PW: r.width, PH: r.height}; })()`, &geo)
+	if geo.PW != geo.W || geo.PH != geo.H || geo.SW > geo.W {
+		t.Errorf("phone layout: %+v", geo)
+	}
+	b.shot("phone", "16-phone-chat")
+
+	// Escape minimizes and gives the focus back to the launcher.
+	b.press("phone", "Escape")
+	b.waitFor("phone", `css=div.parley[data-state="closed"]`, "")
+	if f := b.focused("phone"); f.Name != "Chat with us" {
+		t.Errorf("focus after Escape: %+v", f)
+	}
+	// An agent message while minimized shows on the launcher.
+	say(a, room, "Are you still there?")
+	b.waitFor("phone", launcher, "1 new")
+	b.press("phone", "Enter")
+	b.line("phone", "Are you still there?")
+	b.checkClean("phone")
+}
+
+type focusInfo struct {
+	Tag  string `json:"tag"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (b *browser) focused(page string) focusInfo {
+	b.t.Helper()
+	var f focusInfo
+	if err := json.Unmarshal(b.do("focused", map[string]any{"page": page}), &f); err != nil {
+		b.t.Fatal(err)
+	}
+	f.Name = strings.TrimSpace(f.Name)
+	return f
+}
+
+// The token cookie is first-party, SameSite=Lax, with the configured lifetime.
+func TestBrowserTokenCookie(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	b.startChat("shop", "Ann", "", "cookie check")
+	b.phase("shop", "chat")
+	var cookies []struct {
+		Name     string  `json:"name"`
+		Value    string  `json:"value"`
+		Domain   string  `json:"domain"`
+		Path     string  `json:"path"`
+		Expires  float64 `json:"expires"`
+		SameSite string  `json:"sameSite"`
+		HTTPOnly bool    `json:"httpOnly"`
+	}
+	if err := json.Unmarshal(b.do("cookies", nil), &cookies); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, c := range cookies {
+		found[c.Name] = true
+		days := (c.Expires - float64(time.Now().Unix())) / 86400
+		if c.SameSite != "Lax" || c.Path != "/" || c.Domain != "127.0.0.1" || days < 29.9 || days > 30.1 {
+			t.Errorf("cookie %s: %+v (%.2f days)", c.Name, c, days)
+		}
+		if c.Name == "parley_token" && len(c.Value) < 22 {
+			t.Errorf("token %q", c.Value)
+		}
+	}
+	if !found["parley_token"] || !found["parley_token_nick"] {
+		t.Errorf("cookies: %+v", cookies)
+	}
+}
