@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs with apt-get what the test bed and the tests need and is missing.
 # Idempotent: when every package is installed it does not touch apt at all.
-# Go (/usr/local/go) and node/npm are expected to be on the machine already.
+# Go (/usr/local/go) and node/npm are expected to be on the machine already; the
+# widget's npm packages are installed by scripts/test.sh (npm ci in web/).
 set -euo pipefail
 
 PACKAGES=(
 	prosody          # the XMPP server (0.12 ships mod_websocket and mod_bosh)
 	postgresql       # server binaries under /usr/lib/postgresql/<version>/bin
 	python3-slixmpp  # XMPP client for checks, for /usr/bin/python3
+	chromium         # headless browser for the widget's browser tests (driven by playwright-core)
+	fonts-dejavu-core  # a font for the browser's screenshots
 	ca-certificates
 	curl
 )
@@ -41,7 +44,7 @@ else
 fi
 
 # Tools used directly, checked after installing.
-for tool in go prosody runuser flock; do
+for tool in go prosody runuser flock node npm chromium; do
 	command -v "$tool" >/dev/null || { echo "install-deps: $tool not found on PATH" >&2; exit 1; }
 done
 ls -d /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \

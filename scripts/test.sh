@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's one test command: dependencies, test bed, vet, tests.
+# The project's one test command: dependencies, test bed, widget build and unit
+# tests, vet, Go tests (browser tests included).
 #
 #   scripts/test.sh [go test flags/packages...]   default: -count=1 -race ./...
 #
@@ -36,19 +37,28 @@ step() {
 	"$@" || { status=$?; echo "==> failed ($status): $*" >&2; }
 }
 
+# The widget (web/): its npm packages before go test (the browser tests in e2e/
+# use playwright-core from web/node_modules), its unit tests, and a rebuild
+# that must reproduce the committed web/dist exactly.
+# shellcheck disable=SC2317 # run by step
+web_check() {
+	(cd web && npm ci --no-audit --no-fund && npm run build && npm test) || return
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		if ! git diff --exit-code --stat -- web/dist || [[ -n "$(git status --porcelain -- web/dist)" ]]; then
+			echo "web/dist differs from a fresh build of web/: run 'npm run build' in web/ and commit web/dist" >&2
+			git status --short -- web/dist >&2
+			return 1
+		fi
+	fi
+}
+step web_check
+
 step go vet ./...
 if (( $# > 0 )); then
 	step go test "$@"
 else
 	step go test -count=1 -race ./...
 fi
-
-# ---- web client tests (hook) -------------------------------------------------
-# Runs when the web client exists. It sees the same PARLEY_* environment.
-if [[ -f web/package.json ]]; then
-	step bash -c 'cd web && npm ci && npm test'
-fi
-# ---- end of web client tests -------------------------------------------------
 
 if (( status == 0 )); then echo "==> all passed" >&2; fi
 exit "$status"
