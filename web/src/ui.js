@@ -214,8 +214,11 @@ export class UI {
     this.chat.newChat();
   }
 
+  // retry after a failed connection: back into the chat that was open, else
+  // the same request again.
   retry() {
-    if (this.chat.session && this.chat.details === null) this.chat.returnToChat();
+    if (this.chat.session) this.chat.returnToChat();
+    else if (this.chat.details) this.chat.start(this.chat.details);
     else this.chat.setPhase("form");
   }
 
