@@ -593,6 +593,19 @@ func TestBrowserAgentSuspendResume(t *testing.T) {
 	if st := p.session(sid).State; st != "active" {
 		t.Errorf("session %s after the agent's message", st)
 	}
+
+	// The agent closes: a quiet line, the room is gone, a new chat may start.
+	if r := a.iq("set", room, `<close xmlns='urn:parley:chat:0'/>`); r.Get("type") != "result" {
+		t.Fatalf("close: %s", r)
+	}
+	b.line("shop", "The agent ended the chat.")
+	b.phase("shop", "ended")
+	b.waitFor("shop", statusLine, "This chat has ended.")
+	b.click("shop", `role=button[name="Start a new chat"]`)
+	b.phase("shop", "form")
+	if v := b.attr("shop", `css=#parley-name`, "aria-invalid"); v != "" {
+		t.Errorf("fresh form marked invalid: %q", v)
+	}
 }
 
 // Suspend, then the page is opened again: the prompt; Yes brings back the
