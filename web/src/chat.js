@@ -7,6 +7,7 @@ import {
   reconnectIQ,
   joinPresence,
   suspendPresence,
+  suspendIQ,
   closeIQ,
   groupchat,
   chatState,
@@ -201,7 +202,7 @@ export class Chat {
       this.setPhase("prompt");
       return;
     }
-    this.adopt(r.session, { question: this.details?.question || "" });
+    this.adopt(r.session, { fresh: true });
   }
 
   // answer is the visitor's Yes or No to the prompt.
@@ -270,16 +271,17 @@ export class Chat {
     this.emit("reset");
   }
 
-  // adopt makes s the current session and joins its room.
-  adopt(s, { question = "" } = {}) {
+  // adopt makes s the current session and joins its room: a fresh session
+  // under the name just given, one reconnected to under the name this visitor
+  // used before (kept with the token).
+  adopt(s, { fresh = false } = {}) {
     const sameRoom = this.session && this.session.room === s.room;
     if (s.token) this.token = s.token;
-    this.nick = this.nick || nickFor(this.jar.nick || this.details?.name);
+    if (fresh || !this.nick) this.nick = nickFor(fresh ? this.details?.name : this.jar.nick || this.details?.name);
     this.jar.save(this.token, this.nick);
     this.session = { ...s };
     if (!sameRoom) this.resetRoom();
     if (s.replaces) this.systemLine(null, "", { key: "replaced" });
-    this.question = question;
     this.leaving = "";
     this.setPhase("joining");
     this.send(joinPresence(s.room, this.nick));
@@ -444,12 +446,21 @@ export class Chat {
     }, PAUSE_MS);
   }
 
-  // suspend leaves the room suspending the session (the Suspend button).
-  suspend() {
+  // suspend is the Suspend button: the session is suspended even when the
+  // visitor has the chat open in another window too (the IQ), and this
+  // window leaves the room (the presence, which alone suspends only when no
+  // other window of the visitor is left in the room).
+  async suspend() {
     if (!this.session || (this.phase !== "chat" && this.phase !== "joining")) return;
+    const { room } = this.session;
     this.leaving = "suspend";
     clearTimeout(this.pauseTimer);
-    this.send(suspendPresence(this.session.room, this.nick));
+    try {
+      await this.iq(suspendIQ(room));
+    } catch (e) {
+      console.warn("parley: suspend:", e?.condition || e);
+    }
+    if (this.session?.room === room) this.send(suspendPresence(room, this.nick));
   }
 
   async end() {

@@ -41,6 +41,10 @@ export function suspendPresence(room, nick) {
   return xml("presence", { to: `${room}/${nick}`, type: "unavailable" }, xml("suspend", { xmlns: NS }));
 }
 
+export function suspendIQ(room) {
+  return xml("iq", { type: "set", to: room }, xml("suspend", { xmlns: NS }));
+}
+
 export function closeIQ(room) {
   return xml("iq", { type: "set", to: room }, xml("close", { xmlns: NS }));
 }

@@ -47,7 +47,10 @@ function setup(answers, j = jar()) {
 }
 
 test("form → session → join → chat → message both ways → suspend", async () => {
-  const { chat, fake, j } = setup({ request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "TOKEN1234567890123456" }) });
+  const { chat, fake, j } = setup({
+    request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "TOKEN1234567890123456" }),
+    suspend: () => xml("iq", { type: "result" }),
+  }, jar("", "Earlier Name"));
   await chat.start({ name: "Ann", email: "a@x", question: "Hello" });
   const x = fake();
   const req = x.sent[0].getChild("request", NS);
@@ -81,7 +84,9 @@ test("form → session → join → chat → message both ways → suspend", asy
   assert.equal(line.status, "sent");
   assert.equal(chat.lines.length, 3); // the event, the agent's line, ours
 
-  chat.suspend();
+  await chat.suspend();
+  const iq = x.sent.find((e) => e.name === "iq" && e.getChild("suspend", NS));
+  assert.equal(iq.attrs.to, "s1@chat.x");
   const p = x.last("presence");
   assert.equal(p.attrs.type, "unavailable");
   assert.ok(p.getChild("suspend", NS));
