@@ -1079,3 +1079,34 @@ func TestBrowserTokenCookie(t *testing.T) {
 		t.Errorf("cookies: %+v", cookies)
 	}
 }
+
+// A lost connection just drops (the service sees a plain unavailable, not a
+// suspend); the widget reconnects with a new JID, rejoins with the token it
+// holds, and the transcript shows no line twice.
+func TestBrowserConnectionLost(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent1", "")
+	b.open("shop")
+	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a flaky line", "Alice")
+
+	var ok bool
+	b.eval("shop", `(() => { const ws = window.parley.chat.client.socket.socket; ws.close(); return true; })()`, &ok)
+	a.expect("the visitor left (not suspended)", isEvent(room, "visitor-left"))
+	a.expect("the visitor came back", isEvent(room, "reconnected"))
+	b.line("shop", "You reconnected to the chat.")
+	if got := b.session("shop"); got != sid {
+		t.Fatalf("rejoined %s, want %s", got, sid)
+	}
+	if st := p.session(sid).State; st != "active" {
+		t.Errorf("session %s after a lost connection", st)
+	}
+	say(a, room, "Still there?")
+	b.line("shop", "Still there?")
+	b.say("shop", "Yes, back again")
+	a.expect("message after the reconnect", isMsg(room+"/Ann", "Yes, back again"))
+	if n := b.count("shop", `css=ol.log li:has-text("Hello Ann, how can I help?")`); n != 1 {
+		t.Errorf("the agent's first line shows %d times", n)
+	}
+}
