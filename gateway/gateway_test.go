@@ -623,6 +623,17 @@ func TestArchiveAnswersFromTheStore(t *testing.T) {
 		}
 	}
 
+	// Archive runs the same off the caller's goroutine.
+	g.Archive([]sessions.MAMGrant{{IQ: q, Session: room.Localpart()}})
+	for i := 0; i < 3; i++ {
+		<-g.out.ch // the three stanzas sent above
+	}
+	for i := 0; i < 3; i++ {
+		if el := g.out.next(t); i == 2 && el.Child(nsMAM, "fin") == nil {
+			t.Errorf("Archive: last stanza %s, want the fin", el)
+		}
+	}
+
 	// A failed read is an internal-server-error to the asker.
 	g.store.err = errors.New("down")
 	g.archive(context.Background(), sessions.MAMGrant{IQ: q, Session: room.Localpart()})
