@@ -77,6 +77,9 @@ func TestBadInputPerIQ(t *testing.T) {
 	if e := c.v.expect("private message refused", func(e *pxmpp.Element) bool { return e.Name.Local == "message" && e.Get("type") == "error" }); errorCondition(e) != "not-allowed" {
 		t.Errorf("private message: %s", e)
 	}
+	// A pretty-printed stanza (text between children) is an ordinary message.
+	c.v.send("<message xmlns='jabber:client' type='groupchat' to='%s'>\n  <body>spaced out</body>\n</message>", c.room)
+	a.expect("a pretty-printed message", isMsg(c.room+"/Zoe", "spaced out"))
 	// After all that, the session works.
 	say(c.v, c.room, "still fine")
 	a.expect("a normal message", isMsg(c.room+"/Zoe", "still fine"))

@@ -24,7 +24,11 @@ func mam(t *testing.T, c *client, room, form, set string) ([]string, *pxmpp.Elem
 			continue
 		}
 		c.used[i] = true
-		m := res.Child("urn:xmpp:forward:0", "forwarded").Child("", "message")
+		m := res.Child("urn:xmpp:forward:0", "forwarded").Child("jabber:client", "message")
+		if m == nil {
+			c.mu.Unlock()
+			t.Fatalf("archived message not in jabber:client: %s", e)
+		}
 		if b := m.Child("", "body"); b != nil {
 			bodies = append(bodies, b.Text)
 		}

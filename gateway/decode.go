@@ -65,8 +65,8 @@ func decodePresence(el *xmpp.Element) (*sessions.Presence, error) {
 	p.Status, _ = childText(el, "status")
 	if a := el.Child(sessions.NS, "agent"); a != nil && a.Get("max-chats") != "" {
 		n, err := strconv.Atoi(a.Get("max-chats"))
-		if err != nil || n < 0 || n > 1000 {
-			return p, badRequest{"max-chats must be a number from 0 to 1000"}
+		if err != nil || n < 1 || n > 1000 {
+			return p, badRequest{"max-chats must be a number from 1 to 1000 (use <show>dnd</show> to take no new chats)"}
 		}
 		p.MaxChats = n
 	}
@@ -121,7 +121,9 @@ func kept(c *xmpp.Element) bool {
 	switch c.Name.Space {
 	case xmpp.NSComponent, "jabber:client", "":
 		return false // body, subject, thread: carried apart
-	case muc.NSUser, nsDelay, nsSID, nsStanzas:
+	case nsSID:
+		return c.Name.Local == "origin-id" // a stanza-id only the service may stamp
+	case muc.NSUser, nsDelay, nsStanzas:
 		return false // invitations, and what only the service may stamp
 	case sessions.NS:
 		return c.Name.Local == "comment"

@@ -106,7 +106,7 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 				from = j.String()
 			}
 		}
-		inner := xmpp.New("", "message", "from", from, "type", "groupchat")
+		inner := xmpp.New("jabber:client", "message", "from", from, "type", "groupchat")
 		inner.Add(text("body", en.Body))
 		inner.Add(enc.payload(en.Payload)...)
 		fwd := xmpp.New(nsForward, "forwarded").Add(

@@ -87,3 +87,29 @@ func TestAdHocOnRoom(t *testing.T) {
 		t.Fatalf("sessions for eve: %+v", r)
 	}
 }
+
+// An agent signing in again (after a restart of its client or of the service)
+// is invited back to the sessions it owns and is not in.
+func TestSignInInvitesBackToOwnSessions(t *testing.T) {
+	w := newWorld(t)
+	w.signIn(alice)
+	sid, _ := w.active(ann, "Hi")
+	w.leave(alice, sid, "Alice", false)
+	w.signOut(alice)
+	out := w.signIn(alice)
+	found := false
+	for _, s := range stanzas(out, "message", alice) {
+		if s.From.String() == sid+"@"+service && strings.Contains(s.Payload, "invite") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no invitation back to %s: %+v", sid, out.Out)
+	}
+	// While it is in the room, a new resource gets no invitation.
+	w.join(alice, sid, "Alice")
+	out = w.signIn("alice@example.com/phone")
+	if ms := stanzas(out, "message", "alice@example.com/phone"); len(ms) != 0 {
+		t.Fatalf("invited although present: %+v", ms)
+	}
+}

@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"sort"
+
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/routing"
 	"mellium.im/xmpp/jid"
@@ -93,8 +95,11 @@ func (e *Engine) agentPresence(p *Presence) {
 			e.resource[bare] = make(map[string]bool)
 		}
 		if !e.resource[bare][res] {
-			// Tell the new resource the service is there.
+			// Tell the new resource the service is there, and invite it back to
+			// the sessions it works on but is not in (after a restart of the
+			// service or of its client).
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
+			e.inviteBack(bare, p.From)
 		}
 		e.resource[bare][res] = true
 		e.router.SetQueues(bare, e.queues[bare])
@@ -267,4 +272,22 @@ func (e *Engine) takeOver(s *session, bare string) {
 	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
 	nick := e.agentNick(s, bare)
 	e.event(s, Event{Type: "transferred", By: "agent", Agent: nick}, nick+" has taken over the chat")
+}
+
+// inviteBack sends to, a newly signed-in resource of agent bare, a mediated
+// invitation to each live session it owns or conferences in and is absent from.
+func (e *Engine) inviteBack(bare string, to jid.JID) {
+	ids := make([]string, 0)
+	for id, s := range e.byID {
+		if r := s.agents[bare]; (r == "owner" || r == "conference") && !s.room.Present(bare) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := e.byID[id]
+		reason := "your " + string(s.rec.State) + " chat with " + offerReason(s)
+		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, reason),
+			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason)))})
+	}
 }

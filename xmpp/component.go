@@ -152,12 +152,7 @@ func (c *Conn) once(ctx context.Context) error {
 		conn.Close()
 	}()
 	serr := sess.Serve(xmpp.HandlerFunc(func(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-		el, err := Decode(*start, t)
-		if err != nil {
-			c.log.Warn("dropping undecodable stanza", "err", err)
-			return nil
-		}
-		c.safeHandle(el)
+		c.safeHandle(*start, t)
 		return nil
 	}))
 	stop()
@@ -167,12 +162,24 @@ func (c *Conn) once(ctx context.Context) error {
 	return serr
 }
 
-func (c *Conn) safeHandle(el *Element) {
+// safeHandle decodes and handles one stanza; a panic in either drops that
+// stanza only (the rest of it is skipped by Serve).
+func (c *Conn) safeHandle(start xml.StartElement, t xml.TokenReader) {
+	var el *Element
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error("panic handling stanza", "panic", r, "stanza", el.String())
+			s := "<undecoded " + start.Name.Local + ">"
+			if el != nil {
+				s = el.String()
+			}
+			c.log.Error("panic handling stanza", "panic", r, "stanza", s)
 		}
 	}()
+	el, err := Decode(start, t)
+	if err != nil {
+		c.log.Warn("dropping undecodable stanza", "err", err)
+		return
+	}
 	c.handler(el)
 }
 

@@ -57,7 +57,7 @@ func (e *Element) SetText(s string) *Element { e.Text = s; return e }
 // Get returns the value of an unqualified attribute.
 func (e *Element) Get(name string) string {
 	for _, a := range e.Attr {
-		if a.Name.Local == name && (a.Name.Space == "" || a.Name.Space == e.Name.Space) {
+		if a.Name.Local == name && a.Name.Space == "" {
 			return a.Value
 		}
 	}
@@ -119,8 +119,9 @@ func (e *Element) ChildrenNamed(space, local string) []*Element {
 func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	root := fromStart(start)
 	stack := []*Element{root}
-	var text []strings.Builder
-	text = append(text, strings.Builder{})
+	// Pointers: a strings.Builder must not be copied once written to, and
+	// the slice grows.
+	text := []*strings.Builder{{}}
 	for len(stack) > 0 {
 		tok, err := r.Token()
 		if err != nil {
@@ -138,7 +139,7 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			top := stack[len(stack)-1]
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
-			text = append(text, strings.Builder{})
+			text = append(text, &strings.Builder{})
 		case xml.CharData:
 			text[len(text)-1].Write(t)
 		case xml.EndElement:
@@ -229,7 +230,7 @@ func (e *Element) String() string {
 // namespace, e.g. jabber:component:accept) become unqualified, so they
 // inherit the namespace of wherever they are written.
 func (e *Element) Strip(space string) *Element {
-	c := &Element{Name: e.Name, Attr: e.Attr, Text: e.Text}
+	c := &Element{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...), Text: e.Text}
 	if c.Name.Space == space {
 		c.Name.Space = ""
 	}

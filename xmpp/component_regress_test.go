@@ -1,5 +1,8 @@
 package xmpp
 
+// Regression tests: each comment below describes a bug as it was found,
+// before it was fixed; the test holds the fix.
+
 import (
 	"context"
 	"os"
@@ -13,19 +16,19 @@ const crashChildEnv = "PARLEY_XMPP_TEST_CRASH_CHILD"
 
 // A stanza with character data after a child element (any pretty-printed
 // stanza: "<message>\n<body>hi</body>\n</message>") makes Decode panic (see
-// TestBug_DecodePanicsOnTextAfterChild). Conn calls Decode inside the
+// TestRegress_DecodePanicsOnTextAfterChild). Conn calls Decode inside the
 // session's Serve handler (component.go, once: `el, err := Decode(*start, t)`),
 // outside safeHandle's recover, so one such stanza from any XMPP client ends
 // the whole process. The scenario runs in a child process so the crash cannot
 // take the other tests with it.
-func TestBug_ConnCrashesOnTextAfterChild(t *testing.T) {
+func TestRegress_ConnCrashesOnTextAfterChild(t *testing.T) {
 	if os.Getenv(crashChildEnv) == "1" {
 		crashScenario(t)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*wait)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBug_ConnCrashesOnTextAfterChild$", "-test.v")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestRegress_ConnCrashesOnTextAfterChild$", "-test.v")
 	cmd.Env = append(os.Environ(), crashChildEnv+"=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -1,5 +1,8 @@
 package xmpp
 
+// Regression tests: each comment below describes a bug as it was found,
+// before it was fixed; the test holds the fix.
+
 import "testing"
 
 // Decode keeps one strings.Builder per open element in a []strings.Builder
@@ -9,7 +12,7 @@ import "testing"
 // child: `text[len(text)-1].Write(t)`) panics with "strings: illegal use of
 // non-zero Builder copied by value". Whitespace between child elements, as in
 // any pretty-printed stanza, is enough.
-func TestBug_DecodePanicsOnTextAfterChild(t *testing.T) {
+func TestRegress_DecodePanicsOnTextAfterChild(t *testing.T) {
 	for _, tc := range []struct{ in, text string }{
 		{"<message>\n  <body>hi</body>\n</message>", "\n  \n"},
 		{"<a>x<b/>y</a>", "xy"},
@@ -37,7 +40,7 @@ func TestBug_DecodePanicsOnTextAfterChild(t *testing.T) {
 // (element.go, Strip: `c := &Element{Name: e.Name, Attr: e.Attr, ...}`), and
 // Set changes a value in place (`e.Attr[i].Value = value`): setting an
 // attribute on the stripped copy changes the original.
-func TestBug_StripSharesAttributes(t *testing.T) {
+func TestRegress_StripSharesAttributes(t *testing.T) {
 	in := mustParse1(t, `<message xmlns='jabber:component:accept' from='a@example.com/r' to='room@chat.example.com'><body>hi</body></message>`)
 	out := in.Strip(NSComponent)
 	out.Set("to", "other@example.com")
@@ -51,7 +54,7 @@ func TestBug_StripSharesAttributes(t *testing.T) {
 // (element.go, Get: `a.Name.Space == "" || a.Name.Space == e.Name.Space`), and
 // returns whichever comes first. Has and Set only look at unqualified ones, so
 // Has("at") can be false while Get("at") is not empty.
-func TestBug_GetReadsQualifiedAttribute(t *testing.T) {
+func TestRegress_GetReadsQualifiedAttribute(t *testing.T) {
 	el := mustParse1(t, `<e xmlns='urn:a' xmlns:p='urn:a' p:at='qualified' at='plain'/>`)
 	if got := el.Get("at"); got != "plain" {
 		t.Errorf("Get(at) = %q, want %q (the unqualified attribute)", got, "plain")

@@ -1,5 +1,8 @@
 package gateway
 
+// Regression tests: each comment below describes a bug as it was found,
+// before it was fixed; the test holds the fix.
+
 import (
 	"reflect"
 	"strings"
@@ -17,7 +20,7 @@ import (
 // id='de305d54-…'/><stanza-id xmlns='urn:xmpp:sid:0' by='ROOM' id='999'/>…).
 // Output: Payload with neither. (The .golden file records today's output and
 // needs -update once this is fixed.)
-func TestBug_OriginIDDropped(t *testing.T) {
+func TestRegress_OriginIDDropped(t *testing.T) {
 	m, err := decodeMessage(readStanza(t, []byte(
 		`<message from='alice@example.com/desk' to='k7q2mzbv4hx3ncde5tw6yrfj2a@chat.example.com' type='groupchat' id='m1'>`+
 			`<body>hi</body><origin-id xmlns='urn:xmpp:sid:0' id='de305d54-75b4-431b-adb2-eb6b9e546014'/>`+
@@ -40,7 +43,7 @@ func TestBug_OriginIDDropped(t *testing.T) {
 // decode.go, decodePresence: `p.MaxChats = n` with n == 0 accepted by
 // `n < 0 || n > 1000`. Either 0 must be refused (bad-request) or be told apart
 // from no <agent/> at all.
-func TestBug_MaxChatsZeroMeansDefault(t *testing.T) {
+func TestRegress_MaxChatsZeroMeansDefault(t *testing.T) {
 	zero, err := decodePresence(readStanza(t, []byte(
 		`<presence from='alice@example.com/desk' to='chat.example.com'><agent xmlns='urn:parley:chat:0' max-chats='0'/></presence>`)))
 	if err != nil {

@@ -1,5 +1,8 @@
 package gateway
 
+// Regression tests: each comment below describes a bug as it was found,
+// before it was fixed; the test holds the fix.
+
 import (
 	"context"
 	"testing"
@@ -16,7 +19,7 @@ import (
 // urn:xmpp:forward:0, so clients that look for {jabber:client}message in the
 // result (slixmpp, Smack) find no message. The e2e archive test does not see
 // it because it matches the message by local name only.
-func TestBug_MAMForwardedMessageNotInJabberClient(t *testing.T) {
+func TestRegress_MAMForwardedMessageNotInJabberClient(t *testing.T) {
 	g := newTestGateway(t, Config{})
 	g.store.transcript = []sessions.Entry{{Seq: 1, At: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), Nick: "Ann", Body: "Hello"}}
 	q := &sessions.IQ{From: visitor, To: room, ID: "q1", Type: "set",
