@@ -196,6 +196,13 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	switch c.Name.Space + " " + c.Name.Local {
 	case sessions.NS + " request":
 		r := &sessions.RequestCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
+		switch c.Get("probe") {
+		case "", "false", "0":
+		case "true", "1":
+			r.Probe = true
+		default:
+			return q, muc.Errorf("modify", "bad-request", "probe must be true or false")
+		}
 		switch c.Get("new") {
 		case "", "false", "0":
 		case "true", "1":

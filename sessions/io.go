@@ -76,6 +76,7 @@ type (
 		Token      string // as sent, "" when none
 		TokenKnown bool   // the edge found the token's hash in the store
 		New        bool
+		Probe      bool // only ask: answer <resumable/> or an empty result, create nothing
 		Visitor    map[string]string
 		Body       string
 	}

@@ -378,15 +378,19 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		live = e.byToken[hex.EncodeToString(hash)]
 	}
 	known := wellFormed && (c.TokenKnown || len(live) > 0)
+	if c.Probe && (!known || len(live) == 0) {
+		e.reply(q, "") // nothing to reconnect to; nothing created
+		return
+	}
 	if known && !c.New && len(live) > 0 {
 		s, scenario := e.choose(live)
 		e.obs.Prompt(scenario)
-		if e.cfg.ReconnectAlways {
+		if e.cfg.ReconnectAlways && !c.Probe {
 			e.doReconnect(q, s, c.Token)
 			return
 		}
 		e.obs.Request("prompt")
-		e.reply(q, el("resumable", NS, nil, sessionEl(s, "", false)))
+		e.reply(q, el("resumable", NS, nil, sessionEl(s, "", false, false)))
 		return
 	}
 	token := c.Token
@@ -401,7 +405,7 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		return
 	}
 	e.obs.Request("created")
-	e.reply(q, sessionEl(s, token, true))
+	e.reply(q, sessionEl(s, token, true, false))
 }
 
 // choose picks the session to offer for a token (PROTOCOL 3): the most

@@ -127,7 +127,7 @@ func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
 		return
 	}
 	e.obs.Reconnect("replaced")
-	e.reply(q, sessionEl(s, c.Token, true))
+	e.reply(q, sessionEl(s, c.Token, true, false))
 }
 
 func (e *Engine) doReconnect(q *IQ, s *session, token string) {
@@ -135,7 +135,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 		s.rec.VisitorJIDs = append(s.rec.VisitorJIDs, q.From.String())
 		e.touch(s)
 	}
-	e.reply(q, sessionEl(s, token, true))
+	e.reply(q, sessionEl(s, token, true, true))
 	owner := s.rec.Owner
 	if s.rec.State == StateSuspended && owner != "" {
 		if t, off := e.offline[owner]; off && !e.router.Online(owner) && e.now.Sub(t) >= e.cfg.Grace {
@@ -160,7 +160,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 	present := s.room.Present(owner)
 	for _, to := range e.agentTargets(owner) {
 		e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: to,
-			Body:    name + " reconnected to chat session " + s.room.Addr().String() + "; resume it to continue",
+			Body:    reconnectNotice(name, s),
 			Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
 		if !present {
 			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, "the visitor reconnected"),
@@ -364,4 +364,11 @@ func (e *Engine) agentTargets(bare string) []jid.JID {
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].String() < out[k].String() })
 	return out
+}
+
+func reconnectNotice(name string, s *session) string {
+	if s.rec.State == StateSuspended {
+		return name + " reconnected to suspended chat session " + s.room.Addr().String() + "; resume it to continue"
+	}
+	return name + " opened another window on chat session " + s.room.Addr().String()
 }

@@ -85,7 +85,7 @@ func (e Event) render() string {
 }
 
 // sessionEl renders <session/> as in a request's result.
-func sessionEl(s *session, token string, ns bool) string {
+func sessionEl(s *session, token string, ns, reconnect bool) string {
 	n := ""
 	if ns {
 		n = NS
@@ -93,8 +93,16 @@ func sessionEl(s *session, token string, ns bool) string {
 	return el("session", n, []string{
 		"id", s.rec.ID, "room", s.room.Addr().String(), "state", string(s.rec.State),
 		"token", token, "suspended-by", s.rec.SuspendedBy, "cause", s.rec.SuspendCause,
-		"started", stamp(s.rec.CreatedAt), "replaces", s.rec.Replaces,
+		"started", stamp(s.rec.CreatedAt), "replaces", s.rec.Replaces, "nick", s.rec.Visitor["name"],
+		"reconnected", reconnected(reconnect),
 	}, "")
+}
+
+func reconnected(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
 }
 
 // formEl renders a XEP-0004 result form with a FORM_TYPE and text fields in
