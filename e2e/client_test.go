@@ -230,3 +230,12 @@ func errorText(e *pxmpp.Element) string {
 }
 
 const nsParley = "urn:parley:chat:0"
+
+func mustParse(t testing.TB, s string) *pxmpp.Element {
+	t.Helper()
+	els, err := pxmpp.Parse(s)
+	if err != nil || len(els) != 1 {
+		t.Fatalf("parse %q: %v", s, err)
+	}
+	return els[0]
+}

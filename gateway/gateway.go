@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,57 @@ func (g *Gateway) Deliver(out []sessions.Out) {
 func (g *Gateway) Archive(grants []sessions.MAMGrant) {
 	for _, gr := range grants {
 		go g.archive(g.ctx, gr)
+	}
+}
+
+// adminStore is what admin commands write through (sessions/pgstore has it).
+type adminStore interface {
+	Grant(ctx context.Context, jid string, perms ...string) error
+	Revoke(ctx context.Context, jid string, perms ...string) error
+	CannedPut(ctx context.Context, c sessions.Canned) error
+	CannedRemove(ctx context.Context, id string) error
+}
+
+// Administer implements sessions.Outbox: it writes what an admin asked for
+// (the engine checked the right) and answers. Permission changes come back to
+// the engine through the store's notification.
+func (g *Gateway) Administer(ops []sessions.AdminOp) {
+	for _, op := range ops {
+		go func(op sessions.AdminOp) {
+			var enc encoder
+			fail := func(err *muc.Error) {
+				g.sendEl(enc.encode(&sessions.Stanza{Name: "iq", Type: "error", From: op.IQ.To, To: op.IQ.From, ID: op.IQ.ID, Err: err}))
+			}
+			st, ok := g.store.(adminStore)
+			if !ok {
+				fail(muc.Errorf("cancel", "feature-not-implemented", "this store cannot be administered"))
+				return
+			}
+			ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+			defer cancel()
+			var err error
+			var note string
+			switch op.Kind {
+			case "grant":
+				err, note = st.Grant(ctx, op.JID, op.Perms...), "Granted "+strings.Join(op.Perms, ", ")+" to "+op.JID
+			case "revoke":
+				err, note = st.Revoke(ctx, op.JID, op.Perms...), "Revoked "+strings.Join(op.Perms, ", ")+" from "+op.JID
+			case "canned-add":
+				err, note = st.CannedPut(ctx, op.Canned), "Canned response "+op.Canned.ID+" saved"
+			case "canned-remove":
+				err, note = st.CannedRemove(ctx, op.Canned.ID), "Canned response "+op.Canned.ID+" removed"
+			}
+			switch {
+			case errors.Is(err, sessions.ErrNotFound):
+				fail(muc.Errorf("cancel", "item-not-found", "no canned response %q", op.Canned.ID))
+			case err != nil:
+				g.log.Error("admin command failed", "op", op.Kind, "err", err)
+				fail(muc.Errorf("wait", "internal-server-error", "the change could not be written"))
+			default:
+				g.log.Info("admin change", "op", op.Kind, "by", op.IQ.From.Bare().String(), "jid", op.JID, "canned", op.Canned.ID)
+				g.sendEl(enc.encode(sessions.AdminDone(op, note)))
+			}
+		}(op)
 	}
 }
 

@@ -194,14 +194,77 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 }
 
 // serviceAdhoc runs a command on the service: the agent's own sessions.
+// serviceCommands are the commands on the service, by who may run them.
+var serviceCommands = []struct {
+	adhocDef
+	perms []string
+}{
+	{adhocDef{"sessions", "My chat sessions", nil}, []string{PermChat, PermSupervise}},
+	{adhocDef{"queues", "Queues and agents' load", nil}, []string{PermSupervise}},
+	{adhocDef{"grant", "Grant permissions", nil}, []string{PermAdmin}},
+	{adhocDef{"revoke", "Revoke permissions", nil}, []string{PermAdmin}},
+	{adhocDef{"canned-add", "Add or change a canned response", nil}, []string{PermAdmin}},
+	{adhocDef{"canned-remove", "Remove a canned response", nil}, []string{PermAdmin}},
+}
+
+// serviceCommandItems lists the service's commands bare may run.
+func (e *Engine) serviceCommandItems(bare string) string {
+	var b strings.Builder
+	for _, c := range serviceCommands {
+		if e.hasAny(bare, c.perms) {
+			b.WriteString(el("item", "", []string{"jid", e.cfg.Domain.String(), "node", c.node, "name", c.name}, ""))
+		}
+	}
+	return el("query", "http://jabber.org/protocol/disco#items", []string{"node", NSCommands}, b.String())
+}
+
+func (e *Engine) hasAny(bare string, perms []string) bool {
+	for _, p := range perms {
+		if e.has(bare, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// AdminOp is a change to permissions or canned responses an admin asked for
+// by ad-hoc command; the engine checked the right, the edge writes it and
+// answers the IQ.
+type AdminOp struct {
+	IQ     *IQ
+	Cmd    *AdHocCmd
+	Kind   string // "grant", "revoke", "canned-add", "canned-remove"
+	JID    string
+	Perms  []string
+	Canned Canned
+}
+
 func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
-	if !e.has(bare, PermChat) && !e.has(bare, PermSupervise) {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "commands are for agents"))
+	var perms []string
+	for _, sc := range serviceCommands {
+		if sc.node == c.Node {
+			perms = sc.perms
+		}
+	}
+	if perms == nil {
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
 		return
 	}
-	if c.Node != "sessions" {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+	if !e.hasAny(bare, perms) {
+		e.replyErr(q, muc.Errorf("auth", "forbidden", "you may not run %s", c.Node))
+		return
+	}
+	if c.Action == "cancel" {
+		e.cmdReply(q, c, "canceled", "")
+		return
+	}
+	switch c.Node {
+	case "queues":
+		e.queuesCommand(q, c)
+		return
+	case "grant", "revoke", "canned-add", "canned-remove":
+		e.adminCommand(q, c)
 		return
 	}
 	sup := e.has(bare, PermSupervise)
@@ -225,4 +288,96 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		field("visitor", "text-single", "Visitor", nil)+field("agent", "text-single", "Agent", nil))
 	e.cmdDone(q, c, itoa(len(ids))+" chat sessions; join a room to work on it",
 		el("x", "jabber:x:data", []string{"type", "result"}, el("title", "", nil, "Chat sessions")+reported+items.String()))
+}
+
+// queuesCommand shows a supervisor the queues and every agent's load.
+func (e *Engine) queuesCommand(q *IQ, c *AdHocCmd) {
+	lengths := e.router.QueueLengths()
+	names := make([]string, 0, len(lengths))
+	for n := range lengths {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(el("reported", "", nil, field("name", "text-single", "Queue or agent", nil)+
+		field("waiting", "text-single", "Waiting", nil)+field("load", "text-single", "Chats / capacity", nil)+
+		field("show", "text-single", "Availability", nil)))
+	for _, n := range names {
+		b.WriteString(el("item", "", nil, field("name", "text-single", "", []string{"queue " + n})+
+			field("waiting", "text-single", "", []string{itoa(lengths[n])})))
+	}
+	shows := []string{"offline", "available", "chat", "away", "xa", "dnd"}
+	for _, a := range e.router.Agents() {
+		show := "?"
+		if int(a.Show) < len(shows) {
+			show = shows[a.Show]
+		}
+		b.WriteString(el("item", "", nil, field("name", "text-single", "", []string{a.JID})+
+			field("load", "text-single", "", []string{itoa(a.Load) + " / " + itoa(a.Capacity)})+
+			field("show", "text-single", "", []string{show})))
+	}
+	e.cmdDone(q, c, "Queues and agents", el("x", "jabber:x:data", []string{"type", "result"}, el("title", "", nil, "Queues and agents")+b.String()))
+}
+
+var permOptions = []string{"Use Media Chat", PermChat, "Manage Media Chat", PermSupervise, "Administer Parley", PermAdmin}
+
+// adminCommand shows an admin's form, or hands the checked change to the edge.
+func (e *Engine) adminCommand(q *IQ, c *AdHocCmd) {
+	if c.Form == nil {
+		var fields string
+		switch c.Node {
+		case "grant", "revoke":
+			fields = field("jid", "jid-single", "User", nil) + field("permissions", "list-multi", "Permissions", nil, permOptions...)
+		case "canned-add":
+			fields = field("id", "text-single", "Id", nil) + field("title", "text-single", "Title", nil) + field("body", "text-multi", "Text", nil)
+		case "canned-remove":
+			fields = field("id", "text-single", "Id", nil)
+		}
+		e.cmdForm(q, c, form("form", c.Node, fields))
+		return
+	}
+	op := AdminOp{IQ: q, Cmd: c, Kind: c.Node}
+	switch c.Node {
+	case "grant", "revoke":
+		j, err := jid.Parse(first(c.Form, "jid"))
+		if err != nil || j.Localpart() == "" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be a user's JID"))
+			return
+		}
+		op.JID, op.Perms = j.Bare().String(), c.Form["permissions"]
+		if len(op.Perms) == 0 {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "choose at least one permission"))
+			return
+		}
+		for _, p := range op.Perms {
+			if p != PermChat && p != PermSupervise && p != PermAdmin {
+				e.replyErr(q, muc.Errorf("modify", "bad-request", "unknown permission %q", p))
+				return
+			}
+		}
+	case "canned-add":
+		op.Canned = Canned{ID: first(c.Form, "id"), Title: first(c.Form, "title"), Body: strings.Join(c.Form["body"], "\n")}
+		if op.Canned.ID == "" || strings.TrimSpace(op.Canned.Body) == "" || len(op.Canned.Body) > e.cfg.MaxBody {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "a canned response needs an id and 1 to %d bytes of text", e.cfg.MaxBody))
+			return
+		}
+	case "canned-remove":
+		op.Canned.ID = first(c.Form, "id")
+		if op.Canned.ID == "" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "id is required"))
+			return
+		}
+	}
+	e.out.Admin = append(e.out.Admin, op)
+}
+
+// AdminDone answers an admin command once the edge carried it out.
+func AdminDone(op AdminOp, note string) *Stanza {
+	sid := op.Cmd.SessionID
+	if sid == "" {
+		sid = "admin"
+	}
+	return &Stanza{Name: "iq", From: op.IQ.To, To: op.IQ.From, ID: op.IQ.ID, Type: "result",
+		Payload: el("command", NSCommands, []string{"node", op.Cmd.Node, "sessionid", sid, "status", "completed"},
+			el("note", "", []string{"type", "info"}, text(note)))}
 }

@@ -176,8 +176,8 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 // safeHandle runs one input; a panic drops that input's own effects (rows and
 // stanzas) and is reported in Output.Panics instead of ending the process.
 func (e *Engine) safeHandle(in Input) {
-	nOut, nTok, nSes, nAg, nTr, nMAM := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
-		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM)
+	nOut, nTok, nSes, nAg, nTr, nMAM, nAdm := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
+		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM), len(e.out.Admin)
 	defer func() {
 		if r := recover(); r != nil {
 			e.out.Out = e.out.Out[:nOut]
@@ -186,6 +186,7 @@ func (e *Engine) safeHandle(in Input) {
 			e.out.Batch.Agents = e.out.Batch.Agents[:nAg]
 			e.out.Batch.Transcript = e.out.Batch.Transcript[:nTr]
 			e.out.MAM = e.out.MAM[:nMAM]
+			e.out.Admin = e.out.Admin[:nAdm]
 			e.out.Panics = append(e.out.Panics, fmt.Sprintf("%T: %v", in, r))
 			if q, ok := in.(*IQ); ok {
 				e.replyErr(q, muc.Errorf("wait", "internal-server-error", "the service failed on this request"))

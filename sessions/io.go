@@ -138,6 +138,8 @@ type Output struct {
 	// MAM is set when an IQ was a MAM query the edge must answer from the
 	// store; the engine has checked the asker's rights.
 	MAM []MAMGrant
+	// Admin lists permission and canned-response changes the edge must write.
+	Admin []AdminOp
 	// Panics lists inputs whose handling panicked (their effects were dropped).
 	Panics []string
 }

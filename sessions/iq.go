@@ -112,11 +112,7 @@ func (e *Engine) serviceIQ(q *IQ) {
 		case "":
 			e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
 		case NSCommands:
-			who := actorNone
-			if bare := q.fromBare(); e.has(bare, PermChat) || e.has(bare, PermSupervise) {
-				who = actorAgent
-			}
-			e.reply(q, commandItems(e.cfg.Domain.String(), []adhocDef{{"sessions", "My chat sessions", []actor{actorAgent}}}, who))
+			e.reply(q, e.serviceCommandItems(q.fromBare()))
 		default:
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
 		}

@@ -12,6 +12,8 @@ type Outbox interface {
 	Deliver(out []Out)
 	// Archive answers XEP-0313 queries the engine allowed.
 	Archive(grants []MAMGrant)
+	// Administer writes admin changes and answers them.
+	Administer(ops []AdminOp)
 }
 
 // Runner owns the Engine: it takes inputs from any goroutine, runs them in
@@ -97,6 +99,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.box.Deliver(out.Out)
 		if len(out.MAM) > 0 {
 			r.box.Archive(out.MAM)
+		}
+		if len(out.Admin) > 0 {
+			r.box.Administer(out.Admin)
 		}
 		if r.OnBatch != nil {
 			// Counting is O(sessions): refresh the gauges at most every tick.

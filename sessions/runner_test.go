@@ -71,7 +71,8 @@ func (b fakeBox) Deliver(out []Out) {
 	default:
 	}
 }
-func (b fakeBox) Archive(g []MAMGrant) { b.j.note("archive") }
+func (b fakeBox) Archive(g []MAMGrant)     { b.j.note("archive") }
+func (b fakeBox) Administer(ops []AdminOp) { b.j.note("admin") }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
