@@ -196,19 +196,12 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	switch c.Name.Space + " " + c.Name.Local {
 	case sessions.NS + " request":
 		r := &sessions.RequestCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
-		switch c.Get("probe") {
-		case "", "false", "0":
-		case "true", "1":
-			r.Probe = true
-		default:
-			return q, muc.Errorf("modify", "bad-request", "probe must be true or false")
+		var err *muc.Error
+		if r.Probe, err = boolAttr(c, "probe"); err != nil {
+			return q, err
 		}
-		switch c.Get("new") {
-		case "", "false", "0":
-		case "true", "1":
-			r.New = true
-		default:
-			return q, muc.Errorf("modify", "bad-request", "new must be true or false")
+		if r.New, err = boolAttr(c, "new"); err != nil {
+			return q, err
 		}
 		if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
 			return q, muc.Errorf("modify", "bad-request", "at most one visitor element")
@@ -285,4 +278,15 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		return q, muc.Errorf("cancel", "service-unavailable", "%s is not supported here", c.Name.Space)
 	}
 	return q, nil
+}
+
+// boolAttr reads an xs:boolean attribute (absent is false).
+func boolAttr(el *xmpp.Element, name string) (bool, *muc.Error) {
+	switch el.Get(name) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, muc.Errorf("modify", "bad-request", "%s must be true or false", name)
 }
