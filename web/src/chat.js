@@ -202,7 +202,7 @@ export class Chat {
       this.setPhase("prompt");
       return;
     }
-    this.adopt(r.session, { fresh: true });
+    this.adopt(r.session);
   }
 
   // answer is the visitor's Yes or No to the prompt.
@@ -271,14 +271,14 @@ export class Chat {
     this.emit("reset");
   }
 
-  // adopt makes s the current session and joins its room: a fresh session
-  // under the name just given, one reconnected to under the name this visitor
-  // used before (kept with the token).
-  adopt(s, { fresh = false } = {}) {
+  // adopt makes s the current session and joins its room under the
+  // visitor's name in that session (the service's nick); back in the same
+  // room, under the nick this page had there.
+  adopt(s) {
     const sameRoom = this.session && this.session.room === s.room;
     if (s.token) this.token = s.token;
-    if (fresh || !this.nick) this.nick = nickFor(fresh ? this.details?.name : this.jar.nick || this.details?.name);
-    this.jar.save(this.token, this.nick);
+    if (!sameRoom || !this.nick) this.nick = nickFor(s.nick || this.details?.name);
+    this.jar.save(this.token);
     this.session = { ...s };
     if (!sameRoom) this.resetRoom();
     if (s.replaces) this.systemLine(null, "", { key: "replaced" });

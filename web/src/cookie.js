@@ -1,5 +1,6 @@
-// The visitor token lives in a first-party cookie (PROTOCOL 3), with the
-// visitor's name beside it so a reconnect joins under the same nick.
+// The visitor token lives in a first-party cookie (PROTOCOL 3). Nothing else
+// does: the service names the visitor in its <session/> answers, so the name
+// cookie (NAME_nick) that earlier versions kept is removed when found.
 
 // serializeCookie renders a Set-Cookie string for document.cookie. days 0
 // makes a session cookie; a negative number deletes it.
@@ -28,8 +29,8 @@ export function parseCookies(header) {
   return out;
 }
 
-// CookieJar keeps the token and name, or nothing when the browser refuses
-// cookies: then every request goes through normal routing.
+// CookieJar keeps the token, or nothing when the browser refuses cookies:
+// then every request goes through normal routing.
 export class CookieJar {
   constructor(doc, { name = "parley_token", days = 30 } = {}) {
     this.doc = doc;
@@ -56,14 +57,10 @@ export class CookieJar {
     return this.enabled ? parseCookies(this.doc.cookie)[this.name] || "" : "";
   }
 
-  get nick() {
-    return this.enabled ? parseCookies(this.doc.cookie)[this.name + "_nick"] || "" : "";
-  }
-
-  save(token, nick) {
-    if (!this.enabled) return;
-    const opts = { days: this.days, secure: this.secure };
-    if (token) this.doc.cookie = serializeCookie(this.name, token, opts);
-    if (nick) this.doc.cookie = serializeCookie(this.name + "_nick", nick, opts);
+  save(token) {
+    if (!this.enabled || !token) return;
+    this.doc.cookie = serializeCookie(this.name, token, { days: this.days, secure: this.secure });
+    const legacy = this.name + "_nick";
+    if (legacy in parseCookies(this.doc.cookie)) this.doc.cookie = serializeCookie(legacy, "", { days: -1 });
   }
 }

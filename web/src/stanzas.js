@@ -70,6 +70,7 @@ function sessionOf(el) {
     cause: a.cause || "",
     started: a.started || "",
     replaces: a.replaces || "",
+    nick: a.nick || "", // the visitor's name in that session
   };
 }
 

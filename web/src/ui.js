@@ -63,8 +63,6 @@ export class UI {
       h("label", { for: "parley-question", text: t("question") }), this.questionInput,
       this.formError,
       h("button", { type: "submit", class: "primary", text: t("start") }));
-    const saved = this.chat.jar.nick;
-    if (saved) this.nameInput.value = saved;
 
     this.connecting = h("p", { class: "connecting", role: "status", text: t("connecting") });
 

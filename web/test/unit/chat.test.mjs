@@ -30,8 +30,8 @@ class FakeClient extends EventEmitter {
   last(name) { return [...this.sent].reverse().find((e) => e.name === name); }
 }
 
-function jar(token = "", nick = "") {
-  return { token, nick, saved: [], save(t, n) { this.saved.push([t, n]); this.token = t; this.nick = n; } };
+function jar(token = "") {
+  return { token, saved: [], save(t) { this.saved.push(t); this.token = t; } };
 }
 
 const config = { websocket: "ws://x/ws", domain: "guest.x", service: "chat.x", queue: "", lang: "en" };
@@ -50,7 +50,7 @@ test("form → session → join → chat → message both ways → suspend", asy
   const { chat, fake, j } = setup({
     request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "TOKEN1234567890123456" }),
     suspend: () => xml("iq", { type: "result" }),
-  }, jar("", "Earlier Name"));
+  });
   await chat.start({ name: "Ann", email: "a@x", question: "Hello" });
   const x = fake();
   const req = x.sent[0].getChild("request", NS);
@@ -58,7 +58,7 @@ test("form → session → join → chat → message both ways → suspend", asy
   assert.equal(req.getChild("visitor").attrs.name, "Ann");
   assert.equal(req.getChildText("body"), "Hello");
   assert.equal(chat.phase, "joining");
-  assert.deepEqual(j.saved[0], ["TOKEN1234567890123456", "Ann"]);
+  assert.deepEqual(j.saved, ["TOKEN1234567890123456"]);
   assert.equal(x.last("presence").attrs.to, "s1@chat.x/Ann");
 
   x.emit("stanza", selfPresence("s1@chat.x", "Ann"));
@@ -94,14 +94,14 @@ test("form → session → join → chat → message both ways → suspend", asy
   assert.equal(chat.phase, "left");
 });
 
-test("a token with a chat in progress: prompt; No asks again with new=true; Yes reconnects", async () => {
+test("a token with a chat in progress: prompt; No asks again with new=true; Yes reconnects under the name of that chat", async () => {
   const answers = {
     request: (r) => r.attrs.new === "true"
       ? sessionResult({ id: "s3", room: "s3@chat.x", state: "queued", token: "TOK" })
       : xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", { id: "s2", room: "s2@chat.x", state: "suspended" }))),
-    reconnect: (r) => sessionResult({ id: r.attrs.session, room: `${r.attrs.session}@chat.x`, state: "suspended", token: r.attrs.token }),
+    reconnect: (r) => sessionResult({ id: r.attrs.session, room: `${r.attrs.session}@chat.x`, state: "suspended", token: r.attrs.token, nick: "Ann Lee" }),
   };
-  const no = setup(answers, jar("TOK", "Ann"));
+  const no = setup(answers, jar("TOK"));
   await no.chat.start({ name: "Ann", question: "again" });
   assert.equal(no.chat.phase, "prompt");
   assert.equal(no.fake().sent[0].getChild("request", NS).attrs.token, "TOK");
@@ -109,7 +109,7 @@ test("a token with a chat in progress: prompt; No asks again with new=true; Yes 
   assert.equal(no.fake().sent.find((e) => e.name === "iq" && e.getChild("request", NS)?.attrs.new === "true") !== undefined, true);
   assert.equal(no.chat.session.id, "s3");
 
-  const yes = setup(answers, jar("TOK", "Ann"));
+  const yes = setup(answers, jar("TOK"));
   const drafts = [];
   yes.chat.onChange = (k, d) => k === "draft" && drafts.push(d);
   await yes.chat.start({ name: "Ann", question: "again" });
@@ -117,6 +117,8 @@ test("a token with a chat in progress: prompt; No asks again with new=true; Yes 
   const rc = yes.fake().sent.find((e) => e.getChild?.("reconnect", NS));
   assert.deepEqual(rc.getChild("reconnect", NS).attrs, { xmlns: NS, session: "s2", token: "TOK" });
   assert.equal(yes.chat.session.id, "s2");
+  assert.equal(yes.fake().last("presence").attrs.to, "s2@chat.x/Ann Lee");
+  assert.deepEqual(yes.j.saved, ["TOK"]);
   assert.deepEqual(drafts, ["again"]);
 });
 

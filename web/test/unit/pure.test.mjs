@@ -50,14 +50,17 @@ test("cookies are Lax, first-party, with the lifetime asked for", () => {
   assert.deepEqual(parseCookies("a=1; b=x%20y; a=2; bad; c=%E0"), { a: "1", b: "x y", c: "%E0" });
 });
 
-test("CookieJar keeps token and nick, and nothing when cookies are refused", () => {
+test("CookieJar keeps the token only, removes an old name cookie, and keeps nothing when cookies are refused", () => {
   const doc = { jar: {}, get cookie() { return Object.entries(this.jar).map(([k, v]) => `${k}=${v}`).join("; "); },
     set cookie(s) { const [kv] = s.split(";"); const [k, v] = kv.split("="); if (s.includes("Max-Age=0")) delete this.jar[k]; else this.jar[k] = v; } };
   const jar = new CookieJar(doc, { name: "pt", days: 1 });
   assert.equal(jar.enabled, true);
-  jar.save("TOKEN", "Ann Lee");
+  doc.jar.pt_nick = "Ann%20Lee"; // left by an earlier version of the widget
+  jar.save("TOKEN");
   assert.equal(jar.token, "TOKEN");
-  assert.equal(jar.nick, "Ann Lee");
+  assert.deepEqual(Object.keys(doc.jar), ["pt"]);
+  jar.save("");
+  assert.equal(jar.token, "TOKEN");
   assert.equal(doc.jar.parley_probe, undefined);
   const refusing = { get cookie() { return ""; }, set cookie(_) {} };
   const none = new CookieJar(refusing);
@@ -105,9 +108,11 @@ test("results and room stanzas the widget reads", () => {
   const s = parseRequestResult(xml("iq", { type: "result" }, xml("session", { xmlns: NS, id: "s1", room: "s1@c", state: "queued", token: "T" })));
   assert.equal(s.kind, "session");
   assert.equal(s.session.token, "T");
-  const r = parseRequestResult(xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", { id: "s2", room: "s2@c", state: "suspended", "suspended-by": "visitor", started: "2026-01-01T10:00:00Z" }))));
+  assert.equal(s.session.nick, "");
+  const r = parseRequestResult(xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", { id: "s2", room: "s2@c", state: "suspended", "suspended-by": "visitor", started: "2026-01-01T10:00:00Z", nick: "Ann" }))));
   assert.equal(r.kind, "resumable");
   assert.equal(r.session.suspendedBy, "visitor");
+  assert.equal(r.session.nick, "Ann");
 
   const ev = classify(xml("message", { from: "s1@c", type: "groupchat" }, xml("body", {}, "You are number 2 in the queue"),
     xml("event", { xmlns: NS, type: "queued", position: "2", state: "queued" }), xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: "s1@c", id: "7" })), "s1@c");
