@@ -288,11 +288,21 @@ const (
 	statusLine = `css=header .status`
 )
 
-// startChat opens the widget and sends the pre-chat form.
+// startChat opens the widget and sends the pre-chat form (after the probe,
+// when the page has a token cookie, found no chat in progress).
 func (b *browser) startChat(page, name, email, question string) {
 	b.t.Helper()
 	b.click(page, launcher)
-	b.fill(page, `role=textbox[name="Your name"]`, name)
+	b.sendForm(page, name, email, question)
+}
+
+// sendForm fills in the pre-chat form once it shows, and sends it.
+func (b *browser) sendForm(page, name, email, question string) {
+	b.t.Helper()
+	b.phase(page, "form")
+	if name != "" {
+		b.fill(page, `role=textbox[name="Your name"]`, name)
+	}
 	if email != "" {
 		b.fill(page, `role=textbox[name="E-mail (optional)"]`, email)
 	}
@@ -327,6 +337,92 @@ func (b *browser) say(page, text string) {
 	b.waitFor(page, `css=li.message.mine[data-status="sent"]`, text)
 }
 
+// watch records every value the widget's data-state takes from now on
+// (closed, connecting, prompt, form, joining, chat…), for states.
+func (b *browser) watch(page string) {
+	b.t.Helper()
+	var ok bool
+	b.eval(page, `(() => {
+		const root = document.querySelector(".parley-widget-host").shadowRoot.querySelector("div.parley");
+		// Each record holds the value before one change: with the value at
+		// the end, every state in between, however quickly it passed.
+		window.__parleyStates = [];
+		window.__parleyObserver?.disconnect();
+		window.__parleyObserver = new MutationObserver((records) => {
+			for (const r of records) window.__parleyStates.push(r.oldValue);
+		});
+		window.__parleyObserver.observe(root, { attributes: true, attributeFilter: ["data-state"], attributeOldValue: true });
+		return true;
+	})()`, &ok)
+}
+
+// states is what the widget's data-state went through since watch, the
+// state now last.
+func (b *browser) states(page string) []string {
+	b.t.Helper()
+	var st []string
+	b.eval(page, `(() => {
+		const root = document.querySelector(".parley-widget-host").shadowRoot.querySelector("div.parley");
+		for (const r of window.__parleyObserver.takeRecords()) window.__parleyStates.push(r.oldValue);
+		return [...window.__parleyStates, root.dataset.state].filter((s, i, a) => i === 0 || s !== a[i - 1]);
+	})()`, &st)
+	return st
+}
+
+func countOf(list []string, v string) int {
+	n := 0
+	for _, s := range list {
+		if s == v {
+			n++
+		}
+	}
+	return n
+}
+
+// promptFirst is the visitor with a chat in progress (a token cookie)
+// asking for a chat again, the launcher: the widget probes, which creates
+// nothing, and asks "Reconnect?" before the pre-chat form, which never shows.
+func (b *browser) promptFirst(page string) {
+	b.t.Helper()
+	created := b.p.metric(`parley_chat_requests_total{outcome="created"}`)
+	b.watch(page)
+	b.click(page, launcher)
+	b.phase(page, "prompt")
+	b.waitFor(page, `css=.prompt-text`, "You have a chat in progress. Reconnect?")
+	if st := b.states(page); countOf(st, "form") != 0 || st[len(st)-1] != "prompt" {
+		b.t.Errorf("%s: the widget went through %v before the prompt", page, st)
+	}
+	if got := b.p.metric(`parley_chat_requests_total{outcome="created"}`); got != created {
+		b.t.Errorf("%s: the probe created a session (%v, before %v)", page, got, created)
+	}
+}
+
+// reconnectYes asks for a chat with one in progress and answers Yes.
+func (b *browser) reconnectYes(page string) {
+	b.t.Helper()
+	b.promptFirst(page)
+	b.answerPrompt(page, true)
+	b.phase(page, "chat")
+}
+
+// reconnectNo asks for a chat with one in progress, answers No, and sends
+// the form, which shows filled in with the name of that chat (name). Its
+// request starts a new chat at once (new='true'): no second prompt.
+func (b *browser) reconnectNo(page, name, question string) {
+	b.t.Helper()
+	b.promptFirst(page)
+	b.answerPrompt(page, false)
+	b.phase(page, "form")
+	if v := b.str("eval", map[string]any{"page": page, "expr": `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-name").value`}); v != name {
+		b.t.Errorf("%s: the form after No holds the name %q, want %q", page, v, name)
+	}
+	b.sendForm(page, "", "", question)
+	b.phase(page, "chat")
+	if st := b.states(page); countOf(st, "prompt") != 1 {
+		b.t.Errorf("%s: prompted again after No (states %v)", page, st)
+	}
+}
+
 // answerPrompt waits for the reconnect prompt and answers it.
 func (b *browser) answerPrompt(page string, yes bool) {
 	b.t.Helper()
@@ -337,6 +433,12 @@ func (b *browser) answerPrompt(page string, yes bool) {
 	} else {
 		b.click(page, `role=button[name="No"]`)
 	}
+}
+
+// composer is what the message box holds.
+func (b *browser) composer(page string) string {
+	b.t.Helper()
+	return b.str("eval", map[string]any{"page": page, "expr": `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-message").value`})
 }
 
 // pageLog is what a page fetched and logged.
@@ -406,6 +508,15 @@ func anyOffer(e *pxmpp.Element) bool {
 }
 
 func roomOf(p *parley, sid string) string { return sid + "@" + p.Domain }
+
+// isReconnectNotice is the owner's headline telling that the visitor of sid
+// reconnected.
+func isReconnectNotice(sid string) func(*pxmpp.Element) bool {
+	return func(e *pxmpp.Element) bool {
+		r := e.Child(nsParley, "reconnected")
+		return e.Name.Local == "message" && e.Get("type") == "headline" && r != nil && r.Get("session") == sid
+	}
+}
 
 func hasChatState(from, state string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
@@ -505,6 +616,16 @@ func TestBrowserChat(t *testing.T) {
 		t.Errorf("session state %s after End chat", st)
 	}
 	b.checkClean("shop")
+}
+
+// texts is the text of every element that target matches.
+func (b *browser) texts(page, target string) []string {
+	b.t.Helper()
+	var l []string
+	if err := json.Unmarshal(b.do("texts", map[string]any{"page": page, "target": target}), &l); err != nil {
+		b.t.Fatal(err)
+	}
+	return l
 }
 
 func (b *browser) count(page, target string) int {
@@ -608,8 +729,9 @@ func TestBrowserAgentSuspendResume(t *testing.T) {
 	}
 }
 
-// Suspend, then the page is opened again: the prompt; Yes brings back the
-// transcript and the agent is told; another page, No, starts a new session.
+// Suspend, then the page is opened again: the prompt, before any form; Yes
+// brings back the transcript and the agent is told; another page, No, shows
+// the form filled in with the visitor's name and starts a new session.
 func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 	p := startWeb(t)
 	b := newBrowser(t, p)
@@ -626,9 +748,12 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 	b.do("closePage", map[string]any{"page": "shop"})
 
 	b.open("again")
-	b.startChat("again", "Ann", "", "Back again")
-	b.phase("again", "prompt")
+	b.promptFirst("again")
 	b.shot("again", "09-reconnect-prompt")
+	if f := b.focused("again"); f.Name != "Yes" {
+		t.Errorf("focus at the prompt: %+v", f)
+	}
+	a.never("a reconnect notice for the probe", 300*time.Millisecond, isReconnectNotice(sid))
 	b.answerPrompt("again", true)
 	b.phase("again", "chat")
 	if got := b.session("again"); got != sid {
@@ -638,16 +763,14 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 	b.line("again", "Hi, it is about my invoice")
 	b.line("again", "You suspended the chat.")
 	b.line("again", "You reconnected to the chat.")
-	a.expect("reconnect notice", func(e *pxmpp.Element) bool {
-		r := e.Child(nsParley, "reconnected")
-		return e.Name.Local == "message" && e.Get("type") == "headline" && r != nil && r.Get("session") == sid
-	})
-	// What the visitor typed in the form waits in the composer.
-	var draft string
-	b.eval("again", `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-message").value`, &draft)
-	if draft != "Back again" {
+	a.expect("reconnect notice", isReconnectNotice(sid))
+	// Nothing was typed, nothing is sent for the visitor.
+	if draft := b.composer("again"); draft != "" {
 		t.Errorf("composer holds %q", draft)
 	}
+	a.never("a new message from the visitor", 300*time.Millisecond, func(e *pxmpp.Element) bool {
+		return isMsg(room+"/Ann", "")(e) && e.Child("urn:xmpp:delay", "delay") == nil
+	})
 	b.shot("again", "10-reconnected-transcript")
 	if r := a.iq("set", room, `<resume xmlns='urn:parley:chat:0'/>`); r.Get("type") != "result" {
 		t.Fatalf("resume: %s", r)
@@ -658,9 +781,10 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 
 	// Another page: the same chat is offered; No starts a new one.
 	b.open("other")
-	b.startChat("other", "Ann", "", "Something else")
-	b.answerPrompt("other", false)
-	b.phase("other", "chat")
+	b.reconnectNo("other", "Ann", "Something else")
+	if f := b.focused("other"); f.ID != "parley-message" {
+		t.Errorf("focus in the new chat: %+v", f)
+	}
 	if got := b.session("other"); got == sid || !sessionIDRe.MatchString(got) {
 		t.Fatalf("No gave session %q (the old one is %s)", got, sid)
 	}
@@ -688,9 +812,7 @@ func TestBrowserPageCloseSuspends(t *testing.T) {
 	})
 
 	b.open("leaving")
-	b.startChat("leaving", "Ann", "", "navigating")
-	b.answerPrompt("leaving", false)
-	b.phase("leaving", "chat")
+	b.reconnectNo("leaving", "Ann", "navigating")
 	sid2 := b.session("leaving")
 	room2 := roomOf(p, sid2)
 	take(a, room2, "Alice")
@@ -700,8 +822,9 @@ func TestBrowserPageCloseSuspends(t *testing.T) {
 }
 
 // Scenario 1 of the reference page: a visitor in a session sends a new
-// request (a second window): prompted; Yes opens a second window on the same
-// room with the transcript so far; No starts a new session.
+// request (a second window, the launcher): prompted, before any form; Yes
+// opens a second window on the same room with the transcript so far; No
+// starts a new session.
 func TestBrowserScenario1(t *testing.T) {
 	p := startWeb(t)
 	b := newBrowser(t, p)
@@ -711,9 +834,7 @@ func TestBrowserScenario1(t *testing.T) {
 	sid, room := chatWithAgent(b, p, a, "first", "Ann", "scenario one", "Alice")
 
 	b.open("second")
-	b.startChat("second", "Ann", "", "Another question")
-	b.answerPrompt("second", true)
-	b.phase("second", "chat")
+	b.reconnectYes("second")
 	if got := b.session("second"); got != sid {
 		t.Fatalf("second window joined %s, want %s", got, sid)
 	}
@@ -736,9 +857,7 @@ func TestBrowserScenario1(t *testing.T) {
 	b.waitFor("first", statusLine, "The chat is suspended.")
 
 	b.open("third")
-	b.startChat("third", "Ann", "", "A new matter")
-	b.answerPrompt("third", false)
-	b.phase("third", "chat")
+	b.reconnectNo("third", "Ann", "A new matter")
 	if got := b.session("third"); got == sid {
 		t.Fatal("No reconnected to the session in progress")
 	}
@@ -755,9 +874,7 @@ func twoSessions(b *browser, p *parley, a *client) (sid1, sid2 string) {
 	b.open("w1")
 	sid1, _ = chatWithAgent(b, p, a, "w1", "Ann", "the first matter", "Alice")
 	b.open("w2")
-	b.startChat("w2", "Ann", "", "the second matter")
-	b.answerPrompt("w2", false)
-	b.phase("w2", "chat")
+	b.reconnectNo("w2", "Ann", "the second matter")
 	sid2 = b.session("w2")
 	take(a, roomOf(p, sid2), "Alice")
 	b.line("w2", "Alice has joined the chat.")
@@ -792,9 +909,7 @@ func TestBrowserScenario2(t *testing.T) {
 	a.expect("session 1: the visitor left", isEvent(roomOf(p, sid1), "visitor-left"))
 	a.expect("session 2: the visitor left", isEvent(roomOf(p, sid2), "visitor-left"))
 	b.open("after")
-	b.startChat("after", "Ann", "", "I am back")
-	b.answerPrompt("after", true)
-	b.phase("after", "chat")
+	b.reconnectYes("after")
 	if got := b.session("after"); got != sid2 {
 		t.Fatalf("Yes reconnected to %s, want the second session %s (first %s)", got, sid2, sid1)
 	}
@@ -803,9 +918,7 @@ func TestBrowserScenario2(t *testing.T) {
 
 	b.restart()
 	b.open("again")
-	b.startChat("again", "Ann", "", "Fresh start")
-	b.answerPrompt("again", false)
-	b.phase("again", "chat")
+	b.reconnectNo("again", "Ann", "Fresh start")
 	if got := b.session("again"); got == sid1 || got == sid2 {
 		t.Fatalf("No gave an old session %s", got)
 	}
@@ -827,9 +940,7 @@ func TestBrowserScenario3(t *testing.T) {
 
 	b.restart()
 	b.open("after")
-	b.startChat("after", "Ann", "", "I am back")
-	b.answerPrompt("after", true)
-	b.phase("after", "chat")
+	b.reconnectYes("after")
 	if got := b.session("after"); got != sid1 {
 		t.Fatalf("Yes reconnected to %s, want the suspended first session %s (second %s)", got, sid1, sid2)
 	}
@@ -839,12 +950,11 @@ func TestBrowserScenario3(t *testing.T) {
 
 	b.restart()
 	b.open("again")
-	b.startChat("again", "Ann", "", "Fresh start")
-	b.answerPrompt("again", false)
-	b.phase("again", "chat")
+	b.reconnectNo("again", "Ann", "Fresh start")
 	if got := b.session("again"); got == sid1 || got == sid2 {
 		t.Fatalf("No gave an old session %s", got)
 	}
+	b.line("again", "Fresh start")
 }
 
 // With cookies blocked the widget works, but every request is routed as new:
@@ -916,32 +1026,100 @@ func TestBrowserExpiredSession(t *testing.T) {
 	eventually(t, "replacement expired", func() bool { return p.session(replaced).State == "expired" })
 
 	b.open("later")
+	b.watch("later")
 	b.startChat("later", "Ann", "", "Hello again")
-	b.phase("later", "chat") // no prompt: nothing left to reconnect to
+	b.phase("later", "chat")
+	// The probe found nothing left to reconnect to: the form, no prompt.
+	if st := b.states("later"); len(st) < 3 || strings.Join(st[:3], " ") != "closed connecting form" || countOf(st, "prompt") != 0 {
+		t.Errorf("states %v, want closed, connecting (the probe), form, and no prompt", st)
+	}
 	if got := b.session("later"); got == sid || got == replaced {
 		t.Fatalf("got an expired session %s", got)
 	}
 	b.line("later", "Hello again")
 }
 
-// In reconnect=always mode the service reconnects at once: no prompt.
+// In reconnect=always mode a request with a chat in progress reconnects at
+// once. Here it comes from a form opened in a second tab before the chat
+// started in the first (no cookie yet, so no probe): no prompt, the tab joins
+// the chat. The probe asks the same in both modes, so a page opened later
+// gets the prompt (the widget cannot tell the modes apart), and nothing is
+// reconnected before Yes.
 func TestBrowserReconnectAlways(t *testing.T) {
 	p := startWeb(t, "--reconnect", "always")
 	b := newBrowser(t, p)
 	b.launch(launchOpts{})
 	a := agentFor(p, "agent11", "")
 	b.open("shop")
-	sid, _ := chatWithAgent(b, p, a, "shop", "Ann", "always", "Alice")
-	b.do("closePage", map[string]any{"page": "shop"})
-	b.open("again")
-	b.startChat("again", "Ann", "", "Back")
-	b.phase("again", "chat")
-	if got := b.session("again"); got != sid {
+	b.open("other")
+	b.watch("other")
+	b.click("other", launcher)
+	b.phase("other", "form")
+	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "always", "Alice")
+
+	b.sendForm("other", "Ann", "", "Back")
+	b.phase("other", "chat")
+	if got := b.session("other"); got != sid {
 		t.Fatalf("joined %s, want %s", got, sid)
 	}
-	b.line("again", "Hello Ann, how can I help?")
-	if n := b.count("again", `css=.prompt:not([hidden])`); n != 0 {
-		t.Error("a prompt was shown")
+	if st := b.states("other"); countOf(st, "prompt") != 0 {
+		t.Errorf("a prompt was shown (states %v)", st)
+	}
+	a.expect("reconnect notice", isReconnectNotice(sid))
+	b.line("other", "Hello Ann, how can I help?")
+
+	b.do("closePage", map[string]any{"page": "shop"})
+	b.do("closePage", map[string]any{"page": "other"})
+	a.expect("suspended by closing the pages", isEventBy(room, "suspended", "visitor"))
+	b.open("again")
+	b.promptFirst("again")
+	a.never("a reconnect before Yes", 300*time.Millisecond, isReconnectNotice(sid))
+	b.answerPrompt("again", true)
+	b.phase("again", "chat")
+	if got := b.session("again"); got != sid {
+		t.Fatalf("Yes joined %s, want %s", got, sid)
+	}
+	a.expect("reconnect notice after Yes", isReconnectNotice(sid))
+}
+
+// A chat started in one tab while the form is open in another, whose probe
+// found nothing: its request brings the prompt after the form; Yes joins the
+// chat and keeps the question in the composer.
+func TestBrowserPromptAfterForm(t *testing.T) {
+	p := startWeb(t)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	a := agentFor(p, "agent4", "")
+	b.open("shop")
+	first, _ := chatWithAgent(b, p, a, "shop", "Ann", "a first matter", "Alice")
+	b.click("shop", `role=button[name="End chat"]`)
+	b.click("shop", `css=.confirm button.danger`)
+	b.phase("shop", "ended")
+
+	b.open("other")
+	b.watch("other")
+	b.click("other", launcher)
+	b.phase("other", "form") // a cookie, nothing in progress
+	b.click("shop", `role=button[name="Start a new chat"]`)
+	b.sendForm("shop", "Ann", "", "a second matter")
+	b.phase("shop", "chat")
+	sid := b.session("shop")
+	if sid == first {
+		t.Fatal("a closed session again")
+	}
+
+	b.sendForm("other", "Ann", "", "Back again")
+	b.answerPrompt("other", true)
+	b.phase("other", "chat")
+	if got := b.session("other"); got != sid {
+		t.Fatalf("joined %s, want %s", got, sid)
+	}
+	if st := b.states("other"); len(st) < 3 || strings.Join(st[:3], " ") != "closed connecting form" || countOf(st, "prompt") != 1 {
+		t.Errorf("states %v", st)
+	}
+	b.line("other", "a second matter")
+	if draft := b.composer("other"); draft != "Back again" {
+		t.Errorf("composer holds %q", draft)
 	}
 }
 

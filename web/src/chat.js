@@ -4,6 +4,7 @@
 // listens to its changes through onChange(kind, data).
 import {
   requestIQ,
+  probeIQ,
   reconnectIQ,
   joinPresence,
   suspendPresence,
@@ -19,6 +20,13 @@ import {
 // Phases: form (nothing asked yet), connecting (asking), prompt (a chat in
 // progress is offered), joining, chat (in the room), left (the visitor
 // suspended), ended (closed or expired), error (no connection).
+//
+// With a token cookie the first opening of the panel probes the service
+// (docs/protocol.md, Visitor requests): a chat in progress is offered before
+// the form (Yes reconnects, No shows the form, whose request then has
+// new='true'); otherwise the form shows. A request can still be answered with
+// the prompt (a chat started meanwhile in another window): then it comes
+// after the form, as PROTOCOL 3 has it.
 
 const PAUSE_MS = 5000;
 const IQ_TIMEOUT_MS = 15000;
@@ -51,6 +59,8 @@ export class Chat {
     this.everOnline = false;
     this.phase = "form";
     this.details = null; // the last pre-chat form
+    this.probed = false; // the probe was sent (once per page)
+    this.forceNew = false; // No before the form: its request starts a new chat
     this.session = null; // {id, room, state, ...}
     this.offered = null; // the session in the prompt
     this.token = ""; // in memory too, for reconnects within this page
@@ -158,7 +168,36 @@ export class Chat {
     this.setPhase("error");
   }
 
-  // ---- request, prompt, reconnect ------------------------------------------
+  // ---- probe, request, prompt, reconnect -----------------------------------
+
+  // opened is the panel opening: the first time, with a token cookie and
+  // nothing asked yet, the probe.
+  opened() {
+    if (this.probed || this.phase !== "form" || this.session || this.details || !this.jar.token) return Promise.resolve();
+    return this.probe();
+  }
+
+  // probe asks whether the token has a chat in progress, which creates
+  // nothing: the prompt when it has, else the form. Without an answer the
+  // form too (its request will tell).
+  async probe() {
+    this.probed = true;
+    this.setPhase("connecting");
+    let r = null;
+    try {
+      await this.connect();
+      r = parseRequestResult(await this.iq(probeIQ(this.config.service, this.jar.token)));
+    } catch (e) {
+      console.warn("parley: probe:", e?.condition || e?.message || e);
+    }
+    if (this.dead || this.phase !== "connecting") return;
+    if (r?.kind === "resumable" && r.session) {
+      this.offered = r.session;
+      this.setPhase("prompt");
+      return;
+    }
+    this.setPhase("form");
+  }
 
   // start sends the pre-chat form: {name, email, question}.
   async start(details) {
@@ -167,10 +206,20 @@ export class Chat {
     this.setPhase("connecting");
     try {
       await this.connect();
-      await this.request(false);
+      await this.request(this.forceNew);
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  // retry is Try again after a failed connection: back into the chat that was
+  // open, else the same request again, else the probe.
+  retry() {
+    if (this.session) return this.returnToChat();
+    if (this.details) return this.start(this.details);
+    if (this.jar.token) return this.probe();
+    this.setPhase("form");
+    return Promise.resolve();
   }
 
   visitorDetails() {
@@ -203,12 +252,20 @@ export class Chat {
       return;
     }
     this.adopt(r.session);
+    this.forceNew = false;
   }
 
   // answer is the visitor's Yes or No to the prompt.
   async answer(yes) {
     const offered = this.offered;
     this.offered = null;
+    if (!yes && !this.details) {
+      // No before the form: the form, under the name of that chat.
+      this.forceNew = true;
+      if (offered?.nick) this.emit("name", offered.nick);
+      this.setPhase("form");
+      return;
+    }
     this.setPhase("connecting");
     try {
       await this.connect();
@@ -217,7 +274,8 @@ export class Chat {
         return;
       }
       await this.reconnectTo(offered.id, this.jar.token);
-      // What the visitor typed in the form is not lost: it waits in the composer.
+      // A prompt after the form: what the visitor typed there is not lost, it
+      // waits in the composer.
       if (this.details?.question) this.emit("draft", this.details.question);
     } catch (e) {
       this.fail(e);
@@ -231,8 +289,10 @@ export class Chat {
       this.adopt(r.session);
     } catch (e) {
       if (e?.condition === "item-not-found" || e?.condition === "not-authorized") {
-        // Gone or not ours: a new chat instead.
-        await this.request(true);
+        // Gone or not ours: a new chat instead, by the form when it was
+        // not filled in (never a session without the visitor's name).
+        if (this.details) await this.request(true);
+        else this.setPhase("form");
         return;
       }
       throw e;
@@ -254,6 +314,7 @@ export class Chat {
 
   newChat() {
     this.session = null;
+    this.forceNew = false;
     this.resetRoom();
     this.setPhase("form");
   }
@@ -503,8 +564,12 @@ export class Chat {
     this.client = null;
     this.connected = false;
     this.everOnline = false;
-    if (this.session && (this.phase === "chat" || this.phase === "joining")) {
+    if (this.session && (this.phase === "chat" || this.phase === "joining" || this.phase === "connecting")) {
       this.setPhase("left");
+    } else if (this.phase === "connecting") {
+      // Cut off asking: the form, and the probe again when the panel is open.
+      this.probed = false;
+      this.setPhase("form");
     }
   }
 }

@@ -27,6 +27,12 @@ export function requestIQ(service, { queue, token, isNew, visitor = {}, body = "
   return xml("iq", { type: "set", to: service }, xml("request", attrs, ...children));
 }
 
+// probeIQ asks whether the token has a chat in progress, creating nothing
+// (docs/protocol.md, Visitor requests): <resumable/> or an empty result.
+export function probeIQ(service, token) {
+  return xml("iq", { type: "set", to: service }, xml("request", { xmlns: NS, token, probe: "true" }));
+}
+
 // reconnectIQ is the visitor's Yes to the reconnect prompt.
 export function reconnectIQ(service, session, token) {
   return xml("iq", { type: "set", to: service }, xml("reconnect", { xmlns: NS, session, token }));
@@ -74,8 +80,9 @@ function sessionOf(el) {
   };
 }
 
-// parseRequestResult reads the answer to a request or reconnect: a session to
-// join, or one to offer in the reconnect prompt.
+// parseRequestResult reads the answer to a request, probe or reconnect: a
+// session to join, or one to offer in the reconnect prompt; null for an empty
+// result (a probe's "nothing in progress").
 export function parseRequestResult(iq) {
   const s = iq.getChild("session", NS);
   if (s) return { kind: "session", session: sessionOf(s) };

@@ -143,6 +143,10 @@ export class UI {
       case "draft":
         if (!this.composerInput.value) this.composerInput.value = data;
         return;
+      case "name":
+        // The visitor's name in the chat declined at the prompt.
+        if (!this.nameInput.value) this.nameInput.value = data;
+        return;
       case "error":
         this.formError.textContent = this.t(data.key, { reason: data.reason });
         this.render();
@@ -165,7 +169,10 @@ export class UI {
 
   setOpen(open) {
     this.open = open;
-    if (open) this.unread = 0;
+    if (open) {
+      this.unread = 0;
+      this.chat.opened(); // the first time with a token: the probe
+    }
     this.render();
     if (open) this.focusView();
     else this.launcher.focus();
@@ -212,12 +219,8 @@ export class UI {
     this.chat.newChat();
   }
 
-  // retry after a failed connection: back into the chat that was open, else
-  // the same request again.
   retry() {
-    if (this.chat.session) this.chat.returnToChat();
-    else if (this.chat.details) this.chat.start(this.chat.details);
-    else this.chat.setPhase("form");
+    this.chat.retry();
   }
 
   // ---- rendering -------------------------------------------------------------

@@ -39,6 +39,7 @@ function mount(script) {
     if (e.persisted) {
       chat.revive();
       ui.render();
+      if (ui.open) chat.opened();
     }
   });
   return { chat, ui };

@@ -36,25 +36,39 @@ function jar(token = "") {
 
 const config = { websocket: "ws://x/ws", domain: "guest.x", service: "chat.x", queue: "", lang: "en" };
 const sessionResult = (attrs) => xml("iq", { type: "result" }, xml("session", { xmlns: NS, ...attrs }));
+const resumable = (attrs) => xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", attrs)));
+const empty = () => xml("iq", { type: "result" });
+const subject = (room) => xml("message", { from: room, type: "groupchat" }, xml("subject", {}, "Chat with Ann"));
 const selfPresence = (room, nick) => xml("presence", { from: `${room}/${nick}` },
   xml("x", { xmlns: MUC_USER }, xml("item", { role: "participant" }), xml("status", { code: "110" })));
 
 function setup(answers, j = jar()) {
   let fake;
   const changes = [];
-  const chat = new Chat({ config, jar: j, makeClient: () => (fake = new FakeClient(answers)), onChange: (k) => changes.push(k) });
-  return { chat, changes, fake: () => fake, j };
+  const events = {}; // kind -> data emitted
+  const chat = new Chat({ config, jar: j, makeClient: () => (fake = new FakeClient(answers)), onChange: (k, d) => {
+    changes.push(k);
+    (events[k] ||= []).push(d);
+  } });
+  return { chat, changes, events, fake: () => fake, j };
 }
+
+// requests are the <request/> elements sent, in order.
+const requests = (x) => x.sent.filter((e) => e.name === "iq" && e.getChild("request", NS)).map((e) => e.getChild("request", NS));
 
 test("form → session → join → chat → message both ways → suspend", async () => {
   const { chat, fake, j } = setup({
     request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "TOKEN1234567890123456" }),
     suspend: () => xml("iq", { type: "result" }),
   });
+  await chat.opened(); // no token: no probe, no connection
+  assert.equal(fake(), undefined);
+  assert.equal(chat.phase, "form");
   await chat.start({ name: "Ann", email: "a@x", question: "Hello" });
   const x = fake();
   const req = x.sent[0].getChild("request", NS);
   assert.equal(req.attrs.token, undefined);
+  assert.equal(req.attrs.probe, undefined);
   assert.equal(req.getChild("visitor").attrs.name, "Ann");
   assert.equal(req.getChildText("body"), "Hello");
   assert.equal(chat.phase, "joining");
@@ -94,32 +108,155 @@ test("form → session → join → chat → message both ways → suspend", asy
   assert.equal(chat.phase, "left");
 });
 
-test("a token with a chat in progress: prompt; No asks again with new=true; Yes reconnects under the name of that chat", async () => {
-  const answers = {
-    request: (r) => r.attrs.new === "true"
-      ? sessionResult({ id: "s3", room: "s3@chat.x", state: "queued", token: "TOK" })
-      : xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", { id: "s2", room: "s2@chat.x", state: "suspended" }))),
-    reconnect: (r) => sessionResult({ id: r.attrs.session, room: `${r.attrs.session}@chat.x`, state: "suspended", token: r.attrs.token, nick: "Ann Lee" }),
-  };
-  const no = setup(answers, jar("TOK"));
-  await no.chat.start({ name: "Ann", question: "again" });
-  assert.equal(no.chat.phase, "prompt");
-  assert.equal(no.fake().sent[0].getChild("request", NS).attrs.token, "TOK");
-  await no.chat.answer(false);
-  assert.equal(no.fake().sent.find((e) => e.name === "iq" && e.getChild("request", NS)?.attrs.new === "true") !== undefined, true);
-  assert.equal(no.chat.session.id, "s3");
+// The service as docs/protocol.md has it for a token with session s2 in
+// progress: the probe and a plain request answer <resumable/>, new='true'
+// starts s3, a reconnect answers the session with nick and reconnected.
+const inProgress = (log = []) => ({
+  request: (r) => {
+    log.push(r.attrs.probe === "true" ? "probe" : r.attrs.new === "true" ? "new" : "request");
+    if (r.attrs.new === "true") return sessionResult({ id: "s3", room: "s3@chat.x", state: "queued", token: "TOK", nick: r.getChild("visitor")?.attrs.name });
+    return resumable({ id: "s2", room: "s2@chat.x", state: "suspended", started: "2026-01-01T10:00:00Z", nick: "Ann Lee" });
+  },
+  reconnect: (r) => sessionResult({ id: r.attrs.session, room: `${r.attrs.session}@chat.x`, state: "suspended", token: r.attrs.token, nick: "Ann Lee", reconnected: "true" }),
+});
 
-  const yes = setup(answers, jar("TOK"));
-  const drafts = [];
-  yes.chat.onChange = (k, d) => k === "draft" && drafts.push(d);
-  await yes.chat.start({ name: "Ann", question: "again" });
-  await yes.chat.answer(true);
-  const rc = yes.fake().sent.find((e) => e.getChild?.("reconnect", NS));
+test("a token with a chat in progress: the probe, then the prompt before the form; No shows the form, whose request has new=true", async () => {
+  const log = [];
+  const { chat, fake, events } = setup(inProgress(log), jar("TOK"));
+  const opening = chat.opened();
+  assert.equal(chat.phase, "connecting");
+  await opening;
+  await chat.opened(); // once per page
+  assert.deepEqual(log, ["probe"]);
+  const probe = requests(fake())[0];
+  assert.deepEqual(probe.attrs, { xmlns: NS, token: "TOK", probe: "true" });
+  assert.equal(probe.getChildElements().length, 0);
+  assert.equal(chat.phase, "prompt");
+  assert.equal(chat.offered.id, "s2");
+  assert.equal(events.phase.includes("form"), false);
+
+  await chat.answer(false);
+  assert.equal(chat.phase, "form");
+  assert.deepEqual(events.name, ["Ann Lee"]); // the form is filled in with it
+  assert.deepEqual(log, ["probe"]); // No alone asks nothing
+  await chat.start({ name: "Ann", question: "a new matter" });
+  assert.deepEqual(log, ["probe", "new"]);
+  const req = requests(fake()).at(-1);
+  assert.equal(req.attrs.token, "TOK");
+  assert.equal(req.getChildText("body"), "a new matter");
+  assert.equal(chat.session.id, "s3");
+  assert.equal(fake().last("presence").attrs.to, "s3@chat.x/Ann");
+  // A later chat from this page (Start a new chat) asks plainly again.
+  chat.newChat();
+  await chat.start({ name: "Ann", question: "third" });
+  assert.deepEqual(log, ["probe", "new", "request"]);
+  assert.equal(chat.phase, "prompt");
+});
+
+test("Yes before the form reconnects under the name of that chat, with no cookie for it", async () => {
+  const log = [];
+  const { chat, fake, events, j } = setup(inProgress(log), jar("TOK"));
+  await chat.opened();
+  await chat.answer(true);
+  const rc = fake().sent.find((e) => e.getChild?.("reconnect", NS));
   assert.deepEqual(rc.getChild("reconnect", NS).attrs, { xmlns: NS, session: "s2", token: "TOK" });
-  assert.equal(yes.chat.session.id, "s2");
-  assert.equal(yes.fake().last("presence").attrs.to, "s2@chat.x/Ann Lee");
-  assert.deepEqual(yes.j.saved, ["TOK"]);
-  assert.deepEqual(drafts, ["again"]);
+  assert.deepEqual(log, ["probe"]);
+  assert.equal(chat.session.id, "s2");
+  assert.equal(chat.phase, "joining");
+  assert.equal(fake().last("presence").attrs.to, "s2@chat.x/Ann Lee");
+  assert.deepEqual(j.saved, ["TOK"]);
+  assert.equal(events.draft, undefined);
+  fake().emit("stanza", selfPresence("s2@chat.x", "Ann Lee"));
+  fake().emit("stanza", subject("s2@chat.x"));
+  assert.equal(chat.phase, "chat");
+  assert.equal(fake().last("message"), undefined); // nothing sent for the visitor
+});
+
+test("no chat in progress: the probe's empty answer shows the form; its request is plain", async () => {
+  const log = [];
+  const { chat, fake } = setup({
+    request: (r) => {
+      log.push(r.attrs.probe === "true" ? "probe" : r.attrs.new === "true" ? "new" : "request");
+      return r.attrs.probe === "true" ? empty() : sessionResult({ id: "s4", room: "s4@chat.x", state: "queued", token: "TOK", nick: "Ann" });
+    },
+  }, jar("TOK"));
+  await chat.opened();
+  assert.equal(chat.phase, "form");
+  assert.equal(chat.offered, null);
+  await chat.start({ name: "Ann", question: "hello" });
+  assert.deepEqual(log, ["probe", "request"]);
+  assert.equal(chat.session.id, "s4");
+  assert.equal(fake().last("presence").attrs.to, "s4@chat.x/Ann");
+});
+
+test("a probe without an answer shows the form; Try again after a failed Yes probes again", async () => {
+  const refused = setup({ request: () => { throw Object.assign(new Error("x"), { condition: "internal-server-error" }); } }, jar("TOK"));
+  await refused.chat.opened();
+  assert.equal(refused.chat.phase, "form");
+
+  let up = false;
+  let n = 0;
+  const j = jar("TOK");
+  const chat = new Chat({ config, jar: j, makeClient: () => {
+    const c = new FakeClient(inProgress());
+    n++;
+    if (!up) c.start = async () => { throw new Error("WebSocket closed"); };
+    return c;
+  } });
+  await chat.opened();
+  assert.equal(chat.phase, "form"); // unreachable: the form (its request will tell)
+  up = true;
+  chat.probed = false;
+  await chat.opened();
+  assert.equal(chat.phase, "prompt");
+  up = false;
+  chat.client.connected = false;
+  chat.connected = false;
+  await chat.answer(true);
+  assert.equal(chat.phase, "error");
+  up = true;
+  await chat.retry();
+  assert.equal(chat.phase, "prompt");
+  assert.equal(n, 4);
+});
+
+test("Yes to a chat that is gone by then: the form, not a session without a name", async () => {
+  const log = [];
+  const answers = inProgress(log);
+  answers.reconnect = () => { throw Object.assign(new Error("x"), { condition: "item-not-found" }); };
+  const { chat } = setup(answers, jar("TOK"));
+  await chat.opened();
+  await chat.answer(true);
+  assert.equal(chat.phase, "form");
+  assert.deepEqual(log, ["probe"]);
+});
+
+test("a chat started meanwhile: the prompt after the form; Yes keeps the question in the composer", async () => {
+  let live = false;
+  const log = [];
+  const answers = inProgress(log);
+  const inner = answers.request;
+  answers.request = (r) => (r.attrs.probe === "true" && !live ? (log.push("probe"), empty()) : inner(r));
+  const { chat, fake, events } = setup(answers, jar("TOK"));
+  await chat.opened();
+  assert.equal(chat.phase, "form");
+  live = true; // another window of this visitor starts a chat
+  await chat.start({ name: "Ann", question: "again" });
+  assert.equal(chat.phase, "prompt");
+  await chat.answer(true);
+  assert.deepEqual(log, ["probe", "request"]);
+  assert.equal(chat.session.id, "s2");
+  assert.deepEqual(events.draft, ["again"]);
+  fake().emit("stanza", selfPresence("s2@chat.x", "Ann Lee"));
+  fake().emit("stanza", subject("s2@chat.x"));
+  assert.equal(fake().last("message"), undefined); // the draft is not sent by itself
+
+  // No after the form starts the new chat at once, with the form's details.
+  const no = setup(inProgress(), jar("TOK"));
+  await no.chat.start({ name: "Ann", question: "again" });
+  await no.chat.answer(false);
+  assert.equal(no.chat.session.id, "s3");
+  assert.equal(requests(no.fake()).at(-1).getChildText("body"), "again");
 });
 
 test("a closed or expired room ends the chat; a reconnect that replaces says so", async () => {

@@ -8,7 +8,7 @@ import { readConfig } from "../../src/config.js";
 import { serializeCookie, parseCookies, CookieJar } from "../../src/cookie.js";
 import { linkify, safeURL } from "../../src/linkify.js";
 import { eventText, statusText } from "../../src/events.js";
-import { requestIQ, reconnectIQ, suspendPresence, joinPresence, closeIQ, chatState, parseRequestResult, classify, NS } from "../../src/stanzas.js";
+import { requestIQ, probeIQ, reconnectIQ, suspendPresence, joinPresence, closeIQ, chatState, parseRequestResult, classify, NS } from "../../src/stanzas.js";
 import { nickFor } from "../../src/chat.js";
 
 test("every language has every English string, with the same placeholders", () => {
@@ -97,6 +97,7 @@ test("stanzas the widget sends", () => {
   assert.equal(r.toString(),
     `<iq type="set" to="chat.x"><request xmlns="${NS}" queue="sales" token="TOK" new="true"><visitor name="Ann" page="https://s/"/><body>Hi</body></request></iq>`);
   assert.equal(requestIQ("chat.x", { visitor: {} }).toString(), `<iq type="set" to="chat.x"><request xmlns="${NS}"><visitor/></request></iq>`);
+  assert.equal(probeIQ("chat.x", "TOK").toString(), `<iq type="set" to="chat.x"><request xmlns="${NS}" token="TOK" probe="true"/></iq>`);
   assert.equal(reconnectIQ("chat.x", "sid", "tok").toString(), `<iq type="set" to="chat.x"><reconnect xmlns="${NS}" session="sid" token="tok"/></iq>`);
   assert.equal(joinPresence("r@c", "Ann").toString(), `<presence to="r@c/Ann"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
   assert.equal(suspendPresence("r@c", "Ann").toString(), `<presence to="r@c/Ann" type="unavailable"><suspend xmlns="${NS}"/></presence>`);
@@ -113,6 +114,7 @@ test("results and room stanzas the widget reads", () => {
   assert.equal(r.kind, "resumable");
   assert.equal(r.session.suspendedBy, "visitor");
   assert.equal(r.session.nick, "Ann");
+  assert.equal(parseRequestResult(xml("iq", { type: "result" })), null); // a probe's "nothing in progress"
 
   const ev = classify(xml("message", { from: "s1@c", type: "groupchat" }, xml("body", {}, "You are number 2 in the queue"),
     xml("event", { xmlns: NS, type: "queued", position: "2", state: "queued" }), xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: "s1@c", id: "7" })), "s1@c");
