@@ -1042,9 +1042,11 @@ func TestBrowserExpiredSession(t *testing.T) {
 // In reconnect=always mode a request with a chat in progress reconnects at
 // once. Here it comes from a form opened in a second tab before the chat
 // started in the first (no cookie yet, so no probe): no prompt, the tab joins
-// the chat. The probe asks the same in both modes, so a page opened later
-// gets the prompt (the widget cannot tell the modes apart), and nothing is
-// reconnected before Yes.
+// the chat under the visitor's name in it, and the question typed in the
+// form, which the request did not deliver, is its first message there, after
+// the transcript. The probe asks the same in both modes, so a page opened
+// later gets the prompt (the widget cannot tell the modes apart), and nothing
+// is reconnected before Yes.
 func TestBrowserReconnectAlways(t *testing.T) {
 	p := startWeb(t, "--reconnect", "always")
 	b := newBrowser(t, p)
@@ -1057,7 +1059,7 @@ func TestBrowserReconnectAlways(t *testing.T) {
 	b.phase("other", "form")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "always", "Alice")
 
-	b.sendForm("other", "Ann", "", "Back")
+	b.sendForm("other", "Annie", "", "Where is my parcel?")
 	b.phase("other", "chat")
 	if got := b.session("other"); got != sid {
 		t.Fatalf("joined %s, want %s", got, sid)
@@ -1066,7 +1068,24 @@ func TestBrowserReconnectAlways(t *testing.T) {
 		t.Errorf("a prompt was shown (states %v)", st)
 	}
 	a.expect("reconnect notice", isReconnectNotice(sid))
-	b.line("other", "Hello Ann, how can I help?")
+	a.expect("the form's question, as the first message", isMsg(room+"/Ann", "Where is my parcel?"))
+	b.waitFor("other", `css=li.message.mine[data-status="sent"]`, "Where is my parcel?")
+	b.waitFor("shop", `css=li.message.mine`, "Where is my parcel?")
+	lines := b.texts("other", logLines)
+	hello, question := -1, -1
+	for i, l := range lines {
+		if strings.Contains(l, "Hello Ann, how can I help?") {
+			hello = i
+		}
+		if strings.Contains(l, "Where is my parcel?") {
+			question = i
+		}
+	}
+	if hello < 0 || question < hello {
+		t.Errorf("the question does not follow the transcript: %q", lines)
+	}
+	a.never("the question twice", 300*time.Millisecond, isMsg(room+"/Ann", "Where is my parcel?"))
+	b.shot("other", "17-always-question-sent")
 
 	b.do("closePage", map[string]any{"page": "shop"})
 	b.do("closePage", map[string]any{"page": "other"})
@@ -1080,6 +1099,7 @@ func TestBrowserReconnectAlways(t *testing.T) {
 		t.Fatalf("Yes joined %s, want %s", got, sid)
 	}
 	a.expect("reconnect notice after Yes", isReconnectNotice(sid))
+	b.line("again", "Where is my parcel?")
 }
 
 // A chat started in one tab while the form is open in another, whose probe

@@ -61,6 +61,7 @@ export class Chat {
     this.details = null; // the last pre-chat form
     this.probed = false; // the probe was sent (once per page)
     this.forceNew = false; // No before the form: its request starts a new chat
+    this.firstMessage = ""; // the form's question, to send once in the room
     this.session = null; // {id, room, state, ...}
     this.offered = null; // the session in the prompt
     this.token = ""; // in memory too, for reconnects within this page
@@ -252,7 +253,14 @@ export class Chat {
       return;
     }
     this.adopt(r.session);
-    this.forceNew = false;
+    if (r.session.reconnected) {
+      // reconnect=always: the request took the visitor back into the chat in
+      // progress, and the question typed in the form went nowhere. It is
+      // the visitor's first message there.
+      this.firstMessage = this.details?.question || "";
+    } else {
+      this.forceNew = false;
+    }
   }
 
   // answer is the visitor's Yes or No to the prompt.
@@ -329,6 +337,7 @@ export class Chat {
     this.agent = "";
     this.position = 0;
     this.notice = "";
+    this.firstMessage = "";
     this.emit("reset");
   }
 
@@ -387,6 +396,15 @@ export class Chat {
         if (this.phase === "joining") {
           if (c.condition === "item-not-found") this.setPhase("ended");
           else this.fail(new Error(c.text || c.condition));
+        }
+        break;
+      case "subject":
+        // The end of the join (after the history): the place for a first
+        // message, so it follows the transcript.
+        if (this.firstMessage && this.phase === "chat") {
+          const q = this.firstMessage;
+          this.firstMessage = "";
+          this.sendMessage(q);
         }
         break;
       case "event":

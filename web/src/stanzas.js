@@ -77,6 +77,7 @@ function sessionOf(el) {
     started: a.started || "",
     replaces: a.replaces || "",
     nick: a.nick || "", // the visitor's name in that session
+    reconnected: a.reconnected === "true", // the answer is a reconnect, not a new session
   };
 }
 

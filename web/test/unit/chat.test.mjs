@@ -259,6 +259,29 @@ test("a chat started meanwhile: the prompt after the form; Yes keeps the questio
   assert.equal(requests(no.fake()).at(-1).getChildText("body"), "again");
 });
 
+test("a request answered with a reconnect (reconnect=always): the form's question is the first message, after the transcript", async () => {
+  const { chat, fake } = setup({
+    request: (r) => r.attrs.probe === "true" ? empty()
+      : sessionResult({ id: "s2", room: "s2@chat.x", state: "active", token: "TOK", nick: "Ann Lee", reconnected: "true" }),
+  }, jar("TOK"));
+  await chat.opened();
+  await chat.start({ name: "Ann", question: "Is my parcel there yet?" });
+  const x = fake();
+  assert.equal(chat.session.id, "s2");
+  assert.equal(x.last("presence").attrs.to, "s2@chat.x/Ann Lee"); // the name of that chat
+  x.emit("stanza", selfPresence("s2@chat.x", "Ann Lee"));
+  x.emit("stanza", xml("message", { from: "s2@chat.x/Alice", type: "groupchat" }, xml("body", {}, "Earlier answer"),
+    xml("delay", { xmlns: "urn:xmpp:delay", stamp: "2026-01-01T10:00:00Z" }), xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: "s2@chat.x", id: "3" })));
+  assert.equal(x.last("message"), undefined); // not before the history
+  x.emit("stanza", subject("s2@chat.x"));
+  const m = x.last("message");
+  assert.equal(m.attrs.to, "s2@chat.x");
+  assert.equal(m.getChildText("body"), "Is my parcel there yet?");
+  assert.deepEqual(chat.lines.map((l) => l.body), ["Earlier answer", "Is my parcel there yet?"]);
+  x.emit("stanza", subject("s2@chat.x")); // a later join replay sends nothing again
+  assert.equal(x.sent.filter((e) => e.name === "message").length, 1);
+});
+
 test("a closed or expired room ends the chat; a reconnect that replaces says so", async () => {
   const { chat, fake } = setup({
     request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "T" }),

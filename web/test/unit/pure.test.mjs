@@ -110,6 +110,9 @@ test("results and room stanzas the widget reads", () => {
   assert.equal(s.kind, "session");
   assert.equal(s.session.token, "T");
   assert.equal(s.session.nick, "");
+  assert.equal(s.session.reconnected, false);
+  const back = parseRequestResult(xml("iq", { type: "result" }, xml("session", { xmlns: NS, id: "s1", room: "s1@c", state: "active", token: "T", nick: "Ann Lee", reconnected: "true" })));
+  assert.deepEqual([back.session.nick, back.session.reconnected], ["Ann Lee", true]);
   const r = parseRequestResult(xml("iq", { type: "result" }, xml("resumable", { xmlns: NS }, xml("session", { id: "s2", room: "s2@c", state: "suspended", "suspended-by": "visitor", started: "2026-01-01T10:00:00Z", nick: "Ann" }))));
   assert.equal(r.kind, "resumable");
   assert.equal(r.session.suspendedBy, "visitor");
