@@ -374,19 +374,28 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		live = e.byToken[hex.EncodeToString(hash)]
 	}
 	known := wellFormed && (c.TokenKnown || len(live) > 0)
-	if c.Probe && (!known || len(live) == 0) {
-		e.reply(q, "") // nothing to reconnect to; nothing created
+	if c.Probe {
+		// Only a question: never creates anything, whatever else it carries.
+		e.obs.Request("probe")
+		if !known || len(live) == 0 {
+			e.reply(q, "")
+			return
+		}
+		s, scenario := e.choose(live)
+		e.obs.Prompt(scenario)
+		e.reply(q, e.resumable(s))
 		return
 	}
 	if known && !c.New && len(live) > 0 {
 		s, scenario := e.choose(live)
-		e.obs.Prompt(scenario)
-		if e.cfg.ReconnectAlways && !c.Probe {
+		if e.cfg.ReconnectAlways {
+			e.obs.Request("reconnect")
 			e.doReconnect(q, s, c.Token)
 			return
 		}
+		e.obs.Prompt(scenario)
 		e.obs.Request("prompt")
-		e.reply(q, el("resumable", NS, nil, sessionEl(s, "", false, false)))
+		e.reply(q, e.resumable(s))
 		return
 	}
 	token := c.Token
@@ -527,4 +536,14 @@ func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 	default:
 		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 	}
+}
+
+// resumable is the reconnect prompt's payload; mode='always' tells the widget
+// the service is configured to reconnect without asking.
+func (e *Engine) resumable(s *session) string {
+	mode := "prompt"
+	if e.cfg.ReconnectAlways {
+		mode = "always"
+	}
+	return el("resumable", NS, []string{"mode", mode}, sessionEl(s, "", false, false))
 }

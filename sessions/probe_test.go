@@ -34,3 +34,18 @@ func TestProbeCreatesNothing(t *testing.T) {
 		t.Fatalf("always mode: %v", s)
 	}
 }
+
+// A probe creates nothing even when it also says new='true', and its answer
+// says which reconnect mode the service runs.
+func TestProbeWithNewCreatesNothing(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.ReconnectAlways = true })
+	w.signIn(alice)
+	_, token := w.active(ann, "Hi")
+	out, r := w.request(annLater, RequestCmd{Probe: true, New: true, Token: token})
+	if len(out.Batch.Sessions) != 0 || len(out.Batch.Tokens) != 0 {
+		t.Fatalf("probe with new created rows: %+v", out.Batch)
+	}
+	if a, ok := find(r.Payload, NS, "resumable"); !ok || a["mode"] != "always" {
+		t.Fatalf("probe answer: %q", r.Payload)
+	}
+}

@@ -20,7 +20,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: name, Help: help}, labels)
 	}
 	m := &metrics{
-		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, bad_request, queue_full).", "outcome"),
+		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, probe, reconnect, bad_request, queue_full).", "outcome"),
 		offers:     cv("offers_total", "Offers to agents by outcome (sent, accepted, declined, expired, cancelled).", "outcome"),
 		suspends:   cv("suspends_total", "Sessions suspended, by who and cause.", "by", "cause"),
 		resumes:    cv("resumes_total", "Sessions resumed, by how (explicit, message, canned, link, comment, conference, reconnect).", "how"),
