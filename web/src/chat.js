@@ -195,6 +195,8 @@ export class Chat {
     if (r?.kind === "resumable" && r.session) {
       this.offered = r.session;
       this.setPhase("prompt");
+      // reconnect=always on the service: no question, as if Yes was clicked.
+      if (r.mode === "always") await this.answer(true);
       return;
     }
     this.setPhase("form");

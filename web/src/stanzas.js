@@ -88,7 +88,7 @@ export function parseRequestResult(iq) {
   const s = iq.getChild("session", NS);
   if (s) return { kind: "session", session: sessionOf(s) };
   const r = iq.getChild("resumable", NS);
-  if (r) return { kind: "resumable", session: sessionOf(r.getChild("session")) };
+  if (r) return { kind: "resumable", mode: r.attrs.mode || "prompt", session: sessionOf(r.getChild("session")) };
   return null;
 }
 
