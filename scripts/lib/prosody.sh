@@ -11,7 +11,10 @@
 #
 # Hosts: example.test (agents, plain passwords), guest.example.test (anonymous
 # visitors, also over WebSocket and BOSH), components chat.example.test (for local
-# runs) and chat1..chat8.example.test (one per concurrently running test).
+# runs and scripts/bench.sh) and chat1..chat8.example.test (one per concurrently
+# running test), Prosody's own MUC on conference.example.test (the baseline of
+# cmd/parleyload; anonymous guests may create rooms there) and echo.example.test,
+# a spare component domain for parleyload's echo baseline.
 
 PROSODY_DIR="$STATE/prosody"
 PROSODY_CFG="$PROSODY_DIR/prosody.cfg.lua"
@@ -21,6 +24,8 @@ PROSODY_LOG="$PROSODY_DIR/prosody.log"
 PROSODY_AGENT_HOST=example.test
 PROSODY_GUEST_HOST=guest.example.test
 PROSODY_MAIN_COMPONENT=chat.example.test
+PROSODY_MUC=conference.example.test
+PROSODY_ECHO_COMPONENT=echo.example.test
 PROSODY_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
 PROSODY_PASSWORD=agentpass
 PROSODY_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
@@ -92,8 +97,11 @@ prosody_write_config() {
 			VirtualHost "$PROSODY_GUEST_HOST"
 				authentication = "anonymous"
 		EOF
+		# Prosody's own MUC, the load tool's baseline: rooms are created on the
+		# first join by anyone (the anonymous guests included) and open at once.
+		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$PROSODY_MUC"
 		local comp_host
-		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS; do
+		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS "$PROSODY_ECHO_COMPONENT"; do
 			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(lua_quote "$secret")"
 		done
 	} >"$PROSODY_CFG.tmp"
@@ -161,6 +169,8 @@ prosody_up() {
 		export PARLEY_TEST_GUEST_HOST='$PROSODY_GUEST_HOST'
 		export PARLEY_TEST_PASSWORD='$PROSODY_PASSWORD'
 		export PARLEY_TEST_COMPONENTS='$PROSODY_TEST_COMPONENTS'
+		export PARLEY_TEST_MUC='$PROSODY_MUC'
+		export PARLEY_TEST_ECHO_COMPONENT='$PROSODY_ECHO_COMPONENT'
 		export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")
 	EOF
 }
