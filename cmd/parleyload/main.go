@@ -1,0 +1,447 @@
+// Command parleyload measures how fast chat messages go through Parley, as a
+// ratio against Prosody's own MUC on the same server. It logs in real XMPP
+// clients (mellium) to the server's c2s port: one anonymous visitor per room
+// on the guest host and a few agents with passwords. In every room the
+// visitor sends M messages to the room, each counted when the agent's client
+// receives it, and the agent sends M, each counted at the visitor; every
+// sender keeps at most --window messages in flight. For each mode it reports
+// messages delivered per second and the latency from send to receipt (p50,
+// p99), then the ratios of Parley to the baselines.
+//
+// The modes run one after the other, in this order, in one process against
+// one server, with the same clients:
+//
+//	parley  each visitor requests a chat from the Parley service (--service),
+//	        the agent that gets the offer joins the room, both talk, and the
+//	        agent closes the session
+//	muc     the same clients in rooms of the server's own MUC (--muc): the
+//	        baseline
+//	echo    every client sends its messages to a trivial XEP-0114 component
+//	        run by this process (--echo-domain, --xmpp-addr, --secret), which
+//	        sends them back: raw round trips through the server, latency
+//	        counted back at the sender
+//
+// Parley's agents need the chat permission: with --database-url (the
+// database parleyd uses, search_path included) parleyload grants it to them.
+// parleyd's per-JID rate limit (--rate, --burst) must allow the load, or
+// messages come back as policy-violation errors.
+//
+// Defaults come from the test bed's environment (eval "$(scripts/testbed.sh
+// env)"); scripts/bench.sh runs it against a parleyd of its own. The exit
+// status is 0 only when every message of every mode was delivered exactly
+// once. The figures depend on the machine: compare the ratios, not the
+// absolute numbers.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/parley-chat/parley/sessions/pgstore"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type options struct {
+	c2s, agentHost, guestHost, password string
+	agentNames                          []string
+	service, muc                        string
+	echoDomain, xmppAddr, secret        string
+	databaseURL                         string
+	modes                               []string
+	rooms, messages                     int
+	concurrency, window, maxChats       int
+	rounds                              int
+	timeLimit, stall                    time.Duration
+	jsonOut, verbose                    bool
+}
+
+// result is one mode's measurement.
+type result struct {
+	Mode         string  `json:"mode"`
+	Rounds       int     `json:"rounds"` // what the figures are medians of
+	Rooms        int     `json:"rooms"`
+	Messages     int     `json:"messages_per_direction"`
+	Sent         int64   `json:"sent"`
+	Delivered    int64   `json:"delivered"`
+	Duplicates   int64   `json:"duplicates"`
+	Errors       int64   `json:"errors"`
+	Foreign      int64   `json:"foreign_offers,omitempty"`
+	FirstError   string  `json:"first_error,omitempty"`
+	SetupSeconds float64 `json:"setup_seconds"`
+	Seconds      float64 `json:"seconds"`
+	PerSecond    float64 `json:"per_second"`
+	P50ms        float64 `json:"p50_ms"`
+	P99ms        float64 `json:"p99_ms"`
+	MaxMs        float64 `json:"max_ms"`
+	// By direction: visitor to room (received by the agent) and agent to
+	// room (received by the visitor); in echo mode both are round trips.
+	VisitorP50ms float64 `json:"visitor_p50_ms"`
+	VisitorP99ms float64 `json:"visitor_p99_ms"`
+	AgentP50ms   float64 `json:"agent_p50_ms"`
+	AgentP99ms   float64 `json:"agent_p99_ms"`
+	Failure      string  `json:"failure,omitempty"`
+}
+
+func (r result) ok() bool {
+	return r.Failure == "" && r.Sent == int64(max(1, r.Rounds)*2*r.Rooms*r.Messages) && r.Delivered == r.Sent && r.Duplicates == 0
+}
+
+// report is everything parleyload measured.
+type report struct {
+	Rooms       int                           `json:"rooms"`
+	Messages    int                           `json:"messages_per_direction"`
+	Concurrency int                           `json:"concurrency"`
+	Window      int                           `json:"window"`
+	Modes       []result                      `json:"modes"`  // over all rounds: counts summed, figures medians
+	Rounds      [][]result                    `json:"rounds"` // each round's modes
+	Ratios      map[string]map[string]float64 `json:"ratios"` // medians of each round's ratios
+	OK          bool                          `json:"ok"`
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("parleyload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: parleyload [flags]\n\nMeasures messages per second and latency through Parley and Prosody's own MUC (see go doc ./cmd/parleyload).\n\n")
+		fs.PrintDefaults()
+	}
+	o := &options{}
+	var agents, modes string
+	fs.StringVar(&o.c2s, "c2s", env("PARLEY_TEST_C2S_ADDR", "127.0.0.1:5222"), "XMPP server's client port, plain TCP (host:port)")
+	fs.StringVar(&o.agentHost, "agent-host", env("PARLEY_TEST_AGENT_HOST", "example.test"), "host of the agents' accounts")
+	fs.StringVar(&o.guestHost, "guest-host", env("PARLEY_TEST_GUEST_HOST", "guest.example.test"), "anonymous host of the visitors")
+	fs.StringVar(&o.password, "password", env("PARLEY_TEST_PASSWORD", "agentpass"), "the agents' password")
+	fs.StringVar(&agents, "agents", "agent1,agent2,agent3,agent4", "comma-separated agent accounts (localparts on --agent-host)")
+	fs.StringVar(&o.service, "service", env("PARLEY_DOMAIN", "chat.example.test"), "Parley's component domain")
+	fs.StringVar(&o.muc, "muc", env("PARLEY_TEST_MUC", "conference.example.test"), "the server's own MUC service (the baseline)")
+	fs.StringVar(&o.echoDomain, "echo-domain", env("PARLEY_TEST_ECHO_COMPONENT", "echo.example.test"), "spare component domain for the echo mode")
+	fs.StringVar(&o.xmppAddr, "xmpp-addr", env("PARLEY_XMPP_ADDR", ""), "XMPP server's component port (echo mode)")
+	fs.StringVar(&o.secret, "secret", env("PARLEY_SECRET", ""), "component secret (echo mode)")
+	fs.StringVar(&o.databaseURL, "database-url", "", "parleyd's database: when given, grant the agents the chat permission there")
+	fs.StringVar(&modes, "modes", "parley,muc", "comma-separated modes to run in order: parley, muc, echo")
+	fs.IntVar(&o.rooms, "rooms", 10, "N: rooms (one visitor each)")
+	fs.IntVar(&o.messages, "messages", 20, "M: messages per room in each direction")
+	fs.IntVar(&o.concurrency, "concurrency", 10, "rooms set up and talking at once")
+	fs.IntVar(&o.window, "window", 4, "messages in flight per sender (per room and direction)")
+	fs.IntVar(&o.rounds, "rounds", 1, "run the modes this many times, interleaved, and report medians")
+	fs.IntVar(&o.maxChats, "max-chats", 0, "chats per agent announced to Parley (0: enough for all rooms)")
+	fs.DurationVar(&o.timeLimit, "time-limit", 5*time.Minute, "limit on the whole run")
+	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
+	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	for _, a := range strings.Split(agents, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			o.agentNames = append(o.agentNames, a)
+		}
+	}
+	for _, m := range strings.Split(modes, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case modeParley, modeMUC, modeEcho:
+			o.modes = append(o.modes, m)
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown mode %q (parley, muc, echo)", m)
+		}
+	}
+	switch {
+	case len(o.agentNames) == 0:
+		return nil, fmt.Errorf("--agents names no account")
+	case len(o.modes) == 0:
+		return nil, fmt.Errorf("--modes names no mode")
+	case o.rooms < 1 || o.rooms > 10000:
+		return nil, fmt.Errorf("--rooms must be 1 to 10000")
+	case o.messages < 1 || o.messages > 1000000:
+		return nil, fmt.Errorf("--messages must be 1 to 1000000")
+	case o.concurrency < 1 || o.window < 1:
+		return nil, fmt.Errorf("--concurrency and --window must be at least 1")
+	case o.rounds < 1 || o.rounds > 100:
+		return nil, fmt.Errorf("--rounds must be 1 to 100")
+	case o.timeLimit <= 0 || o.stall <= 0:
+		return nil, fmt.Errorf("--time-limit and --stall must be positive")
+	}
+	return o, nil
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if err == flag.ErrHelp {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parleyload:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeLimit)
+	defer cancel()
+	rep, err := run(ctx, o, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parleyload:", err)
+		os.Exit(1)
+	}
+	if o.jsonOut {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	} else {
+		printReport(os.Stdout, rep)
+	}
+	if !rep.OK {
+		os.Exit(1)
+	}
+}
+
+// run logs the clients in, runs every mode and computes the ratios.
+func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
+	var logMu sync.Mutex
+	l := &loader{o: o, logf: func(format string, args ...any) {
+		if o.verbose {
+			logMu.Lock()
+			fmt.Fprintf(stderr, "parleyload: "+format+"\n", args...)
+			logMu.Unlock()
+		}
+	}}
+	if o.databaseURL != "" {
+		if err := grant(ctx, o); err != nil {
+			return nil, err
+		}
+	}
+	t0 := time.Now()
+	defer func() {
+		var wg sync.WaitGroup
+		for _, c := range append(append([]*client(nil), l.agents...), l.visitors...) {
+			if c != nil {
+				wg.Add(1)
+				go func() { defer wg.Done(); c.close() }()
+			}
+		}
+		wg.Wait()
+	}()
+	for _, name := range o.agentNames {
+		c, err := login(ctx, l, o.c2s, name, o.agentHost, o.password)
+		if err != nil {
+			return nil, err
+		}
+		l.agents = append(l.agents, c)
+	}
+	l.visitors = make([]*client, o.rooms)
+	sem := make(chan struct{}, o.concurrency)
+	var mu sync.Mutex
+	var loginErr error
+	var wg sync.WaitGroup
+	for i := range l.visitors {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := login(ctx, l, o.c2s, "", o.guestHost, "")
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && loginErr == nil {
+				loginErr = err
+			}
+			l.visitors[i] = c
+		}()
+	}
+	wg.Wait()
+	if loginErr != nil {
+		return nil, loginErr
+	}
+	l.logf("%d agents and %d visitors logged in in %.2fs", len(l.agents), len(l.visitors), time.Since(t0).Seconds())
+
+	rep := &report{Rooms: o.rooms, Messages: o.messages, Concurrency: o.concurrency, Window: o.window, OK: true}
+	for round := 1; round <= o.rounds; round++ {
+		var rs []result
+		for _, m := range o.modes {
+			if ctx.Err() != nil {
+				rs = append(rs, result{Mode: m, Rounds: 1, Rooms: o.rooms, Messages: o.messages, Failure: "not run: " + ctx.Err().Error()})
+				continue
+			}
+			res := l.runMode(ctx, m)
+			l.logf("round %d, %s: %d of %d delivered, %.0f/s, p50 %.2fms, p99 %.2fms (from visitors %.2f/%.2f, from agents %.2f/%.2f) %s",
+				round, m, res.Delivered, res.Sent, res.PerSecond, res.P50ms, res.P99ms,
+				res.VisitorP50ms, res.VisitorP99ms, res.AgentP50ms, res.AgentP99ms, res.Failure)
+			rs = append(rs, res)
+		}
+		rep.Rounds = append(rep.Rounds, rs)
+	}
+	for i, m := range o.modes {
+		var per []result
+		for _, rs := range rep.Rounds {
+			per = append(per, rs[i])
+		}
+		agg := aggregate(m, per)
+		rep.Modes = append(rep.Modes, agg)
+		rep.OK = rep.OK && agg.ok()
+	}
+	var each []map[string]map[string]float64
+	for _, rs := range rep.Rounds {
+		each = append(each, ratios(rs))
+	}
+	rep.Ratios = medianRatios(each)
+	return rep, nil
+}
+
+// aggregate sums the counts of one mode's rounds and takes the medians of
+// their figures.
+func aggregate(mode string, per []result) result {
+	if len(per) == 1 {
+		return per[0]
+	}
+	out := result{Mode: mode, Rounds: len(per), Rooms: per[0].Rooms, Messages: per[0].Messages}
+	var setup, secs, rate, p50, p99, vp50, vp99, ap50, ap99 []float64
+	for i, r := range per {
+		out.Sent += r.Sent
+		out.Delivered += r.Delivered
+		out.Duplicates += r.Duplicates
+		out.Errors += r.Errors
+		out.Foreign += r.Foreign
+		if out.FirstError == "" && r.FirstError != "" {
+			out.FirstError = fmt.Sprintf("round %d: %s", i+1, r.FirstError)
+		}
+		if out.Failure == "" && r.Failure != "" {
+			out.Failure = fmt.Sprintf("round %d: %s", i+1, r.Failure)
+		}
+		out.MaxMs = max(out.MaxMs, r.MaxMs)
+		setup, secs, rate = append(setup, r.SetupSeconds), append(secs, r.Seconds), append(rate, r.PerSecond)
+		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
+		vp50, vp99 = append(vp50, r.VisitorP50ms), append(vp99, r.VisitorP99ms)
+		ap50, ap99 = append(ap50, r.AgentP50ms), append(ap99, r.AgentP99ms)
+	}
+	out.SetupSeconds, out.Seconds, out.PerSecond = median(setup), median(secs), median(rate)
+	out.P50ms, out.P99ms = median(p50), median(p99)
+	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
+	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
+	return out
+}
+
+// medianRatios is the median, key by key, of the rounds' ratios (a ratio
+// missing from a round, because a mode of it failed, is left out there).
+func medianRatios(each []map[string]map[string]float64) map[string]map[string]float64 {
+	vals := map[string]map[string][]float64{}
+	for _, r := range each {
+		for pair, m := range r {
+			if vals[pair] == nil {
+				vals[pair] = map[string][]float64{}
+			}
+			for k, v := range m {
+				vals[pair][k] = append(vals[pair][k], v)
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	out := map[string]map[string]float64{}
+	for pair, m := range vals {
+		out[pair] = map[string]float64{}
+		for k, vs := range m {
+			out[pair][k] = median(vs)
+		}
+	}
+	return out
+}
+
+// ratios compares parley with each baseline that ran: throughput (higher is
+// better) and latency (lower is better) as parley's figure over the baseline's.
+func ratios(rs []result) map[string]map[string]float64 {
+	by := map[string]result{}
+	for _, r := range rs {
+		by[r.Mode] = r
+	}
+	p, ok := by[modeParley]
+	if !ok || !p.ok() {
+		return nil
+	}
+	out := map[string]map[string]float64{}
+	for _, base := range []string{modeMUC, modeEcho} {
+		b, ok := by[base]
+		if !ok || !b.ok() {
+			continue
+		}
+		out["parley/"+base] = map[string]float64{
+			"throughput": ratio(p.PerSecond, b.PerSecond),
+			"p50":        ratio(p.P50ms, b.P50ms),
+			"p99":        ratio(p.P99ms, b.P99ms),
+		}
+	}
+	return out
+}
+
+func printReport(w io.Writer, rep *report) {
+	fmt.Fprintf(w, "parleyload: %d rooms x %d messages each way, %d rooms at once, window %d",
+		rep.Rooms, rep.Messages, rep.Concurrency, rep.Window)
+	if n := len(rep.Rounds); n > 1 {
+		fmt.Fprintf(w, "; medians of %d rounds", n)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-7s %9s %9s %6s %8s %10s %9s %9s %9s\n", "mode", "sent", "delivered", "errors", "setup", "msgs/s", "p50 ms", "p99 ms", "max ms")
+	for _, r := range rep.Modes {
+		fmt.Fprintf(w, "%-7s %9d %9d %6d %7.2fs %10.0f %9.2f %9.2f %9.2f\n",
+			r.Mode, r.Sent, r.Delivered, r.Errors, r.SetupSeconds, r.PerSecond, r.P50ms, r.P99ms, r.MaxMs)
+		if r.Failure != "" {
+			fmt.Fprintf(w, "  %s failed: %s\n", r.Mode, r.Failure)
+		}
+		if r.FirstError != "" {
+			fmt.Fprintf(w, "  %s: first error stanza: %s\n", r.Mode, r.FirstError)
+		}
+		if r.Duplicates > 0 {
+			fmt.Fprintf(w, "  %s: %d messages delivered twice\n", r.Mode, r.Duplicates)
+		}
+		if r.Foreign > 0 {
+			fmt.Fprintf(w, "  %s: declined %d offers of sessions from elsewhere\n", r.Mode, r.Foreign)
+		}
+	}
+	for _, base := range []string{modeMUC, modeEcho} {
+		if x, ok := rep.Ratios["parley/"+base]; ok {
+			fmt.Fprintf(w, "parley/%s: throughput %.2f, latency p50 %.2f, p99 %.2f\n", base, x["throughput"], x["p50"], x["p99"])
+		}
+	}
+	if !rep.OK {
+		fmt.Fprintln(w, "NOT OK: some messages were not delivered exactly once")
+	}
+}
+
+// grant gives every agent the chat permission in parleyd's database.
+func grant(ctx context.Context, o *options) error {
+	pool, err := pgxpool.New(ctx, o.databaseURL)
+	if err != nil {
+		return fmt.Errorf("--database-url: %w", err)
+	}
+	defer pool.Close()
+	store, err := pgstore.New(pool, prometheus.NewRegistry())
+	if err != nil {
+		return err
+	}
+	for _, a := range o.agentNames {
+		if err := store.Grant(ctx, a+"@"+o.agentHost, "chat"); err != nil {
+			return fmt.Errorf("grant chat to %s@%s: %w", a, o.agentHost, err)
+		}
+	}
+	return nil
+}
