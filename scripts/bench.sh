@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2317 # the functions run from the EXIT trap are reachable
+# Parley's benchmarks, read as ratios against baselines run alongside them
+# (docs/benchmarks.md explains the figures):
+#
+#   scripts/bench.sh
+#
+# 1. Brings the test bed up (scripts/testbed.sh up; stopped again at the end
+#    only when this script started it).
+# 2. Builds parleyd and parleyload into .state/bench/, starts parleyd on
+#    chat.example.test with a Postgres schema of its own (parley_bench, made
+#    afresh each run) and a per-JID rate limit out of the way, and stops it by
+#    PID at the end.
+# 3. Runs `go test -run '^$' -bench . -benchmem` over the packages that have
+#    benchmarks, BENCH_ROUNDS times each (in-process baselines: the engine
+#    next to the bare room, one commit of 100 entries next to 100 commits).
+# 4. Runs parleyload in every mode (parley, Prosody's own MUC, an echo
+#    component) twice: loaded (many rooms at once) and unloaded (one room,
+#    one message in flight).
+# 5. Prints a summary of the ratios. Everything it printed is kept in
+#    .state/bench/.
+#
+# About a minute on 2 cores (BENCH_ROUNDS=5: two). Not part of scripts/test.sh
+# (too long for CI).
+# Other load on the machine (tests running against the same test bed) skews
+# the figures: the script says so when it sees some.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+# shellcheck source=lib/pg.sh
+. "$ROOT/scripts/lib/pg.sh"
+
+log() { printf '%s\n' "bench: $*" >&2; }
+die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
+
+# Sizes of the parleyload runs (override from the environment). Twelve agents
+# with four rooms each: one connection carrying many busy rooms queues its
+# own messages behind each other, which is not what is measured here.
+AGENTS=agent1,agent2,agent3,agent4,agent5,agent6,agent7,agent8,agent9,agent10,agent11,agent12
+LOADED_ROOMS="${BENCH_ROOMS:-48}"
+LOADED_MESSAGES="${BENCH_MESSAGES:-50}"
+LOADED_WINDOW="${BENCH_WINDOW:-4}"
+UNLOADED_MESSAGES="${BENCH_UNLOADED_MESSAGES:-100}"
+# Every figure is the median of this many runs (the modes interleaved), so
+# that a burst of other work on the machine moves one run, not the result.
+ROUNDS="${BENCH_ROUNDS:-3}"
+DOMAIN=chat.example.test
+SCHEMA=parley_bench
+
+OUT="$STATE/bench"
+mkdir -p "$OUT"
+exec 8>"$OUT/bench.lock"
+flock -n 8 || die "another scripts/bench.sh is running (lock $OUT/bench.lock)"
+
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+	PATH="$PATH:/usr/local/go/bin"
+fi
+
+parleyd_pid=""
+sampler_pid=""
+started_testbed=0
+cleanup() {
+	local rc=$?
+	if [[ -n "$sampler_pid" ]]; then
+		kill "$sampler_pid" 2>/dev/null || true
+		wait "$sampler_pid" 2>/dev/null || true
+	fi
+	if [[ -n "$parleyd_pid" ]]; then
+		log "stopping parleyd (pid $parleyd_pid)"
+		stop_pid "$parleyd_pid" parleyd TERM 15 2>/dev/null # quiet: it may be gone between checks
+		wait "$parleyd_pid" 2>/dev/null || true
+		rm -f "$OUT/parleyd.pid"
+	fi
+	if (( started_testbed )); then
+		scripts/testbed.sh down 8>&- || true
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A parleyd left by a bench that was killed outright holds the component.
+old="$(cat "$OUT/parleyd.pid" 2>/dev/null || true)"
+if pid_alive "$old" parleyd; then
+	log "stopping parleyd pid $old left by an earlier run"
+	stop_pid "$old" parleyd TERM 15
+fi
+rm -f "$OUT/parleyd.pid"
+
+scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
+scripts/testbed.sh up >/dev/null 8>&-
+unset PARLEY_TEST_MUC PARLEY_TEST_ECHO_COMPONENT
+# shellcheck source=/dev/null
+. "$STATE/testbed.env"
+[[ -n "${PARLEY_TEST_MUC:-}" && -n "${PARLEY_TEST_ECHO_COMPONENT:-}" ]] \
+	|| die "the test bed's Prosody was started before it had a MUC and an echo component: restart it (scripts/testbed.sh down && scripts/testbed.sh up) when no tests use it"
+
+# Other tests or a browser running meanwhile take CPU from what is measured:
+# a sampler notes them (our own benchmark binaries carry -test.bench).
+others() {
+	pgrep -af 'chromium|\.test -test\.' 2>/dev/null | grep -v -e 'test\.bench=' -e 'pgrep' | awk '{print $2}' | sed 's|.*/||' | sort -u | tr '\n' ' ' || true
+}
+: >"$OUT/busy.txt"
+(
+	while sleep 2; do
+		o="$(others)"
+		[[ -n "$o" ]] && echo "$(date +%T) $o" >>"$OUT/busy.txt"
+	done
+) 8>&- &
+sampler_pid=$!
+
+log "building parleyd and parleyload"
+go build -o "$OUT/parleyd" ./cmd/parleyd
+go build -o "$OUT/parleyload" ./cmd/parleyload
+
+# parleyd's own schema, made afresh: connections select it with search_path.
+psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
+"$psql_bin" -X -q -v ON_ERROR_STOP=1 "$PARLEY_DATABASE_URL" \
+	-c "SET client_min_messages = warning" \
+	-c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" -c "CREATE SCHEMA $SCHEMA" >/dev/null \
+	|| die "could not make schema $SCHEMA in $PARLEY_DATABASE_URL"
+case "$PARLEY_DATABASE_URL" in
+	*://*\?*) DSN="$PARLEY_DATABASE_URL&search_path=$SCHEMA" ;;
+	*://*) DSN="$PARLEY_DATABASE_URL?search_path=$SCHEMA" ;;
+	*) DSN="$PARLEY_DATABASE_URL search_path=$SCHEMA" ;;
+esac
+
+HTTP_ADDR="127.0.0.1:$(free_ports 1)"
+log "starting parleyd on $DOMAIN (log ${OUT#"$ROOT"/}/parleyd.log)"
+# The per-JID rate limit is a defence, not a subject of the benchmark: out of the way.
+"$OUT/parleyd" serve --domain "$DOMAIN" --xmpp-addr "$PARLEY_XMPP_ADDR" --secret "$PARLEY_SECRET" \
+	--database-url "$DSN" --http-addr "$HTTP_ADDR" --rate 1000000 --burst 1000000 \
+	>"$OUT/parleyd.log" 2>&1 </dev/null 8>&- &
+parleyd_pid=$!
+echo "$parleyd_pid" >"$OUT/parleyd.pid"
+ready=""
+for _ in $(seq 200); do
+	kill -0 "$parleyd_pid" 2>/dev/null || { cat "$OUT/parleyd.log" >&2; die "parleyd exited"; }
+	if curl -fsS --max-time 2 "http://$HTTP_ADDR/readyz" >/dev/null 2>&1; then ready=1; break; fi
+	sleep 0.1
+done
+[[ -n "$ready" ]] || { cat "$OUT/parleyd.log" >&2; die "parleyd did not become ready"; }
+
+status=0
+
+# Packages with benchmarks.
+# shellcheck disable=SC2016 # a Go template, not shell
+mapfile -t pkgs < <(go list -f '{{$d := .Dir}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}' ./... \
+	| xargs grep -l '^func Benchmark' | xargs -n1 dirname | sort -u | sed "s|^$ROOT|.|")
+log "go benchmarks: ${pkgs[*]}"
+go test -run '^$' -bench . -benchmem -benchtime 0.5s -count "$ROUNDS" "${pkgs[@]}" 8>&- | tee "$OUT/go-bench.txt" || status=1
+
+load() {
+	local name="$1"; shift
+	log "parleyload ($name): $*"
+	"$OUT/parleyload" --service "$DOMAIN" --database-url "$DSN" --modes parley,muc,echo --agents "$AGENTS" \
+		--rounds "$ROUNDS" --stall 30s --time-limit 3m -v "$@" 2>"$OUT/load-$name.log" 8>&- | tee "$OUT/load-$name.txt" || status=1
+}
+load loaded --rooms "$LOADED_ROOMS" --messages "$LOADED_MESSAGES" --concurrency "$LOADED_ROOMS" --window "$LOADED_WINDOW"
+load unloaded --rooms 1 --messages "$UNLOADED_MESSAGES" --concurrency 1 --window 1
+
+# The summary: ratios only (docs/benchmarks.md tells how to read them).
+{
+	echo
+	echo "== summary (ratios; machine: $(nproc) cores) =="
+	# Medians of the -count runs of each benchmark.
+	awk '
+		function median(key,   n, i, j, t, v) {
+			n = cnt[key]
+			if (n == 0) return 0
+			for (i = 1; i <= n; i++) v[i] = val[key, i]
+			for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+			return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
+		}
+		/^Benchmark/ {
+			name = $1; sub(/-[0-9]+$/, "", name)
+			for (i = 2; i < NF; i++) if ($(i+1) == "ns/op" || $(i+1) == "ns/entry") { k = name " " $(i+1); val[k, ++cnt[k]] = $i }
+		}
+		END {
+			split("100 500", hs, " ")
+			for (k = 1; k <= 2; k++) {
+				h = hs[k]
+				e = median("BenchmarkEngineGroupchat/history=" h "/batch=1 ns/op"); b = median("BenchmarkRoomSendBaseline/history=" h " ns/op")
+				if (e > 0 && b > 0) printf "engine/room (history %s): %.2f  (Engine.Process %.0f ns vs muc.Room.Send %.0f ns per message)\n", h, e / b, e, b
+			}
+			one = median("BenchmarkCommit/100x1 ns/entry"); many = median("BenchmarkCommit/1x100 ns/entry")
+			if (one > 0 && many > 0) printf "commit 100x1 / 1x100: %.1f  (ns per transcript entry, one entry per commit vs 100)\n", one / many
+		}' "$OUT/go-bench.txt"
+	for name in loaded unloaded; do
+		sed -n "s/^\(parley\/[a-z]*\): /parleyload $name, \1: /p" "$OUT/load-$name.txt"
+	done
+	echo "(figures in ${OUT#"$ROOT"/}/)"
+	if [[ -s "$OUT/busy.txt" ]]; then
+		echo "WARNING: other work ran during the benchmark ($(cut -d' ' -f2- "$OUT/busy.txt" | tr ' ' '\n' | grep . | sort -u | tr '\n' ' ')): the figures are noisy"
+	fi
+	if (( status != 0 )); then echo "SOME BENCHMARKS FAILED: see above"; fi
+} | tee "$OUT/summary.txt"
+exit "$status"
