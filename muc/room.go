@@ -108,7 +108,15 @@ func (r *Room) Present(person string) bool {
 func (r *Room) Empty() bool { return len(r.occupants) == 0 }
 
 // History returns a copy of the history window.
-func (r *Room) History() []Line { return append([]Line(nil), r.history...) }
+func (r *Room) History() []Line { return append([]Line(nil), r.window()...) }
+
+// window is the history the room shows: the last historyLimit lines kept.
+func (r *Room) window() []Line {
+	if r.historyLimit >= 0 && len(r.history) > r.historyLimit {
+		return r.history[len(r.history)-r.historyLimit:]
+	}
+	return r.history
+}
 
 // LoadHistory replaces the history window (used when rebuilding after a restart).
 func (r *Room) LoadHistory(lines []Line) {
@@ -117,8 +125,10 @@ func (r *Room) LoadHistory(lines []Line) {
 }
 
 func (r *Room) trim() {
-	if r.historyLimit >= 0 && len(r.history) > r.historyLimit {
-		r.history = append([]Line(nil), r.history[len(r.history)-r.historyLimit:]...)
+	// Compact only when the slice holds twice the window (and at least 64
+	// lines more): an amortised copy, not one per message.
+	if r.historyLimit >= 0 && len(r.history) > 2*r.historyLimit+64 {
+		r.history = append([]Line(nil), r.window()...)
 	}
 }
 
@@ -235,7 +245,7 @@ func (r *Room) historyFor(o *Occupant, to jid.JID, h HistoryRequest, now time.Ti
 		return nil
 	}
 	var lines []Line
-	for _, l := range r.history {
+	for _, l := range r.window() {
 		if l.AgentsOnly && o.Role != RoleModerator {
 			continue
 		}

@@ -1013,3 +1013,33 @@ func TestResyncReplaysJoinToThatJIDOnly(t *testing.T) {
 		t.Fatalf("resync of a stranger: %v", out)
 	}
 }
+
+// The window stays the last historyLimit lines however many pass through it
+// (the slice is compacted in steps, not on every message).
+func TestHistoryWindowAfterManyMessages(t *testing.T) {
+	r := NewRoom(jid.MustParse("s@chat.example"), 3)
+	for i := 0; i < 500; i++ {
+		r.Announce(Line{Body: fmt.Sprint(i), At: t0})
+	}
+	var got []string
+	for _, l := range r.History() {
+		got = append(got, l.Body)
+	}
+	if strings.Join(got, ",") != "497,498,499" {
+		t.Fatalf("window %v", got)
+	}
+	v := jid.MustParse("v@guest/1")
+	out, err := r.Join(v, "V", Entry{AffMember, RoleParticipant, "visitor"}, PresenceInfo{}, NoHistoryLimit, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range out {
+		if m, ok := s.(*Message); ok && m.Subject == nil {
+			n++
+		}
+	}
+	if n != 3 || len(r.history) > 2*3+64 {
+		t.Fatalf("history on join %d lines, kept %d", n, len(r.history))
+	}
+}
