@@ -10,7 +10,19 @@ import (
 	"time"
 )
 
+// clearEnv removes every PARLEY_ variable for the test (the test command
+// exports the test bed's), restoring them after.
+func clearEnv(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "PARLEY_") {
+			t.Setenv(k, v) // registers the restore
+			os.Unsetenv(k)
+		}
+	}
+}
+
 func TestConfigPrecedence(t *testing.T) {
+	clearEnv(t)
 	file := filepath.Join(t.TempDir(), "parley.toml")
 	if err := os.WriteFile(file, []byte(`
 domain = "file.example"
@@ -44,6 +56,7 @@ causes = ["Lunch", "Callback"]
 }
 
 func TestConfigErrors(t *testing.T) {
+	clearEnv(t)
 	bad := filepath.Join(t.TempDir(), "bad.toml")
 	os.WriteFile(bad, []byte("no_such_setting = 1\n"), 0o600)
 	for name, args := range map[string][]string{
