@@ -125,7 +125,6 @@ type Stanza struct {
 	Body     string
 	Payload  string // children as XML
 	Err      *muc.Error
-	Priority bool // sent even when the batch's writes failed (errors about the failure)
 }
 
 // Out is an outgoing stanza: *muc.Presence, *muc.Message or *Stanza.

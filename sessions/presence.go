@@ -238,15 +238,14 @@ func (e *Engine) assign(s *session, bare string) {
 }
 
 func (e *Engine) leave(s *session, p *Presence) {
-	st, was, last := s.room.Leave(p.From, p.Status)
+	st, was, _ := s.room.Leave(p.From, p.Status)
 	if was.Nick == "" {
 		return
 	}
 	e.sendMUC(st)
 	if was.Person != "visitor" || s.room.Present("visitor") {
-		return
+		return // an agent left, or another window of the visitor is still there
 	}
-	_ = last
 	if p.Suspend && (s.rec.State == StateActive || s.rec.State == StateQueued) {
 		e.suspend(s, "visitor", "", true)
 		return
