@@ -48,7 +48,9 @@ func TestConferenceHistoryAndReconnectInvitation(t *testing.T) {
 	c.v.expect("suspended", isEvent(c.room, "suspended"))
 	c.v.drop()
 	yes(t, p, p.visitor(), c.sid, c.token)
-	a.expect("notice", func(e *pxmpp.Element) bool { return e.Get("type") == "headline" && e.Child(nsParley, "reconnected") != nil })
+	a.expect("notice", func(e *pxmpp.Element) bool {
+		return e.Get("type") == "headline" && e.Child(nsParley, "reconnected") != nil
+	})
 	inv := a.expect("a mediated invitation back", func(e *pxmpp.Element) bool {
 		x := e.Child("http://jabber.org/protocol/muc#user", "x")
 		return e.Get("from") == c.room && x != nil && x.Child("", "invite") != nil
