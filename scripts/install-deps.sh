@@ -9,6 +9,9 @@ PACKAGES=(
 	prosody          # the XMPP server (0.12 ships mod_websocket and mod_bosh)
 	postgresql       # server binaries under /usr/lib/postgresql/<version>/bin
 	python3-slixmpp  # XMPP client for checks, for /usr/bin/python3
+	ejabberd         # the second XMPP server the e2e suite runs against (and the federated agents' domain)
+	profanity        # a terminal XMPP client of another implementation, driven in tmux by the agent tests
+	tmux             # drives profanity
 	chromium         # headless browser for the widget's browser tests (driven by playwright-core)
 	fonts-dejavu-core  # a font for the browser's screenshots
 	ca-certificates
@@ -34,11 +37,21 @@ else
 		sudo=(sudo)
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Another process (unattended upgrades, a second install) may hold apt's
+	# locks for a while: wait for them instead of failing.
+	apt=("${sudo[@]}" apt-get -o DPkg::Lock::Timeout=1200 -o Acquire::Retries=3)
 	# Try the existing package lists first; update them only if that fails.
-	if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
-		"${sudo[@]}" apt-get update
-		"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+	if ! "${apt[@]}" install -y --no-install-recommends "${missing[@]}"; then
+		"${apt[@]}" update
+		"${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 	fi
+	# The packages' own services are not used (scripts/testbed.sh runs private
+	# servers); stop any that the install started so they hold no ports.
+	for svc in ejabberd prosody postgresql; do
+		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+			"${sudo[@]}" systemctl stop "$svc" || true
+		fi
+	done
 	# Any system-wide Postgres cluster or Prosody the packages set up is not
 	# used: scripts/testbed.sh runs its own.
 fi
