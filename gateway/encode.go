@@ -89,6 +89,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 			s.Add(errorEl(v.Err))
 		}
 		return s
+	case *sessions.Invitation:
+		return invitationEl(v)
 	case *xmpp.Element:
 		return v
 	}

@@ -185,14 +185,16 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 		if inv.To.Resourcepart() == "" {
 			targets = e.agentTargets(bare)
 		}
-		mode := "conference"
+		kind := InviteConference
 		if transfer {
-			mode = "transfer"
+			kind = InviteTransfer
+		}
+		reason := inv.Reason
+		if reason == "" {
+			reason = e.agentNick(s, from.Bare().String()) + " asks for your help in a chat with " + visitorName(s)
 		}
 		for _, to := range targets {
-			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, inv.Reason),
-				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", from.Bare().String()}, reasonEl(inv.Reason))) +
-					el("conference", NS, []string{"session", s.rec.ID, "from", from.Bare().String(), "mode", mode}, "")})
+			e.send(e.invitation(s, kind, to, from.Bare(), reason, inviteBody(s, reason)+"."+howToAnswer(s, false)))
 		}
 	}
 	return nil
@@ -201,13 +203,6 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 type fromJID jid.JID
 
 func (f fromJID) fromBare() string { return jid.JID(f).Bare().String() }
-
-func reasonEl(r string) string {
-	if r == "" {
-		return ""
-	}
-	return el("reason", "", nil, text(r))
-}
 
 func inviteBody(s *session, reason string) string {
 	b := "You are invited to chat session " + s.room.Addr().String()

@@ -286,7 +286,6 @@ func (e *Engine) inviteBack(bare string, to jid.JID) {
 	for _, id := range ids {
 		s := e.byID[id]
 		reason := "your " + string(s.rec.State) + " chat with " + offerReason(s)
-		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, reason),
-			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason)))})
+		e.send(e.invitation(s, InviteBack, to, s.room.Addr(), reason, inviteBody(s, reason)+"."+howToAnswer(s, false)))
 	}
 }
