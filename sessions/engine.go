@@ -313,9 +313,8 @@ func (e *Engine) event(s *session, ev Event, body string) {
 	if ev.State == "" {
 		ev.State = s.rec.State
 	}
-	l := e.line(s, "system", "", "", "event", body, ev.render())
-	l.Nick = ""
-	e.sendMUC(s.room.Announce(l))
+	l := e.line(s, "system", "", muc.ServiceNick, "event", body, ev.render())
+	e.sendMUC(s.room.AnnounceAsService(l))
 }
 
 // agentNick is how an agent shows in events: its nick in the room, else its localpart.

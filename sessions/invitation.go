@@ -34,9 +34,9 @@ func (k InvitationKind) String() string {
 
 // Invitation is one invitation of an agent to a session room. The edge sends
 // it as one message from the room carrying both a XEP-0045 mediated
-// invitation (<x xmlns='…muc#user'><invite from=''><reason/></invite></x>)
+// invitation (<x xmlns='…muc#user'><invite from=”><reason/></invite></x>)
 // and a XEP-0249 direct invitation (<x xmlns='jabber:x:conference'
-// jid='' reason=''/>), since clients understand one or the other (Converse.js
+// jid=” reason=”/>), since clients understand one or the other (Converse.js
 // only the direct one), plus Parley's own <offer/> or <conference/>.
 type Invitation struct {
 	Kind    InvitationKind
@@ -50,7 +50,7 @@ type Invitation struct {
 	Queue   string // offer: the session's queue
 }
 
-// Mode is the <p:conference mode=''/> of a conference or transfer invitation.
+// Mode is the <p:conference mode=”/> of a conference or transfer invitation.
 func (i *Invitation) Mode() string {
 	if i.Kind == InviteTransfer {
 		return "transfer"
