@@ -28,6 +28,7 @@ import (
 // Config holds the rules the engine applies.
 type Config struct {
 	Domain          jid.JID // the component's JID, e.g. chat.example.com
+	SignIn          jid.JID // the sign-in address agents add as a contact; zero: agents@Domain
 	Queues          []string
 	HistoryLimit    int // history lines kept per room and sent on join
 	DefaultCapacity int
@@ -117,6 +118,9 @@ func NewEngine(cfg Config) *Engine {
 	}
 	if len(cfg.Causes) == 0 {
 		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}
+	}
+	if cfg.SignIn.Domainpart() == "" {
+		cfg.SignIn, _ = jid.New("agents", cfg.Domain.Domainpart(), "")
 	}
 	obs := cfg.Observer
 	if obs == nil {
@@ -247,6 +251,15 @@ func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true }
 func (e *Engine) isService(j jid.JID) bool {
 	return j.Localpart() == "" && j.Resourcepart() == "" && j.Domainpart() == e.cfg.Domain.Domainpart()
 }
+
+// isSignIn says whether j is the sign-in address (bare): it answers presence,
+// IQs and messages like the service's own JID (docs/protocol.md).
+func (e *Engine) isSignIn(j jid.JID) bool {
+	return j.Resourcepart() == "" && j.Equal(e.cfg.SignIn)
+}
+
+// SignIn is the sign-in address agents add as a contact.
+func (e *Engine) SignIn() jid.JID { return e.cfg.SignIn }
 
 func (e *Engine) lookup(to jid.JID) *session {
 	if to.Domainpart() != e.cfg.Domain.Domainpart() || to.Localpart() == "" {

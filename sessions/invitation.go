@@ -80,3 +80,13 @@ func visitorName(s *session) string {
 	}
 	return "a visitor"
 }
+
+// signInHelp is what the sign-in address says to an agent who adds it or
+// writes to it.
+func signInHelp(addr jid.JID) string {
+	return "This is Parley. While you are online and " + addr.String() + " may see your presence " +
+		"(approve its subscription request if your client asks), you receive chat requests as " +
+		"invitations to chat rooms: join the room to accept. Set yourself away or busy to receive no new ones. " +
+		"In a room, the ad-hoc commands (suspend, resume, canned, comment, conference, details, decline, close) " +
+		"act on the chat; on " + addr.Domainpart() + " the command \"sessions\" lists your chats."
+}

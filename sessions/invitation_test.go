@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/parley-chat/parley/muc"
+	"mellium.im/xmpp/jid"
 )
 
 // invitationStanza is how the tests read an invitation: as the message the
@@ -52,5 +53,49 @@ func TestInvitationsSayWhatToDo(t *testing.T) {
 	want := fmt.Sprintf("To accept, join the room %s", room)
 	if !strings.Contains(offer.Body, want) || !strings.Contains(offer.Body, "decline") {
 		t.Errorf("offer body %q does not say how to accept and decline", offer.Body)
+	}
+}
+
+// The sign-in address (a JID with a node part, for clients that refuse a
+// contact without '@') answers presence exactly like the service's JID, from
+// itself, and signs the agent in.
+func TestSignInAddress(t *testing.T) {
+	w := newWorld(t)
+	addr := "agents@" + service
+	out := w.eng.Process(w.now, []Input{&Presence{From: jid.MustParse(bareOf(alice)), To: jid.MustParse(addr), Type: "subscribe"}})
+	var got []string
+	help := false
+	for _, o := range out.Out {
+		s, ok := o.(*Stanza)
+		if !ok {
+			continue
+		}
+		if s.From.String() != addr {
+			t.Errorf("%s from %s, want from %s", s.Name, s.From, addr)
+		}
+		if s.Name == "presence" {
+			got = append(got, s.Type+">"+s.To.String())
+		}
+		if s.Name == "message" && strings.Contains(s.Body, "join the room to accept") {
+			help = true
+		}
+	}
+	if want := []string{"subscribed>" + bareOf(alice), "subscribe>" + bareOf(alice), ">" + bareOf(alice)}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("presences %v, want %v", got, want)
+	}
+	if !help {
+		t.Error("no message tells the agent what happens next")
+	}
+	out = w.eng.Process(w.now, []Input{&Presence{From: jid.MustParse(eve), To: jid.MustParse(addr)}})
+	if presenceErr(out, eve) != "forbidden" {
+		t.Errorf("a non-holder's presence to the sign-in address: %+v", out.Out)
+	}
+	w.eng.Process(w.now, []Input{&Presence{From: jid.MustParse(alice), To: jid.MustParse(addr)}})
+	if !w.eng.Router().Online(bareOf(alice)) {
+		t.Fatal("directed presence to the sign-in address did not sign the agent in")
+	}
+	sid, _, out := w.newChat(ann, "Hello")
+	if got := offers(out)[sid]; len(got) != 1 || got[0] != alice {
+		t.Errorf("offered to %v, want %s", got, alice)
 	}
 }

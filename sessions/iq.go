@@ -26,7 +26,7 @@ var (
 )
 
 func (e *Engine) iq(q *IQ) {
-	if e.isService(q.To) {
+	if e.isService(q.To) || e.isSignIn(q.To) {
 		e.serviceIQ(q)
 		return
 	}

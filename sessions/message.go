@@ -44,6 +44,12 @@ func (m *Message) fromBare() string { return m.From.Bare().String() }
 func (q *IQ) fromBare() string      { return q.From.Bare().String() }
 
 func (e *Engine) message(m *Message) {
+	if e.isSignIn(m.To) {
+		if (m.Type == "chat" || m.Type == "normal" || m.Type == "") && m.Body != "" {
+			e.send(&Stanza{Name: "message", Type: "chat", From: m.To, To: m.From, Body: signInHelp(m.To)})
+		}
+		return
+	}
 	if e.isService(m.To) {
 		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
 			e.msgErr(m, muc.Errorf("cancel", "service-unavailable", "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))

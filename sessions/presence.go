@@ -9,7 +9,7 @@ import (
 )
 
 func (e *Engine) presence(p *Presence) {
-	if e.isService(p.To) {
+	if e.isService(p.To) || e.isSignIn(p.To) {
 		e.agentPresence(p)
 		return
 	}
@@ -63,7 +63,7 @@ func showOf(s string) routing.Show {
 // and roster subscription (PROTOCOL 2).
 func (e *Engine) agentPresence(p *Presence) {
 	bare := p.From.Bare().String()
-	svc := e.cfg.Domain
+	svc := p.To.Bare() // the service's JID or the sign-in address, whichever the agent used
 	allowed := e.has(bare, PermChat)
 	switch p.Type {
 	case "subscribe":
@@ -71,10 +71,14 @@ func (e *Engine) agentPresence(p *Presence) {
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
 			return
 		}
+		// RFC 6121 3.1: approve, subscribe back (so the agent's server sends
+		// its presence, which signs it in) and send our presence, to the JID
+		// the request came from: servers stamp a subscribe with the bare JID.
 		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribed"},
-			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"})
-		if p.From.Resourcepart() != "" {
-			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
+			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"},
+			&Stanza{Name: "presence", From: svc, To: p.From})
+		if e.isSignIn(svc) {
+			e.send(&Stanza{Name: "message", Type: "chat", From: svc, To: p.From.Bare(), Body: signInHelp(svc)})
 		}
 	case "unsubscribe", "unsubscribed":
 		// The agent's server has already updated its roster (RFC 6121 3.3, 3.2);

@@ -37,6 +37,7 @@ type config struct {
 	WidgetAnonHost string
 	LogLevel       string
 	ConfigFile     string
+	SignInNode     string
 }
 
 func (c *config) flags(fs *flag.FlagSet) {
@@ -62,6 +63,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")
 	fs.StringVar(&c.WidgetAnonHost, "widget-anonymous-host", "guest.localhost", "the XMPP server's anonymous host where the visitor widget logs in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 }
 
