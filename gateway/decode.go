@@ -272,6 +272,17 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 			}
 		}
 		q.Cmd = cmd
+	case muc.NS + "#owner query":
+		oc := &sessions.MUCOwnerCmd{}
+		if d := c.Child(muc.NS+"#owner", "destroy"); d != nil {
+			oc.Destroy = true
+			if r := d.Child(muc.NS+"#owner", "reason"); r != nil {
+				oc.Reason = r.Text
+			}
+		}
+		q.Cmd = oc
+	case muc.NS + "#admin query":
+		q.Cmd = &sessions.MUCAdminCmd{}
 	case nsVersion + " query":
 		q.Cmd = c // answered by the gateway itself
 	default:

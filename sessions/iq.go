@@ -50,7 +50,8 @@ func (e *Engine) iq(q *IQ) {
 		return
 	}
 	switch q.Cmd.(type) {
-	case *PingCmd, *DiscoInfoCmd, *DiscoItemsCmd, *SuspendCmd, *ResumeCmd, *CloseCmd, *CommentCmd, *MAMCmd, *AdHocCmd:
+	case *PingCmd, *DiscoInfoCmd, *DiscoItemsCmd, *SuspendCmd, *ResumeCmd, *CloseCmd, *CommentCmd, *MAMCmd, *AdHocCmd,
+		*MUCOwnerCmd, *MUCAdminCmd:
 	case *CannedCmd:
 		if q.Type != "set" {
 			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
@@ -135,7 +136,7 @@ func (e *Engine) visibleRooms(bare string) string {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || (e.has(bare, PermChat) && s.agents[bare] != "") {
+		if sup || (e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))) {
 			ids = append(ids, id)
 		}
 	}
@@ -153,13 +154,15 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 	who := e.actorOf(s, q, visitor)
 	switch c := q.Cmd.(type) {
 	case *PingCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
 		e.reply(q, "")
+	case *MUCOwnerCmd, *MUCAdminCmd:
+		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
@@ -173,12 +176,12 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
 	case *DiscoItemsCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
 		if c.Node == NSCommands {
-			e.reply(q, commandItems(s.room.Addr().String(), roomCommands, who))
+			e.reply(q, commandItems(s.room.Addr().String(), e.roomCommandsFor(s, q.From), who))
 			return
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
@@ -189,6 +192,10 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.reply(q, "")
 	case *AdHocCmd:
+		if c.Node == "decline" && who == actorNone {
+			e.declineCommand(s, q, c)
+			return
+		}
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
 		switch {
@@ -216,6 +223,9 @@ func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
 	bare := from.Bare().String()
 	nick := e.agentNick(s, bare)
 	l := e.line(s, "agent", from.String(), nick, kind, body, payload)
+	if kind == "comment" {
+		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
+	}
 	if occ, ok := s.room.Lookup(from); ok {
 		st, err := s.room.Send(occ.JIDs[0], "", l)
 		if err == nil {

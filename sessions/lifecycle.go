@@ -73,6 +73,7 @@ func (e *Engine) end(s *session, state State, by, body string) {
 	e.obs.Ended(state, by)
 	e.event(s, Event{Type: string(state), By: by}, body)
 	e.sendMUC(s.room.Destroy(body))
+	e.rememberGone(s, body)
 	// Gone at once, so nothing later in the batch acts on it; written at the end.
 	e.forget(s)
 	if e.ended == nil {

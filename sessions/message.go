@@ -65,6 +65,10 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if s == nil {
+		if reason, ok := e.goneFor(m.To, m.From); ok {
+			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "this chat session has ended: %s", reason))
+			return
+		}
 		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
 		return
 	}
@@ -131,6 +135,9 @@ func (e *Engine) message(m *Message) {
 		e.actOn(s, kind)
 	}
 	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	if kind == "comment" {
+		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
+	}
 	st, err := s.room.Send(m.From, m.ID, l)
 	if err != nil {
 		e.msgErr(m, err.(*muc.Error))

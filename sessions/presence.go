@@ -29,6 +29,10 @@ func (e *Engine) presence(p *Presence) {
 			return
 		}
 		if s == nil {
+			if reason, ok := e.goneFor(p.To, p.From); ok {
+				e.presenceErr(p, muc.Errorf("cancel", "gone", "%s", reason))
+				return
+			}
 			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
 			return
 		}
@@ -183,6 +187,12 @@ func (e *Engine) join(s *session, p *Presence) {
 	}
 	ent, ok := e.entry(s, p.From)
 	if !ok {
+		if e.has(p.From.Bare().String(), PermChat) {
+			e.uninvited(s, p.From)
+			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you were not invited to this chat through Parley: "+
+				"ask its agent to run the room's ad-hoc command \"conference\" for you"))
+			return
+		}
 		e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
 		return
 	}
