@@ -188,3 +188,15 @@ func fieldLabel(k string) string {
 	}
 	return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "-", " ")
 }
+
+// reservedNick is the nick from should join s with: the visitor's name, an
+// agent's nick in the room or its localpart.
+func (e *Engine) reservedNick(s *session, from jid.JID, visitor bool) string {
+	if visitor {
+		if n := s.rec.Visitor["name"]; n != "" {
+			return n
+		}
+		return "Visitor"
+	}
+	return e.agentNick(s, from.Bare().String())
+}

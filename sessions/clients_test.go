@@ -131,3 +131,14 @@ func TestDetailsFormLabelled(t *testing.T) {
 		t.Errorf("disco#info form %+v", r)
 	}
 }
+
+// XEP-0045 7.12: the reserved nick, which Converse.js joins with.
+func TestReservedNick(t *testing.T) {
+	w := newWorld(t)
+	w.signIn(alice)
+	sid, _, _ := w.newChat(ann, "Hi")
+	_, r := w.cmd(alice, sid, &DiscoInfoCmd{Node: "x-roomuser-item"})
+	if r == nil || r.Type != "result" || !strings.Contains(r.Payload, `name="alice"`) {
+		t.Errorf("reserved nick answer %+v", r)
+	}
+}

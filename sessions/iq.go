@@ -166,6 +166,13 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
+		if c.Node == "x-roomuser-item" {
+			// XEP-0045 7.12: the asker's reserved nick, which clients join
+			// with (Converse.js would otherwise take the room's name).
+			e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node},
+				el("identity", "", []string{"category", "conference", "type", "text", "name", e.reservedNick(s, q.From, visitor)}, "")))
+			return
+		}
 		var b strings.Builder
 		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", s.room.Subject()}, ""))
 		for _, f := range roomFeatures {
