@@ -53,6 +53,10 @@ web_check() {
 }
 step web_check
 
+# The agents' page (web/agent: stock Converse.js, no build): its npm packages
+# before go test, for the Converse.js browser test in e2e/.
+step bash -c 'cd web/agent && npm ci --no-audit --no-fund'
+
 step go vet ./...
 if (( $# > 0 )); then
 	step go test "$@"
