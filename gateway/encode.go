@@ -91,6 +91,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return s
 	case *sessions.Invitation:
 		return invitationEl(v)
+	case *sessions.ReservedNick:
+		return reservedNickEl(v)
 	case *xmpp.Element:
 		return v
 	}

@@ -30,3 +30,10 @@ func invitationEl(v *sessions.Invitation) *xmpp.Element {
 	}
 	return m
 }
+
+// reservedNickEl renders the answer to a XEP-0045 reserved-nick query (7.12).
+func reservedNickEl(v *sessions.ReservedNick) *xmpp.Element {
+	return xmpp.New("", "iq", "type", "result", "id", v.ID, "from", v.From.String(), "to", v.To.String()).Add(
+		xmpp.New(nsDiscoInfo, "query", "node", "x-roomuser-item").Add(
+			xmpp.New("", "identity", "category", "conference", "type", "text", "name", v.Nick)))
+}

@@ -61,3 +61,13 @@ func TestDecodeOwnerAndAdminQueries(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedNickRendering(t *testing.T) {
+	var enc encoder
+	got := enc.encode(&sessions.ReservedNick{From: jid.MustParse("s1@chat.x"), To: jid.MustParse("a@x/r"), ID: "n1", Nick: "alice"}).String()
+	want := `<iq type="result" id="n1" from="s1@chat.x" to="a@x/r"><query xmlns="http://jabber.org/protocol/disco#info" node="x-roomuser-item">` +
+		`<identity category="conference" type="text" name="alice"></identity></query></iq>`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

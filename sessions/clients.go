@@ -189,6 +189,14 @@ func fieldLabel(k string) string {
 	return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "-", " ")
 }
 
+// ReservedNick answers a XEP-0045 reserved-nick query (7.12: disco#info,
+// node x-roomuser-item) with the asker's nick; the edge renders it.
+type ReservedNick struct {
+	From, To jid.JID
+	ID       string
+	Nick     string
+}
+
 // reservedNick is the nick from should join s with: the visitor's name, an
 // agent's nick in the room or its localpart.
 func (e *Engine) reservedNick(s *session, from jid.JID, visitor bool) string {

@@ -137,8 +137,14 @@ func TestReservedNick(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _, _ := w.newChat(ann, "Hi")
-	_, r := w.cmd(alice, sid, &DiscoInfoCmd{Node: "x-roomuser-item"})
-	if r == nil || r.Type != "result" || !strings.Contains(r.Payload, `name="alice"`) {
-		t.Errorf("reserved nick answer %+v", r)
+	out := w.step(&IQ{From: jid.MustParse(alice), To: roomJID(sid), ID: "n1", Type: "get", Cmd: &DiscoInfoCmd{Node: "x-roomuser-item"}})
+	var got *ReservedNick
+	for _, o := range out.Out {
+		if r, ok := o.(*ReservedNick); ok {
+			got = r
+		}
+	}
+	if got == nil || got.Nick != "alice" || got.ID != "n1" || got.To.String() != alice {
+		t.Errorf("reserved nick answer %+v in %+v", got, out.Out)
 	}
 }

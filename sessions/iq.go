@@ -169,8 +169,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		if c.Node == "x-roomuser-item" {
 			// XEP-0045 7.12: the asker's reserved nick, which clients join
 			// with (Converse.js would otherwise take the room's name).
-			e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node},
-				el("identity", "", []string{"category", "conference", "type", "text", "name", e.reservedNick(s, q.From, visitor)}, "")))
+			e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
 			return
 		}
 		var b strings.Builder
