@@ -107,9 +107,15 @@ type goneRoom struct {
 
 const goneLimit = 4096
 
+// goneRooms are the last goneLimit rooms that ended, oldest first.
+type goneRooms struct {
+	byID  map[string]goneRoom
+	order []string
+}
+
 func (e *Engine) rememberGone(s *session, reason string) {
-	if e.gone == nil {
-		e.gone = make(map[string]goneRoom)
+	if e.gone.byID == nil {
+		e.gone.byID = make(map[string]goneRoom)
 	}
 	g := goneRoom{reason: reason, people: make(map[string]bool)}
 	for a := range s.agents {
@@ -118,11 +124,11 @@ func (e *Engine) rememberGone(s *session, reason string) {
 	for _, v := range s.rec.VisitorJIDs {
 		g.people[v] = true
 	}
-	e.gone[s.rec.ID] = g
-	e.goneOrder = append(e.goneOrder, s.rec.ID)
-	if len(e.goneOrder) > goneLimit {
-		delete(e.gone, e.goneOrder[0])
-		e.goneOrder = e.goneOrder[1:]
+	e.gone.byID[s.rec.ID] = g
+	e.gone.order = append(e.gone.order, s.rec.ID)
+	if len(e.gone.order) > goneLimit {
+		delete(e.gone.byID, e.gone.order[0])
+		e.gone.order = e.gone.order[1:]
 	}
 }
 
@@ -131,7 +137,7 @@ func (e *Engine) goneFor(to, from jid.JID) (string, bool) {
 	if to.Domainpart() != e.cfg.Domain.Domainpart() {
 		return "", false
 	}
-	g, ok := e.gone[to.Localpart()]
+	g, ok := e.gone.byID[to.Localpart()]
 	if !ok {
 		return "", false
 	}

@@ -91,17 +91,16 @@ func (s *session) visitorJID(j jid.JID) bool {
 
 // Engine is the domain. Not safe for concurrent use: the Runner serialises.
 type Engine struct {
-	cfg       Config
-	obs       Observer
-	router    *routing.Router
-	byID      map[string]*session
-	byToken   map[string][]string // hex(token hash) -> live session ids
-	perms     map[string]map[string]bool
-	queues    map[string][]string
-	offline   map[string]time.Time // agent -> went offline (only while it has sessions)
-	resource  map[string]map[string]bool
-	gone      map[string]goneRoom // sessions that ended lately, for <gone/> on a later join
-	goneOrder []string
+	cfg      Config
+	obs      Observer
+	router   *routing.Router
+	byID     map[string]*session
+	byToken  map[string][]string // hex(token hash) -> live session ids
+	perms    map[string]map[string]bool
+	queues   map[string][]string
+	offline  map[string]time.Time // agent -> went offline (only while it has sessions)
+	resource map[string]map[string]bool
+	gone     goneRooms // sessions that ended lately, for <gone/> on a later join
 
 	now    time.Time
 	out    *Output
