@@ -91,6 +91,10 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return s
 	case *xmpp.Element:
 		return v
+	case *sessions.Withdrawal:
+		return encodeWithdrawal(v)
+	case *sessions.Availability:
+		return encodeAvailability(v)
 	}
 	return nil
 }
