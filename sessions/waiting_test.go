@@ -380,7 +380,9 @@ func (r *recorderW) Answered(q string, d time.Duration) { r.answered = append(r.
 func (r *recorderW) Abandoned(q string)                 { r.abandoned = q }
 func (r *recorderW) Missed(q string)                    { r.missed = q }
 
-func containsText(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
+func containsText(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
