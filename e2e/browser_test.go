@@ -300,6 +300,13 @@ func (b *browser) startChat(page, name, email, question string) {
 func (b *browser) sendForm(page, name, email, question string) {
 	b.t.Helper()
 	b.phase(page, "form")
+	// Nobody signed in: the widget offers to leave a message (issue 7); these
+	// visitors ask for a chat all the same.
+	b.waitFor(page, `css=div.parley[data-availability]:not([data-availability=""])`, "")
+	if b.attr(page, widgetRoot, "data-mode") == "message" {
+		b.click(page, `role=button[name="Ask for a chat instead"]`)
+		b.waitFor(page, `css=div.parley[data-mode="chat"]`, "")
+	}
 	if name != "" {
 		b.fill(page, `role=textbox[name="Your name"]`, name)
 	}

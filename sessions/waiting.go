@@ -299,6 +299,11 @@ func (e *Engine) take(s *session, bare string) {
 	e.router.Occupy(bare, s.rec.ID)
 	e.touch(s)
 	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	if !s.room.Present(bare) {
+		// Taken by command: its nick in the room is not known yet.
+		e.event(s, Event{Type: "assigned", By: "agent"}, "An agent has answered your message")
+		return
+	}
 	nick := e.agentNick(s, bare)
 	e.event(s, Event{Type: "assigned", By: "agent", Agent: nick}, nick+" has answered your message")
 }
