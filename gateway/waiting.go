@@ -11,7 +11,8 @@ import (
 // The wire of docs/protocol.md "Waiting visitors": <availability/>,
 // <leave-message/> and <withdrawn/>.
 
-// decodeLeaveMessage reads <leave-message queue=” token=”><visitor …/><body/></leave-message>.
+// decodeLeaveMessage reads a leave-message element: queue and token
+// attributes, an optional visitor element and a body.
 func decodeLeaveMessage(c *xmpp.Element) (*sessions.LeaveMessageCmd, *muc.Error) {
 	r := &sessions.LeaveMessageCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
 	if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
