@@ -289,3 +289,34 @@ func TestWaitingAvailability(t *testing.T) {
 		t.Errorf("time_to_first_offer count %v", got)
 	}
 }
+
+// An agent on dnd takes no new chats, so the queue is away; a message left
+// then reaches it as a headline it can act on later.
+func TestWaitingLeaveMessageNotice(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("agent11"), "chat")
+	a := p.agent("agent11")
+	signIn(p, a, `<show>dnd</show>`)
+	v := p.visitor()
+	if q := availability(p, v, "default"); q.Get("status") != "away" {
+		t.Fatalf("with only a dnd agent: %s", q)
+	}
+	r := v.iq("set", p.Domain, `<leave-message xmlns='urn:parley:chat:0'><visitor name='Ann'/><body>Call me</body></leave-message>`)
+	s := r.Child(nsParley, "session")
+	if r.Get("type") != "result" || s == nil || s.Get("state") != "missed" || s.Get("token") == "" {
+		t.Fatalf("leave-message: %s", r)
+	}
+	n := a.expect("the missed notice", func(e *pxmpp.Element) bool {
+		m := e.Child(nsParley, "missed")
+		return e.Name.Local == "message" && e.Get("type") == "headline" && m != nil && m.Get("session") == s.Get("id")
+	})
+	if b := n.Child("", "body"); b == nil || !strings.Contains(b.Text, "Ann") || !strings.Contains(b.Text, "Call me") {
+		t.Errorf("notice body: %s", n)
+	}
+	if r := v.iq("set", p.Domain, `<leave-message xmlns='urn:parley:chat:0'><body>   </body></leave-message>`); errorCondition(r) != "bad-request" {
+		t.Errorf("an empty message: %s", r)
+	}
+	if rec := p.session(s.Get("id")); rec.State != sessions.StateMissed || rec.Question != "Call me" {
+		t.Errorf("row %+v", rec)
+	}
+}

@@ -95,6 +95,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return encodeWithdrawal(v)
 	case *sessions.Availability:
 		return encodeAvailability(v)
+	case *sessions.MissedNotice:
+		return encodeMissedNotice(v)
 	}
 	return nil
 }

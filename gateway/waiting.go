@@ -41,6 +41,14 @@ func encodeWithdrawal(v *sessions.Withdrawal) *xmpp.Element {
 	return m.Add(xmpp.New(sessions.NS, "withdrawn", "session", v.Session, "reason", v.Reason))
 }
 
+// encodeMissedNotice renders the headline that tells an agent a message was
+// left: a body for people and <missed/> for programs.
+func encodeMissedNotice(v *sessions.MissedNotice) *xmpp.Element {
+	m := xmpp.New("", "message", "from", v.From.String(), "to", v.To.String(), "type", "headline")
+	m.Add(text("body", v.Body))
+	return m.Add(xmpp.New(sessions.NS, "missed", "session", v.Session, "queue", v.Queue))
+}
+
 // encodeAvailability renders the answer to <availability/>.
 func encodeAvailability(v *sessions.Availability) *xmpp.Element {
 	a := xmpp.New(sessions.NS, "availability")

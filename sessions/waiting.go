@@ -62,6 +62,14 @@ type (
 		Reason   string // "visitor-left"
 		Body     string // for a human
 	}
+	// MissedNotice tells a signed-in agent who serves the queue that a
+	// visitor left a message (a missed session it may take).
+	MissedNotice struct {
+		From, To jid.JID // the room; the agent's resource
+		Session  string
+		Queue    string
+		Body     string
+	}
 	// Availability answers an AvailabilityCmd.
 	Availability struct {
 		From, To jid.JID
@@ -282,6 +290,25 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	e.obs.Request("missed")
 	e.wobs.Missed(queue)
 	e.reply(q, sessionEl(s, token, true, false))
+	e.announceMissed(s)
+}
+
+// announceMissed tells every signed-in agent who serves the queue of s.
+func (e *Engine) announceMissed(s *session) {
+	agents := make([]string, 0, len(e.resource))
+	for bare := range e.resource {
+		if e.serves(bare, s.rec.Queue) {
+			agents = append(agents, bare)
+		}
+	}
+	slices.Sort(agents)
+	body := offerReason(s) + " (left a message in " + s.rec.Queue + "; take it with the take command on " +
+		s.room.Addr().String() + " or by joining it)"
+	for _, bare := range agents {
+		for _, to := range e.agentTargets(bare) {
+			e.send(&MissedNotice{From: s.room.Addr(), To: to, Session: s.rec.ID, Queue: s.rec.Queue, Body: body})
+		}
+	}
 }
 
 // take makes agent bare the owner of missed session s: an ordinary active

@@ -283,9 +283,19 @@ func TestAvailabilityIQ(t *testing.T) {
 func TestLeaveMessageTakeAndReconnect(t *testing.T) {
 	rec := &recorderW{}
 	w := newWorld(t, func(c *Config) { c.Observer = rec })
-	_, r := w.svc(ann, &LeaveMessageCmd{Queue: "sales", Visitor: map[string]string{"name": "Ann", "email": "ann@example.org"}, Body: "Call me back"})
+	w.signIn(carol) // signed in: told of the message
+	out, r := w.svc(ann, &LeaveMessageCmd{Queue: "sales", Visitor: map[string]string{"name": "Ann", "email": "ann@example.org"}, Body: "Call me back"})
 	s := resultSession(t, r)
 	sid, token := s["id"], s["token"]
+	var notices []*MissedNotice
+	for _, o := range out.Out {
+		if n, ok := o.(*MissedNotice); ok {
+			notices = append(notices, n)
+		}
+	}
+	if len(notices) != 1 || notices[0].To.String() != carol || notices[0].Session != sid || notices[0].Queue != "sales" {
+		t.Errorf("missed notices %+v, want one to carol", notices)
+	}
 	if s["state"] != "missed" || token == "" {
 		t.Fatalf("result %v", s)
 	}
@@ -319,7 +329,7 @@ func TestLeaveMessageTakeAndReconnect(t *testing.T) {
 	if errCond(r) != "item-not-found" {
 		t.Errorf("eve's take: %+v", r)
 	}
-	out, r := w.cmd(bob, sid, &AdHocCmd{Node: "take"})
+	out, r = w.cmd(bob, sid, &AdHocCmd{Node: "take"})
 	if r == nil || r.Type != "result" {
 		t.Fatalf("take %+v", r)
 	}
