@@ -50,7 +50,7 @@ export class UI {
       "aria-controls": "parley-panel",
       onclick: () => this.toggle(),
     }, h("span", { class: "launcher-icon", "aria-hidden": "true" }), h("span", { class: "launcher-label", text: t("launcher") }),
-      h("span", { class: "launcher-availability" }));
+      h("span", { class: "launcher-availability", "aria-hidden": "true" }));
 
     // Pre-chat form.
     this.nameInput = h("input", { id: "parley-name", name: "name", type: "text", autocomplete: "name", required: true, maxlength: "80", "aria-describedby": "parley-form-error" });
@@ -266,12 +266,16 @@ export class UI {
   renderLauncher() {
     const label = this.unread > 0 ? this.t("launcherUnread", { count: this.unread }) : this.t("launcher");
     this.launcher.querySelector(".launcher-label").textContent = label;
+    this.launcher.setAttribute("aria-label", label);
     this.launcher.setAttribute("aria-expanded", String(this.open));
     this.launcher.classList.toggle("unread", this.unread > 0);
     const a = this.chat.availability;
     const avail = a && !this.chat.session ? availabilityText(this.t, a, true) : "";
     const span = this.launcher.querySelector(".launcher-availability");
     if (span.textContent !== avail) span.textContent = avail;
+    // The button's name stays "Chat with us"; the availability describes it.
+    if (avail) this.launcher.setAttribute("aria-description", avail);
+    else this.launcher.removeAttribute("aria-description");
     this.root.dataset.availability = a ? a.status : "";
   }
 

@@ -40,12 +40,12 @@ test("queued events carry the wait; the status line says it", () => {
     xml("event", { xmlns: NS, type: "queued", position: "2", wait: "150" }));
   const c = classify(st, room);
   assert.equal(c.event.wait, 150);
-  assert.equal(eventText(t, c.event), "You are number 2 in the queue; about 3 minutes.");
+  assert.equal(eventText(t, c.event), "You are number 2 in the queue. Estimated wait: about 3 minutes.");
   const none = classify(xml("message", { from: room, type: "groupchat" }, xml("event", { xmlns: NS, type: "queued", position: "1" })), room);
   assert.equal(none.event.wait, null);
   assert.equal(eventText(t, none.event), "You are number 1 in the queue.");
   assert.equal(statusText(t, { phase: "chat", state: "queued", position: 1, wait: 30 }),
-    "Waiting for an agent: you are number 1 in the queue; less than a minute.");
+    "Waiting for an agent: you are number 1 in the queue (less than a minute).");
   assert.equal(statusText(t, { phase: "chat", state: "missed" }), "We have your message; an agent will answer here.");
 });
 
