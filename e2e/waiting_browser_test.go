@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley/sessions"
 	pxmpp "github.com/parley-chat/parley/xmpp"
@@ -95,4 +96,48 @@ func TestBrowserLeaveMessage(t *testing.T) {
 	a.expect("the visitor's reply", isMsg(room+"/Ann", "Thanks, 3 pm is fine"))
 	b.shot("back", "w7-05-visitor-sees-reply")
 	b.checkClean("back")
+}
+
+// Busy agents: the launcher and the form say so with the usual wait, the
+// visitor waits in the queue with its position and estimated wait, and the
+// status follows when an agent takes the chat.
+func TestBrowserQueueWait(t *testing.T) {
+	p := startWeb(t, "--offer-timeout", "30s")
+	a := agentFor(p, "agent4", `<agent xmlns='urn:parley:chat:0' max-chats='1'/>`)
+	// A first visitor (a mellium client) is answered after a short wait,
+	// which gives the queue a wait figure, and keeps the agent busy.
+	v := p.visitor()
+	s := request(p, v, "", `<visitor name='Kim'/>`)
+	first := s.Get("room")
+	join(v, first, "Kim")
+	a.expect("offer", isOffer(first))
+	time.Sleep(1200 * time.Millisecond)
+	join(a, first, "Alice")
+	v.expect("assigned", isEvent(first, "assigned"))
+
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	b.waitFor("shop", `css=.launcher-availability`, "All agents are busy, less than a minute")
+	b.shot("shop", "w7-06-launcher-busy")
+	b.click("shop", launcher)
+	b.phase("shop", "form")
+	b.waitFor("shop", `css=.availability`, "All agents are busy, less than a minute")
+	if mode := b.attr("shop", widgetRoot, "data-mode"); mode != "chat" {
+		t.Errorf("busy agents: the form is in %q mode, want chat", mode)
+	}
+	b.sendForm("shop", "Ann", "", "Is my parcel lost?")
+	b.phase("shop", "chat")
+	b.waitFor("shop", statusLine, "you are number 1 in the queue (less than a minute)")
+	b.line("shop", "You are number 1 in the queue. Estimated wait: less than a minute.")
+	b.shot("shop", "w7-07-queued-with-wait")
+
+	// The agent ends the first chat: its slot goes to Ann.
+	if r := a.iq("set", first, `<close xmlns='urn:parley:chat:0'/>`); r.Get("type") != "result" {
+		t.Fatalf("close: %s", r)
+	}
+	room := roomOf(p, b.session("shop"))
+	take(a, room, "Alice")
+	b.waitFor("shop", statusLine, "You are chatting with Alice.")
+	b.checkClean("shop")
 }
