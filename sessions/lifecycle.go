@@ -23,6 +23,7 @@ func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
 	s.rec.Explicit = explicit
 	s.rec.SuspendedAt = e.now
 	s.rec.Deadline = e.now.Add(e.cfg.SuspendTimeout)
+	e.suspendedInQueue(s)
 	s.reconnected = false
 	e.touch(s)
 	e.obs.Suspend(by, cause)
@@ -263,6 +264,10 @@ func (e *Engine) timers() {
 			}
 		case StateSuspended:
 			if !s.rec.Deadline.IsZero() && !e.now.Before(s.rec.Deadline) {
+				if s.rec.Owner == "" {
+					e.abandonSuspended(s)
+					continue
+				}
 				e.expire(s)
 				continue
 			}

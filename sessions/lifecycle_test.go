@@ -51,19 +51,30 @@ func TestSuspendByVisitor(t *testing.T) {
 	}
 }
 
-// A visitor who suspends before any agent took the session leaves the queue.
+// A visitor who suspends before any agent took the session leaves the queue;
+// not back within the abandon time, the session is abandoned (docs/protocol.md,
+// Waiting visitors): a visitor back an hour later must not jump the queue.
 func TestSuspendWhileQueued(t *testing.T) {
 	w := newWorld(t)
 	sid, _, _ := w.newChat(ann, "Hi")
 	w.join(ann, sid, "Ann")
 	out := w.leave(ann, sid, "Ann", true)
-	assertSuspended(t, w, out, sid, "visitor", "", true)
+	rec := w.record(sid)
+	if rec.State != StateSuspended || rec.SuspendedBy != "visitor" || !rec.Explicit || !rec.Deadline.Equal(w.now.Add(w.cfg.AbandonAfter)) {
+		t.Errorf("row %+v, want suspended by the visitor until the abandon time", rec)
+	}
+	eventOf(t, out, sid, "suspended")
 	if w.eng.Router().Queued(sid) {
 		t.Error("a suspended session is still queued")
 	}
 	w.signIn(alice)
 	if got := offers(w.tick(time.Second)); len(got) != 0 {
 		t.Errorf("a suspended session was offered: %v", got)
+	}
+	out = w.tick(w.cfg.AbandonAfter)
+	eventOf(t, out, sid, "abandoned")
+	if rec := w.record(sid); rec.State != StateAbandoned {
+		t.Errorf("state %s after the abandon time, want abandoned", rec.State)
 	}
 }
 

@@ -149,6 +149,26 @@ func (e *Engine) abandonIfDue(s *session) {
 	e.end(s, StateAbandoned, "system", "The visitor left before an agent was free")
 }
 
+// suspendedInQueue: a session suspended while it waited for an agent (the
+// visitor closed the page) left the queue; a visitor who comes back within
+// the abandon time takes its old place again (resume), one who comes later
+// does not jump the queue ahead of those who waited: it is abandoned.
+func (e *Engine) suspendedInQueue(s *session) {
+	if s.rec.Owner != "" {
+		return
+	}
+	if d := e.now.Add(e.cfg.AbandonAfter); d.Before(s.rec.Deadline) {
+		s.rec.Deadline = d
+	}
+}
+
+// abandonSuspended ends a session suspended before any agent took it, at
+// its abandon deadline.
+func (e *Engine) abandonSuspended(s *session) {
+	e.wobs.Abandoned(s.rec.Queue)
+	e.end(s, StateAbandoned, "system", "The visitor left before an agent was free")
+}
+
 // restoreQueued applies the abandon rule to a queued session rebuilt at
 // start: its visitor is not in the room (occupants are gone), so it waits
 // held until the visitor rejoins or its deadline passes. A deadline not set
