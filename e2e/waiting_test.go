@@ -320,3 +320,19 @@ func TestWaitingLeaveMessageNotice(t *testing.T) {
 		t.Errorf("row %+v", rec)
 	}
 }
+
+// A visitor who closes the widget (suspend) before any agent took the chat
+// is abandoned after the abandon time, not kept until the suspend timeout.
+func TestWaitingSuspendedInQueueAbandons(t *testing.T) {
+	p := startParley(t, "--abandon-after", "2s")
+	v := p.visitor()
+	s := request(p, v, "", `<visitor name='Closer'/>`)
+	room := s.Get("room")
+	join(v, room, "Closer")
+	v.send(`<presence xmlns='jabber:client' type='unavailable' to='%s/Closer'><suspend xmlns='urn:parley:chat:0'/></presence>`, room)
+	eventually(t, "suspended", func() bool { return p.session(s.Get("id")).State == sessions.StateSuspended })
+	eventually(t, "abandoned", func() bool { return p.session(s.Get("id")).State == sessions.StateAbandoned })
+	if got := p.metric(`parley_abandoned_total{queue="default"}`); got != 1 {
+		t.Errorf("abandoned_total %v", got)
+	}
+}
