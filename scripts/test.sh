@@ -2,7 +2,7 @@
 # The project's one test command: dependencies, test bed, widget build and unit
 # tests, vet, Go tests (browser tests included).
 #
-#   scripts/test.sh [go test flags/packages...]   default: -count=1 -race ./...
+#   scripts/test.sh [go test flags/packages...]   default: -count=1 -race -timeout 30m ./...
 #
 # Starts the test bed (scripts/testbed.sh up) and stops it again on exit, unless it
 # was already running before (then it is left running). With CI=true (see .ci/run)
@@ -61,7 +61,9 @@ step go vet ./...
 if (( $# > 0 )); then
 	step go test "$@"
 else
-	step go test -count=1 -race ./...
+	# The e2e package alone takes several minutes under -race on 2 shared cores:
+	# more than go test's default 10m timeout.
+	step go test -count=1 -race -timeout 30m ./...
 fi
 
 if (( status == 0 )); then echo "==> all passed" >&2; fi
