@@ -53,9 +53,21 @@ web_check() {
 }
 step web_check
 
-# The agents' page (web/agent: stock Converse.js, no build): its npm packages
-# before go test, for the Converse.js browser test in e2e/.
-step bash -c 'cd web/agent && npm ci --no-audit --no-fund'
+# The agent console (web/agent: stock Converse.js and Parley's plugin): its npm
+# packages before go test (the Converse.js browser tests in e2e/), and a rebuild
+# that must reproduce the committed web/agent/dist exactly.
+# shellcheck disable=SC2317 # run by step
+agent_check() {
+	(cd web/agent && npm ci --no-audit --no-fund && npm run build) || return
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		if ! git diff --exit-code --stat -- web/agent/dist || [[ -n "$(git status --porcelain -- web/agent/dist)" ]]; then
+			echo "web/agent/dist differs from a fresh build of web/agent: run 'npm run build' in web/agent and commit web/agent/dist" >&2
+			git status --short -- web/agent/dist >&2
+			return 1
+		fi
+	fi
+}
+step agent_check
 
 step go vet ./...
 if (( $# > 0 )); then
