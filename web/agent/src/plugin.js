@@ -88,7 +88,14 @@ export function register(converse) {
         await refresh();
       }
 
+      function used(...ids) {
+        for (const id of ids) {
+          const el = panel?.querySelector("#" + id);
+          if (el) delete el.dataset.dirty;
+        }
+      }
       function setAvailability(show, max) {
+        used("parley-show", "parley-max");
         if (show === "offline") {
           api.send(stx`<presence xmlns="jabber:client" to="${service()}" type="unavailable"/>`);
         } else {
@@ -130,7 +137,10 @@ export function register(converse) {
         }
         render();
       }
-      const roomCmd = (what, room, el) => act(what, () => iq("set", room, el));
+      const roomCmd = async (what, room, el) => {
+        await act(what, () => iq("set", room, el));
+        loadDetails(room);
+      };
       const suspend = (room, cause) => roomCmd(S.suspend, room, stx`<suspend xmlns="${NS}" cause="${cause}"/>`);
       const resume = (room) => roomCmd(S.resume, room, stx`<resume xmlns="${NS}"/>`);
       const sendCanned = (room, id) => roomCmd(S.canned, room, stx`<canned xmlns="${NS}" id="${id}"/>`);
@@ -149,6 +159,9 @@ export function register(converse) {
         loadCanned();
       });
       api.listen.on("reconnected", refresh);
+      // Stanza handlers need the connection: added once it is up (again
+      // after a reconnect, which clears Strophe's handlers).
+      function listen() {
       api.listen.stanza("message", (m) => {
         const from = m.getAttribute("from") || "";
         const room = Strophe.getBareJidFromJid(from);
@@ -163,10 +176,15 @@ export function register(converse) {
         if (rc && rc.getAttribute("state") === "suspended") st.back.add(Strophe.getBareJidFromJid(m.querySelector("reconnected")?.getAttribute("room") || room));
         if (offer || rc || child(m, "event", NS) || child(m, "withdrawn", NS) || child(m, "conference", NS)) refresh();
         else render();
+        return true;
       });
       api.listen.stanza("presence", (p) => {
         if (Strophe.getBareJidFromJid(p.getAttribute("from") || "") === service()) refresh();
+        return true;
       });
+      }
+      api.listen.on("connected", listen);
+      api.listen.on("reconnected", listen);
       // Comments reach agents as groupchat lines with <comment/>: marked.
       api.listen.on("parseMUCMessage", (stanza, a) => {
         if (child(stanza, "comment", NS) && a.body) {
@@ -223,11 +241,17 @@ export function register(converse) {
       function render() {
         if (!panel) {
           panel = h("aside", { id: "parley-workspace", role: "complementary", "aria-label": S.workspace });
+          // What the agent typed or chose survives the panel's re-renders until used.
+          const mark = (ev) => { if (ev.target.id) ev.target.dataset.dirty = "1"; };
+          panel.addEventListener("input", mark);
+          panel.addEventListener("change", mark);
           document.body.append(panel);
           setInterval(() => { if (st.offers.size) render(); }, 1000);
           setInterval(refresh, 1000 * api.settings.get("parley_poll_seconds"));
         }
         const keep = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.id : "";
+        const dirty = {};
+        for (const el of panel.querySelectorAll("input[id], select[id], textarea[id]")) if (el.dataset.dirty) dirty[el.id] = el.value;
         const ws = st.ws || { me: {}, sessions: [], causes: [], agents: [], queues: [] };
         const kids = [];
         // Availability.
@@ -300,8 +324,8 @@ export function register(converse) {
               h("li", { role: "option", tabindex: "0", class: "parley-canned-item", "data-id": c.id, title: c.body,
                 onclick: () => sendCanned(r, c.id), onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sendCanned(r, c.id); } } }, h("strong", {}, c.title), " ", c.body))),
             h("h3", {}, S.comment), note,
-            h("button", { id: "parley-comment", type: "button", onclick: () => { if (note.value.trim()) comment(r, note.value.trim()); } }, S.addComment),
-            h("h3", {}, S.link), h("div", { class: "parley-row" }, link, h("button", { id: "parley-link", type: "button", onclick: () => { if (link.value) sendLink(r, link.value); } }, S.send)),
+            h("button", { id: "parley-comment", type: "button", onclick: () => { const t = note.value.trim(); used("parley-comment-text"); if (t) comment(r, t); } }, S.addComment),
+            h("h3", {}, S.link), h("div", { class: "parley-row" }, link, h("button", { id: "parley-link", type: "button", onclick: () => { const v = link.value; used("parley-link-url"); if (v) { sendLink(r, v); render(); } } }, S.send)),
             h("h3", {}, S.agents), ws.agents.length === 0 ? h("p", {}, S.noAgents) : h("div", { class: "parley-row" }, agentSel,
               h("button", { id: "parley-conference", type: "button", onclick: () => invite(r, agentSel.value, "conference") }, S.conference),
               h("button", { id: "parley-transfer", type: "button", onclick: () => invite(r, agentSel.value, "transfer") }, S.transfer))));
@@ -313,6 +337,10 @@ export function register(converse) {
         }
         if (st.status) kids.push(h("p", { id: "parley-error", role: "alert" }, st.status));
         panel.replaceChildren(...kids);
+        for (const [id, v] of Object.entries(dirty)) {
+          const el = panel.querySelector("#" + id);
+          if (el) Object.assign(el, { value: v }).dataset.dirty = "1";
+        }
         if (keep) panel.querySelector("#" + keep)?.focus();
       }
       api.listen.on("chatRoomViewInitialized", () => render());
