@@ -55,6 +55,9 @@ export function register(converse) {
         try {
           const r = await iq("get", service(), stx`<workspace xmlns="${NS}"/>`);
           const w = child(r, "workspace", NS);
+          const text = w?.outerHTML || "";
+          if (text === st.last && !st.status) return;
+          st.last = text;
           st.ws = {
             me: attrs(child(w, "me")),
             sessions: children(w, "session").map((s) => ({
@@ -94,8 +97,13 @@ export function register(converse) {
           if (el) delete el.dataset.dirty;
         }
       }
+      // The agent's last choice is a preference of this browser: a reload
+      // (a new connection, so a new resource the service has not seen) signs
+      // in again with it.
+      const PREF = "parley-availability";
       function setAvailability(show, max) {
         used("parley-show", "parley-max");
+        try { localStorage.setItem(PREF, JSON.stringify({ show, max })); } catch (_) { /* private mode */ }
         if (show === "offline") {
           api.send(stx`<presence xmlns="jabber:client" to="${service()}" type="unavailable"/>`);
         } else {
@@ -155,6 +163,9 @@ export function register(converse) {
 
       // ---- what arrives ----
       api.listen.on("connected", () => {
+        let pref = null;
+        try { pref = JSON.parse(localStorage.getItem(PREF) || "null"); } catch (_) { /* none */ }
+        if (pref && pref.show && pref.show !== "offline") setAvailability(pref.show, pref.max);
         refresh();
         loadCanned();
       });
@@ -188,7 +199,8 @@ export function register(converse) {
       // Comments reach agents as groupchat lines with <comment/>: marked.
       api.listen.on("parseMUCMessage", (stanza, a) => {
         if (child(stanza, "comment", NS) && a.body) {
-          a.body = `🔒 ${S.internalNote}: ${a.body}`;
+          // The service's own marker (for clients with no plugin) gives way to ours.
+          a.body = `${S.internalNote}: ${a.body.replace(/^\[internal note[^\]]*\]\s*/, "")}`;
           a.is_parley_comment = true;
         }
         return a;
@@ -246,7 +258,14 @@ export function register(converse) {
           panel.addEventListener("input", mark);
           panel.addEventListener("change", mark);
           document.body.append(panel);
-          setInterval(() => { if (st.offers.size) render(); }, 1000);
+          // The countdowns tick in place; an expired offer goes at the next render.
+          setInterval(() => {
+            for (const el of panel.querySelectorAll(".parley-countdown[data-deadline]")) {
+              const left = Math.ceil((Number(el.dataset.deadline) - Date.now()) / 1000);
+              if (left <= 0) { render(); return; }
+              el.textContent = S.expiresIn(left);
+            }
+          }, 1000);
           setInterval(refresh, 1000 * api.settings.get("parley_poll_seconds"));
         }
         const keep = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.id : "";
@@ -274,7 +293,7 @@ export function register(converse) {
               h("h3", {}, S.offerFrom(name)),
               h("dl", {}, v.email && [h("dt", {}, S.email), h("dd", {}, v.email)], v.page && [h("dt", {}, S.page), h("dd", {}, v.page)],
                 (s?.question) && [h("dt", {}, S.question), h("dd", {}, s.question)], h("dt", {}, S.queue), h("dd", {}, o.queue || s?.queue || "")),
-              h("p", { class: "parley-countdown" }, S.expiresIn(Math.max(0, Math.ceil((o.deadline - Date.now()) / 1000)))),
+              h("p", { class: "parley-countdown", "data-deadline": String(o.deadline), "aria-live": "off" }, S.expiresIn(Math.max(0, Math.ceil((o.deadline - Date.now()) / 1000)))),
               h("div", { class: "parley-row" },
                 h("button", { type: "button", class: "parley-accept", onclick: () => openRoom(o.room) }, S.accept),
                 h("button", { type: "button", class: "parley-decline", onclick: () => decline(o.room) }, S.decline)));
