@@ -6,6 +6,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/testbed"
 	"github.com/parley-chat/parley/sessions"
+	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
 // The agent console (web/agent: stock Converse.js 14 and Parley's plugin,
@@ -225,4 +226,65 @@ func TestAgentConsoleWorkspace(t *testing.T) {
 	c1.click(a1, `converse-confirm-modal.show button[type=submit]`)
 	c1.waitGone(a1, `.parley-chat[data-room="`+room+`"]`, "")
 	v.phase("back", "ended")
+}
+
+// Colleagues and supervisors: a supervisor's queues view moves as a visitor
+// waits, a link sent from the console reaches the visitor as jabber:x:oob,
+// and a conference from one console is accepted in the other.
+func TestAgentConsoleTeam(t *testing.T) {
+	p := startConsole(t)
+	const a1, a2, sup = "agent3", "agent4", "super"
+	p.grant(p.agentJID(a1), "chat")
+	p.grant(p.agentJID(a2), "chat")
+	p.grant(p.agentJID(sup), "supervise")
+	cs := console(t, p, sup)
+	cs.waitFor(sup, "#parley-queue-list", "default: 0 waiting")
+
+	c1 := console(t, p, a1)
+	setAvailability(c1, a1, "available", "1")
+	c1.waitFor(a1, "#parley-load", "Available · 0 of 1 chats")
+	c2 := console(t, p, a2)
+	setAvailability(c2, a2, "dnd", "1")
+	c2.waitFor(a2, "#parley-load", "Do not disturb · 0 of 1 chats")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a1)+": 0 of 1 chats, available")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a2)+": 0 of 1 chats, dnd")
+
+	v := p.visitor()
+	s := request(p, v, "", "<visitor name='Ann'/><body>Where is my parcel?</body>")
+	room := s.Get("room")
+	join(v, room, "Ann")
+	c1.waitFor(a1, ".parley-offer", "Chat request from Ann")
+	c1.click(a1, ".parley-offer .parley-accept")
+	v.expect("assigned", isEvent(room, "assigned"))
+
+	// A second visitor waits: agent3 is full, agent4 busy.
+	v2 := p.visitor()
+	request(p, v2, "", "<visitor name='Bo'/><body>Billing</body>")
+	cs.waitFor(sup, "#parley-queue-list", "default: 1 waiting")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a1)+": 1 of 1 chats, available")
+	cs.shot(sup, "console-9-queues")
+
+	// A link.
+	c1.click(a1, `.parley-chat[data-room="`+room+`"] .parley-open`)
+	c1.fill(a1, "#parley-link-url", "https://shop.example/track/42")
+	c1.click(a1, "#parley-link")
+	v.expect("the link with jabber:x:oob", func(e *pxmpp.Element) bool {
+		x := e.Child("jabber:x:oob", "x")
+		return e.Name.Local == "message" && e.Get("from") == room+"/"+a1 && x != nil && x.Child("jabber:x:oob", "url") != nil &&
+			x.Child("jabber:x:oob", "url").Text == "https://shop.example/track/42"
+	})
+
+	// A conference: agent4 is invited from agent3's picker and accepts.
+	c1.waitFor(a1, "#parley-agent", p.agentJID(a2))
+	c1.do("select", map[string]any{"page": a1, "target": "#parley-agent", "value": p.agentJID(a2)})
+	c1.click(a1, "#parley-conference")
+	c2.waitFor(a2, ".parley-invite", "invites you to a conference")
+	c2.shot(a2, "console-10-conference-invite")
+	c2.click(a2, ".parley-invite .parley-accept")
+	v.expect("the conference event", isEvent(room, "conference"))
+	c2.waitFor(a2, `.parley-chat[data-room="`+room+`"]`, "conference")
+	c2.typeText(a2, "converse-muc textarea.chat-textarea", "Hello, I am helping.")
+	c2.press(a2, "Enter")
+	v.expect("agent4's line", isMsg(room+"/"+a2, "Hello, I am helping."))
+	c1.waitFor(a1, "converse-muc .chat-msg__text", "Hello, I am helping.")
 }

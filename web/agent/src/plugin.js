@@ -182,11 +182,18 @@ export function register(converse) {
           st.offers.set(room, { room, session: offer.getAttribute("session"), queue: offer.getAttribute("queue") || "", deadline: Date.now() + 1000 * Number(offer.getAttribute("timeout") || 30), reason });
           notify(S.offerFrom(reason.split("\n")[0] || room));
         }
+        const conf = child(m, "conference", NS);
+        if (conf && !offer) {
+          const reason = m.querySelector("x > invite > reason")?.textContent || "";
+          st.offers.set(room, { room, session: conf.getAttribute("session"), mode: conf.getAttribute("mode") || "conference",
+            from: conf.getAttribute("from") || "", reason, deadline: 0, queue: "" });
+          notify(S.inviteFrom(conf.getAttribute("from") || ""));
+        }
         if (child(m, "withdrawn", NS)) st.offers.delete(room);
         const rc = child(m, "reconnected", NS);
         if (rc && rc.getAttribute("state") === "suspended") st.back.add(Strophe.getBareJidFromJid(m.querySelector("reconnected")?.getAttribute("room") || room));
-        if (offer || rc || child(m, "event", NS) || child(m, "withdrawn", NS) || child(m, "conference", NS)) refresh();
-        else render();
+        render();
+        if (offer || rc || child(m, "event", NS) || child(m, "withdrawn", NS) || conf) refresh();
         return true;
       });
       api.listen.stanza("presence", (p) => {
@@ -283,17 +290,18 @@ export function register(converse) {
             h("button", { id: "parley-apply", type: "button", onclick: () => setAvailability(showSel.value, maxIn.value) }, S.apply)),
           h("p", { id: "parley-load", role: "status" }, meShow === "offline" ? S.signedOut : `${S.show[meShow] || meShow} · ${S.load(ws.me.load || 0, ws.me.capacity || 0)}`)));
         // Offers.
-        const offers = [...st.offers.values()].filter((o) => o.deadline > Date.now());
+        const offers = [...st.offers.values()].filter((o) => !o.deadline || o.deadline > Date.now());
         if (offers.length) {
           kids.push(section("parley-offers", S.offers, ...offers.map((o) => {
             const s = ws.sessions.find((x) => x.room === o.room);
             const v = s?.visitor || {};
             const name = v.name || o.reason.split("\n")[0] || o.room;
-            return h("article", { class: "parley-offer", role: "alertdialog", "aria-label": S.offerFrom(name) },
-              h("h3", {}, S.offerFrom(name)),
+            const title = o.mode ? S.invited(o.mode, o.from) : S.offerFrom(name);
+            return h("article", { class: "parley-offer" + (o.mode ? " parley-invite" : ""), role: "alertdialog", "aria-label": title, "data-room": o.room },
+              h("h3", {}, title), o.mode && o.reason ? h("p", {}, o.reason) : null,
               h("dl", {}, v.email && [h("dt", {}, S.email), h("dd", {}, v.email)], v.page && [h("dt", {}, S.page), h("dd", {}, v.page)],
                 (s?.question) && [h("dt", {}, S.question), h("dd", {}, s.question)], h("dt", {}, S.queue), h("dd", {}, o.queue || s?.queue || "")),
-              h("p", { class: "parley-countdown", "data-deadline": String(o.deadline), "aria-live": "off" }, S.expiresIn(Math.max(0, Math.ceil((o.deadline - Date.now()) / 1000)))),
+              o.deadline ? h("p", { class: "parley-countdown", "data-deadline": String(o.deadline), "aria-live": "off" }, S.expiresIn(Math.max(0, Math.ceil((o.deadline - Date.now()) / 1000)))) : null,
               h("div", { class: "parley-row" },
                 h("button", { type: "button", class: "parley-accept", onclick: () => openRoom(o.room) }, S.accept),
                 h("button", { type: "button", class: "parley-decline", onclick: () => decline(o.room) }, S.decline)));

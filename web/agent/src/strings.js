@@ -10,6 +10,8 @@ export const S = {
   signedOut: "Not signed in to Parley",
   offers: "Chat offers",
   offerFrom: (name) => `Chat request from ${name}`,
+  inviteFrom: (from) => `${from} asks for your help`,
+  invited: (mode, from) => (mode === "transfer" ? `${from} transfers a chat to you` : `${from} invites you to a conference`),
   expiresIn: (s) => `${s} s left`,
   accept: "Accept",
   decline: "Decline",
