@@ -278,9 +278,10 @@ func TestAgentConsoleTeam(t *testing.T) {
 	c1.waitFor(a1, "#parley-agent", p.agentJID(a2))
 	c1.do("select", map[string]any{"page": a1, "target": "#parley-agent", "value": p.agentJID(a2)})
 	c1.click(a1, "#parley-conference")
-	c2.waitFor(a2, ".parley-invite", "invites you to a conference")
+	// Found by its ARIA role and name, accepted from the keyboard.
+	c2.waitFor(a2, `role=alertdialog[name=/invites you to a conference/]`, "")
 	c2.shot(a2, "console-10-conference-invite")
-	c2.click(a2, ".parley-invite .parley-accept")
+	c2.do("press", map[string]any{"page": a2, "target": `role=alertdialog[name=/invites you to a conference/] >> role=button[name="Accept"]`, "key": "Enter"})
 	v.expect("the conference event", isEvent(room, "conference"))
 	c2.waitFor(a2, `.parley-chat[data-room="`+room+`"]`, "conference")
 	c2.typeText(a2, "converse-muc textarea.chat-textarea", "Hello, I am helping.")
