@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"log/slog"
 	"strings"
@@ -168,7 +169,38 @@ func (g *Gateway) errorReply(el *xmpp.Element, err *muc.Error) {
 		return
 	}
 	r := xmpp.New("", el.Name.Local, "from", el.Get("to"), "to", el.Get("from"), "id", el.Get("id"), "type", "error")
+	if el.Has("id") && el.Get("id") == "" {
+		// An empty id is answered with the same empty id, the only way the
+		// sender can match the answer.
+		r.Attr = append(r.Attr, xml.Attr{Name: xml.Name{Local: "id"}})
+	}
 	g.sendEl(r.Add(errorEl(err)))
+}
+
+// Undecodable answers a stanza the connection could not decode or whose
+// handling panicked (xmpp.Config.Undecodable): every IQ gets an answer, and so
+// does any other stanza that is not itself an error, whenever it has a from
+// address to answer to.
+func (g *Gateway) Undecodable(stub *xmpp.Element, err error) {
+	kind := stub.Name.Local
+	g.in.WithLabelValues(kind).Inc()
+	typ := stub.Get("type")
+	if stub.Get("from") == "" || typ == "error" || kind == "iq" && typ == "result" {
+		return
+	}
+	if kind != "iq" && kind != "message" && kind != "presence" {
+		return
+	}
+	switch {
+	case errors.Is(err, xmpp.ErrTooDeep):
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "elements nested more than %d deep", xmpp.MaxDepth))
+	case errors.Is(err, xmpp.ErrTooLarge):
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "stanza larger than %d bytes", xmpp.MaxBytes))
+	case errors.Is(err, xmpp.ErrHandlerPanic):
+		g.errorReply(stub, muc.Errorf("cancel", "internal-server-error", "the service failed on this stanza"))
+	default:
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "the stanza could not be decoded"))
+	}
 }
 
 // Handle implements xmpp.Handler: it runs on the connection's reading
@@ -205,6 +237,10 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 	case "iq":
 		if typ != "get" && typ != "set" {
 			g.errorReply(el, muc.Errorf("modify", "bad-request", "IQ type must be get, set, result or error"))
+			return
+		}
+		if el.Get("id") == "" {
+			g.errorReply(el, muc.Errorf("modify", "bad-request", "an IQ needs a non-empty id"))
 			return
 		}
 		q, merr := decodeIQ(el)

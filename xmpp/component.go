@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -28,7 +29,15 @@ type Config struct {
 	MaxBackoff time.Duration // longest wait (default 10s)
 	QueueSize  int           // outgoing stanzas buffered (default 10000)
 	Logger     *slog.Logger
+	// Undecodable, when set, gets what is left of each stanza that could not
+	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
+	// (ErrHandlerPanic): its start element with the attributes, so that it
+	// can be answered. It runs on the reading goroutine and must not block.
+	Undecodable func(stub *Element, err error)
 }
+
+// ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.
+var ErrHandlerPanic = errors.New("xmpp: the handler panicked on this stanza")
 
 // Handler receives every incoming stanza, decoded. It runs on the reading
 // goroutine and must not block.
@@ -173,14 +182,28 @@ func (c *Conn) safeHandle(start xml.StartElement, t xml.TokenReader) {
 				s = el.String()
 			}
 			c.log.Error("panic handling stanza", "panic", r, "stanza", s)
+			c.undecodable(start, ErrHandlerPanic)
 		}
 	}()
 	el, err := Decode(start, t)
 	if err != nil {
-		c.log.Warn("dropping undecodable stanza", "err", err)
+		c.log.Warn("undecodable stanza", "err", err, "name", start.Name.Local, "from", Stub(start).Get("from"), "id", Stub(start).Get("id"))
+		c.undecodable(start, err)
 		return
 	}
 	c.handler(el)
+}
+
+func (c *Conn) undecodable(start xml.StartElement, err error) {
+	if c.cfg.Undecodable == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic answering an undecodable stanza", "panic", r)
+		}
+	}()
+	c.cfg.Undecodable(Stub(start), err)
 }
 
 // writer drains the outgoing queue, writing everything waiting in one flush.
@@ -207,7 +230,12 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 		w := sess.TokenWriter()
 		var err error
 		for _, s := range batch {
-			if _, err = xmlstream.Copy(w, s.TokenReader()); err != nil {
+			if emptyID(s) {
+				err = writeRaw(w, conn, s)
+			} else {
+				_, err = xmlstream.Copy(w, s.TokenReader())
+			}
+			if err != nil {
 				break
 			}
 		}
@@ -220,4 +248,19 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 			return fmt.Errorf("xmpp: write: %w", err)
 		}
 	}
+}
+
+// emptyID reports a stanza with an explicitly empty id: the answer to an IQ
+// that came with id=''. mellium's stream writer gives such stanzas a random
+// id, so they are written as bytes.
+func emptyID(s *Element) bool { return s.Has("id") && s.Get("id") == "" }
+
+// writeRaw flushes what w holds and writes s as bytes while w still holds
+// the stream's lock; s inherits the stream's default namespace.
+func writeRaw(w xmlstream.TokenWriteFlushCloser, conn net.Conn, s *Element) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(conn, s.String())
+	return err
 }

@@ -30,6 +30,16 @@ var ErrTooDeep = errors.New("xmpp: element nested too deeply")
 // MaxDepth bounds nesting of decoded elements.
 const MaxDepth = 32
 
+// ErrTooLarge is returned for elements holding more than MaxBytes of
+// attribute values and text.
+var ErrTooLarge = errors.New("xmpp: element too large")
+
+// MaxBytes bounds the names, attribute values and character data of one
+// decoded element, its children included: far above any stanza Parley takes
+// (bodies and fields are limited to a few KiB), below Prosody's c2s limit of
+// 256 KiB, so that what is larger reaches Parley and is answered.
+const MaxBytes = 64 << 10
+
 // New makes an element; attrs are name, value pairs (empty values left out).
 func New(space, local string, attrs ...string) *Element {
 	e := &Element{Name: xml.Name{Space: space, Local: local}}
@@ -122,6 +132,7 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	// Pointers: a strings.Builder must not be copied once written to, and
 	// the slice grows.
 	text := []*strings.Builder{{}}
+	size := attrBytes(start)
 	for len(stack) > 0 {
 		tok, err := r.Token()
 		if err != nil {
@@ -135,12 +146,18 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			if len(stack) >= MaxDepth {
 				return nil, ErrTooDeep
 			}
+			if size += attrBytes(t); size > MaxBytes {
+				return nil, ErrTooLarge
+			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
 			text = append(text, &strings.Builder{})
 		case xml.CharData:
+			if size += len(t); size > MaxBytes {
+				return nil, ErrTooLarge
+			}
 			text[len(text)-1].Write(t)
 		case xml.EndElement:
 			top := stack[len(stack)-1]
@@ -151,6 +168,18 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	}
 	return root, nil
 }
+
+func attrBytes(s xml.StartElement) int {
+	n := len(s.Name.Local)
+	for _, a := range s.Attr {
+		n += len(a.Name.Local) + len(a.Value)
+	}
+	return n
+}
+
+// Stub is the element that start opens, with its attributes and no content:
+// what is left to answer a stanza that could not be decoded.
+func Stub(start xml.StartElement) *Element { return fromStart(start) }
 
 func fromStart(s xml.StartElement) *Element {
 	e := &Element{Name: s.Name}
