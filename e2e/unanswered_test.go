@@ -10,7 +10,7 @@ import (
 )
 
 // sendRaw writes one stanza's bytes straight to the connection, past the
-// client library (which gives an IQ with id='' an id of its own) and its
+// client library (which gives an IQ with id=” an id of its own) and its
 // element limits: a hostile client's view. Nothing else may be sending.
 func (c *client) sendRaw(s string) {
 	c.t.Helper()
@@ -23,7 +23,7 @@ func (c *client) sendRaw(s string) {
 }
 
 // Every IQ is answered through the real Prosody (RFC 6120 8.2.3, PROTOCOL 9):
-// one nested 500 deep, one too large for the service, and one with id=''
+// one nested 500 deep, one too large for the service, and one with id=”
 // each get <bad-request/>; the service goes on answering after them.
 func TestEveryIQAnsweredThroughProsody(t *testing.T) {
 	p := startParley(t)

@@ -251,7 +251,7 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 }
 
 // emptyID reports a stanza with an explicitly empty id: the answer to an IQ
-// that came with id=''. mellium's stream writer gives such stanzas a random
+// that came with id=”. mellium's stream writer gives such stanzas a random
 // id, so they are written as bytes.
 func emptyID(s *Element) bool { return s.Has("id") && s.Get("id") == "" }
 

@@ -72,7 +72,7 @@ func TestDecodeTooLarge(t *testing.T) {
 	}
 }
 
-// A stanza with id='' (the answer to an IQ that came so) keeps its empty id
+// A stanza with id=” (the answer to an IQ that came so) keeps its empty id
 // on the wire, between stanzas written as usual.
 func TestConnWritesEmptyID(t *testing.T) {
 	srv := newFakeServer(t, testSecret)
