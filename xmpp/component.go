@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -27,8 +29,15 @@ type Config struct {
 	Secret     string
 	MinBackoff time.Duration // first wait after a failure (default 200ms)
 	MaxBackoff time.Duration // longest wait (default 10s)
-	QueueSize  int           // outgoing stanzas buffered (default 10000)
-	Logger     *slog.Logger
+	// RefusedBackoff caps the wait while the server refuses connections
+	// (restarting): default 400ms, so Parley is back within about that long
+	// of the server listening again.
+	RefusedBackoff time.Duration
+	// OnRetry, when set, is told of each failed or ended connection and the
+	// wait chosen before the next attempt.
+	OnRetry   func(err error, wait time.Duration)
+	QueueSize int // outgoing stanzas buffered (default 10000)
+	Logger    *slog.Logger
 	// Undecodable, when set, gets what is left of each stanza that could not
 	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
 	// (ErrHandlerPanic): its start element with the attributes, so that it
@@ -62,6 +71,9 @@ func NewConn(cfg Config, h Handler, onState func(up bool)) *Conn {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 10 * time.Second
+	}
+	if cfg.RefusedBackoff <= 0 {
+		cfg.RefusedBackoff = 400 * time.Millisecond
 	}
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 10000
@@ -107,42 +119,72 @@ func (c *Conn) Send(st ...*Element) error {
 
 // Run connects and serves until ctx ends, reconnecting with backoff.
 func (c *Conn) Run(ctx context.Context) error {
-	backoff := c.cfg.MinBackoff
+	var b backoff
 	for {
-		started := time.Now()
-		err := c.once(ctx)
+		up, err := c.once(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if time.Since(started) > 10*time.Second {
-			backoff = c.cfg.MinBackoff
+		wait := b.next(c.cfg, up, refused(err), rand.Float64())
+		c.log.Warn("component connection ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		if c.cfg.OnRetry != nil {
+			c.cfg.OnRetry(err, wait)
 		}
-		c.log.Warn("component connection ended; reconnecting", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
-		}
-		backoff *= 2
-		if backoff > c.cfg.MaxBackoff {
-			backoff = c.cfg.MaxBackoff
+		case <-time.After(wait):
 		}
 	}
 }
 
-func (c *Conn) once(ctx context.Context) error {
+// refused reports a dial that nothing answered, or a connection the server
+// dropped before the handshake ended: the server is down, restarting or not
+// ready yet, and will be back at that address. (A handshake the server
+// refuses, e.g. not-authorized or conflict, is not this.)
+func refused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// backoff is the wait before the next connection attempt. It doubles after
+// each failure, up to MaxBackoff, and never exceeds RefusedBackoff while
+// connections are refused (the server restarting: it is back within that
+// long of listening again); it starts again at MinBackoff once a connection
+// was up. Each wait is jittered to between half and all of it, so that many
+// components do not reconnect in step.
+type backoff struct{ cur time.Duration }
+
+func (b *backoff) next(cfg Config, wasUp, refused bool, r float64) time.Duration {
+	switch {
+	case wasUp || b.cur == 0:
+		b.cur = cfg.MinBackoff
+	default:
+		b.cur *= 2
+	}
+	if b.cur > cfg.MaxBackoff {
+		b.cur = cfg.MaxBackoff
+	}
+	if refused && b.cur > cfg.RefusedBackoff {
+		b.cur = cfg.RefusedBackoff
+	}
+	return b.cur/2 + time.Duration(r*float64(b.cur/2))
+}
+
+// once connects and serves once; up reports whether the handshake succeeded.
+func (c *Conn) once(ctx context.Context) (up bool, err error) {
 	var d net.Dialer
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := d.DialContext(dctx, "tcp", c.cfg.Addr)
 	if err != nil {
 		cancel()
-		return fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
+		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
 	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("xmpp: component handshake: %w", err)
+		return false, fmt.Errorf("xmpp: component handshake: %w", err)
 	}
 	c.log.Info("component connected", "domain", c.cfg.Domain.String(), "server", c.cfg.Addr)
 	c.setUp(true)
@@ -168,7 +210,7 @@ func (c *Conn) once(ctx context.Context) error {
 	if e := <-werr; e != nil && serr == nil {
 		serr = e
 	}
-	return serr
+	return true, serr
 }
 
 // safeHandle decodes and handles one stanza; a panic in either drops that
