@@ -2,10 +2,13 @@ package xmpp
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"mellium.im/xmpp/stream"
 )
 
 func TestBackoff(t *testing.T) {
@@ -110,5 +113,14 @@ func TestConnBackSoonAfterServerRestart(t *testing.T) {
 		if w > cfg.RefusedBackoff {
 			t.Errorf("wait %d was %v while refused, cap %v (all: %v)", i+1, w, cfg.RefusedBackoff, waits)
 		}
+	}
+}
+
+func TestRefusedConflict(t *testing.T) {
+	if !refused(fmt.Errorf("xmpp: component handshake: %w", stream.Conflict)) {
+		t.Error("a conflict (the old connection still there) not retried soon")
+	}
+	if refused(fmt.Errorf("xmpp: component handshake: %w", stream.NotAuthorized)) {
+		t.Error("not-authorized retried soon")
 	}
 }

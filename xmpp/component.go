@@ -17,6 +17,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stream"
 )
 
 // NSComponent is the stream namespace of XEP-0114.
@@ -140,11 +141,15 @@ func (c *Conn) Run(ctx context.Context) error {
 
 // refused reports a dial that nothing answered, or a connection the server
 // dropped before the handshake ended: the server is down, restarting or not
-// ready yet, and will be back at that address. (A handshake the server
-// refuses, e.g. not-authorized or conflict, is not this.)
+// ready yet, and will be back at that address. A stream error conflict counts
+// too: another connection for the domain is still there, which after a
+// takeover (active/standby) is the old active one on its way out. (Other
+// refused handshakes, e.g. not-authorized, are not this.)
 func refused(err error) bool {
+	var se stream.Error
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &se) && se.Err == "conflict"
 }
 
 // backoff is the wait before the next connection attempt. It doubles after

@@ -129,6 +129,14 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
 	})
+	lm := newLeaderMetrics(reg)
+	lease, err := becomeActive(ctx, cfg, reg, lm, log, pool, store)
+	if err != nil || lease == nil {
+		return err // nil: stopped while a standby
+	}
+	defer lease.Release()
+	defer lm.leader.Set(0)
+
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	snap, err := store.Load(lctx, cfg.HistoryLimit)
 	cancel()
@@ -182,20 +190,28 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 			problems = append(problems, "database unreachable")
 		}
 		if len(problems) > 0 {
-			http.Error(w, strings.Join(problems, "; "), http.StatusServiceUnavailable)
+			http.Error(w, "active: "+strings.Join(problems, "; "), http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "ready")
+		fmt.Fprintln(w, "active: ready")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 
 	ctx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
-	errs := make(chan error, 4)
+	errs := make(chan error, 8)
+	go func() {
+		select {
+		case <-lease.Lost():
+			errs <- fmt.Errorf("no longer the active parleyd: %w", lease.Err())
+		case <-ctx.Done():
+		}
+	}()
 	go func() { errs <- srv.Serve(ln) }()
 	go func() { errs <- runner.Run(ctx) }()
-	go func() { errs <- conn.Run(ctx) }()
+	connDone := make(chan struct{})
+	go func() { errs <- conn.Run(ctx); close(connDone) }()
 	go func() { errs <- listenPermissions(ctx, pool, store, runner, log) }()
 
 	var first error
@@ -208,6 +224,12 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(sctx)
+	// The component connection closes before the lease goes, so that a
+	// standby taking over finds the component free.
+	select {
+	case <-connDone:
+	case <-sctx.Done():
+	}
 	if errors.Is(first, http.ErrServerClosed) {
 		first = nil
 	}
