@@ -11,6 +11,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"mellium.im/xmlstream"
 )
@@ -133,6 +135,9 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	// the slice grows.
 	text := []*strings.Builder{{}}
 	size := attrBytes(start)
+	if !goodNames(start) {
+		return nil, ErrBadName
+	}
 	for len(stack) > 0 {
 		tok, err := r.Token()
 		if err != nil {
@@ -148,6 +153,9 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			}
 			if size += attrBytes(t); size > MaxBytes {
 				return nil, ErrTooLarge
+			}
+			if !goodNames(t) {
+				return nil, ErrBadName
 			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
@@ -167,6 +175,34 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 		}
 	}
 	return root, nil
+}
+
+// ErrBadName is returned for an element or attribute whose local name (the
+// part after a prefix) is not an XML name: Go's decoder takes "<A:0/>", which
+// no XML writer can write back ("<0 xmlns='A'>").
+var ErrBadName = errors.New("xmpp: element or attribute name is not an XML name")
+
+// goodNames reports whether every local name of s can be written back.
+func goodNames(s xml.StartElement) bool {
+	if !ncName(s.Name.Local) {
+		return false
+	}
+	for _, a := range s.Attr {
+		if !ncName(a.Name.Local) {
+			return false
+		}
+	}
+	return true
+}
+
+// ncName checks what Go's decoder leaves unchecked in a local name: its
+// first character, and that it holds no colon.
+func ncName(s string) bool {
+	if s == "" || strings.ContainsRune(s, ':') {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return r == '_' || unicode.IsLetter(r) || r > 0x7f && !unicode.In(r, unicode.Mn, unicode.Mc, unicode.Nd) && r != 0xB7 && (r < 0x203F || r > 0x2040)
 }
 
 func attrBytes(s xml.StartElement) int {
