@@ -21,6 +21,7 @@ import (
 type leaderMetrics struct {
 	leader    prometheus.Gauge
 	takeovers prometheus.Counter
+	purged    prometheus.Counter // retention.go's
 }
 
 func newLeaderMetrics(reg prometheus.Registerer) *leaderMetrics {
@@ -29,8 +30,10 @@ func newLeaderMetrics(reg prometheus.Registerer) *leaderMetrics {
 			Help: "1 while this parleyd is the active one (holds the leader lock), 0 while it is a standby."}),
 		takeovers: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "takeovers_total",
 			Help: "Times this parleyd became the active one after another parleyd (or an earlier run) had been."}),
+		purged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "sessions_purged_total",
+			Help: "Ended sessions removed by the retention job (--retention)."}),
 	}
-	reg.MustRegister(m.leader, m.takeovers)
+	reg.MustRegister(m.leader, m.takeovers, m.purged)
 	return m
 }
 

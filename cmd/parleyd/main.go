@@ -53,6 +53,7 @@ const topUsage = `usage: parleyd [serve] [flags]        run the service (default
        parleyd queues JID [QUEUE...]   restrict an agent to queues (none: every queue)
        parleyd canned add ID TITLE BODY | canned list | canned rm ID
        parleyd sessions [--state S] [--limit N]
+       parleyd erase --session ID | --email ADDR | --token TOKEN   remove a visitor's personal data
 Every subcommand takes --database-url (env PARLEY_DATABASE_URL); see parleyd serve --help.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, stderr)
 	case "migrate", "grant", "revoke", "queues", "canned", "sessions":
 		return admin(ctx, cmd, fs, args, stdout)
+	case "erase":
+		return erase(ctx, fs, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return nil
@@ -213,6 +216,9 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	connDone := make(chan struct{})
 	go func() { errs <- conn.Run(ctx); close(connDone) }()
 	go func() { errs <- listenPermissions(ctx, pool, store, runner, log) }()
+	if cfg.Retention > 0 {
+		go func() { errs <- retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log) }()
+	}
 
 	var first error
 	select {

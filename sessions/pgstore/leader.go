@@ -167,7 +167,8 @@ func (e *Elector) try(ctx context.Context, conn *pgx.Conn) (*Lease, string, erro
 			return nil, prev.Holder, nil
 		}
 		e.Log.Warn("standby: the active parleyd's heartbeat is stale; breaking its lock", "holder", prev.Holder, "pid", pid, "stale_after", e.Stale)
-		if _, err := conn.Exec(qctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		// Wait (up to 2 s) until that backend is gone, and its lock with it.
+		if _, err := conn.Exec(qctx, `SELECT pg_terminate_backend($1, 2000)`, pid); err != nil {
 			return nil, "", err
 		}
 		if err := conn.QueryRow(qctx, `SELECT pg_try_advisory_lock(`+leaderKey+`)`).Scan(&got); err != nil {
