@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -211,6 +212,101 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 		a.expect("a message after the takeover", isMsg(c.room+"/"+c.vnick, "after the takeover "+c.vnick))
 		if st := s.session(c.sid).State; st != sessions.StateActive {
 			t.Errorf("session %s is %s after the takeover", c.sid, st)
+		}
+	}
+}
+
+// kickOld sets component_conflict_resolve = "kick_old" for domain in the
+// private Prosody's configuration and restarts it to read it.
+func (pp *privateProsody) kickOld(domain string) {
+	t := pp.t
+	t.Helper()
+	cfg := filepath.Join(pp.state, "prosody", "prosody.cfg.lua")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("Component %q\n", domain)
+	if !strings.Contains(string(data), line) {
+		t.Fatalf("no %q in %s", line, cfg)
+	}
+	data = []byte(strings.Replace(string(data), line, line+"\tcomponent_conflict_resolve = \"kick_old\"\n", 1))
+	if err := os.WriteFile(cfg, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pp.restart(0)
+}
+
+// The active parleyd is paused (SIGSTOP) in a chat: its heartbeat goes stale,
+// the standby breaks its lock and takes over (Prosody set to kick_old), and
+// the chat goes on there. When the old one wakes it writes nothing (its
+// commits are fenced), does not take the component back, and exits.
+func TestStandbyTakesOverFromPausedActive(t *testing.T) {
+	pp := startPrivateProsody(t)
+	pp.kickOld("chat.example.test")
+	p := startParleyOn(t, pp.env, "chat.example.test", "--leader-stale", "1s")
+	s := standbyOf(t, p)
+	p.grant(p.agentJID("agent1"), "chat")
+	a := p.agent("agent1")
+	signIn(p, a, "")
+	c := openChat(t, p, a, "Pia", "")
+	say(c.v, c.room, "before the pause")
+	a.expect("a message before the pause", isMsg(c.room+"/Pia", "before the pause"))
+
+	p.mu.Lock()
+	old := p.cmd
+	p.mu.Unlock()
+	if err := old.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	paused := time.Now()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if code, _ := s.readyz(); code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the standby did not take over from the paused one within 30s:\n%s", s.output())
+		}
+	}
+	t.Logf("takeover from a paused active one (--leader-stale 1s): /readyz 200 %v after SIGSTOP", time.Since(paused).Round(time.Millisecond))
+	if !strings.Contains(s.output(), "breaking its lock") {
+		t.Errorf("the standby did not say it broke a stale lock")
+	}
+	// The chat goes on with the new active one.
+	signIn(s, a, "")
+	join(c.v, c.room, "Pia")
+	join(a, c.room, "Agent")
+	say(c.v, c.room, "while the old one sleeps")
+	a.expect("a message on the new active one", isMsg(c.room+"/Pia", "while the old one sleeps"))
+
+	// The old one wakes: fenced, it exits, and the chat is undisturbed.
+	if err := old.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the old active parleyd did not exit after waking:\n%s", p.output())
+	}
+	if out := p.output(); !strings.Contains(out, "no longer the active parleyd") && !strings.Contains(out, "another parleyd is active") {
+		t.Errorf("the old one exited without saying it lost the role:\n%s", out)
+	}
+	say(c.v, c.room, "after the old one left")
+	a.expect("a message after the old one left", isMsg(c.room+"/Pia", "after the old one left"))
+	if code, _ := s.readyz(); code != http.StatusOK {
+		t.Errorf("the new active one is not ready after the old one woke")
+	}
+	entries, _, _, err := s.store.Transcript(context.Background(), sessions.Query{Session: c.sid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range entries {
+		count[e.Body]++
+	}
+	for _, b := range []string{"before the pause", "while the old one sleeps", "after the old one left"} {
+		if count[b] != 1 {
+			t.Errorf("%q is %d times in the transcript", b, count[b])
 		}
 	}
 }

@@ -124,3 +124,41 @@ func TestRefusedConflict(t *testing.T) {
 		t.Error("not-authorized retried soon")
 	}
 }
+
+// While MayConnect says no, the component does not dial; once it says yes,
+// it connects.
+func TestConnMayConnect(t *testing.T) {
+	srv := newFakeServer(t, testSecret)
+	st := newStates()
+	cfg := testConfig(srv.addr())
+	cfg.RefusedBackoff = 5 * time.Millisecond
+	var mu sync.Mutex
+	may, asked := false, 0
+	cfg.MayConnect = func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		asked++
+		return may
+	}
+	c := NewConn(cfg, func(*Element) {}, st.on)
+	run(t, c)
+	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := asked
+		mu.Unlock()
+		if n >= 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("MayConnect not asked again and again")
+		}
+	}
+	if n := srv.accepts(); n != 0 {
+		t.Fatalf("%d connections while MayConnect said no", n)
+	}
+	mu.Lock()
+	may = true
+	mu.Unlock()
+	srv.next()
+	st.expect(t, true)
+}

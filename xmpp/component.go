@@ -44,6 +44,11 @@ type Config struct {
 	// (ErrHandlerPanic): its start element with the attributes, so that it
 	// can be answered. It runs on the reading goroutine and must not block.
 	Undecodable func(stub *Element, err error)
+	// MayConnect, when set, is asked before each connection attempt; while
+	// it says no, Run waits (RefusedBackoff at a time) instead of dialling.
+	// Active/standby uses it so that a process unsure of still being the
+	// active one does not take the component from the one that is.
+	MayConnect func() bool
 }
 
 // ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.
@@ -122,6 +127,15 @@ func (c *Conn) Send(st ...*Element) error {
 func (c *Conn) Run(ctx context.Context) error {
 	var b backoff
 	for {
+		if c.cfg.MayConnect != nil && !c.cfg.MayConnect() {
+			c.log.Debug("component connection held back: not sure to be the active one")
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(c.cfg.RefusedBackoff):
+			}
+			continue
+		}
 		up, err := c.once(ctx)
 		if ctx.Err() != nil {
 			return nil

@@ -160,7 +160,8 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		m.batch.Observe(d.Seconds())
 		m.stats(st)
 	}
-	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable}, gw.Handle,
+	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
+		MayConnect: lease.Fresh}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)

@@ -66,6 +66,7 @@ type Lease struct {
 	Prev  Previous
 
 	mu     sync.Mutex
+	beat   time.Time // the last heartbeat that went through
 	conn   *pgx.Conn
 	lost   chan struct{}
 	why    error
@@ -189,7 +190,7 @@ FROM old WHERE leader.id = 1 RETURNING leader.epoch, old.epoch, old.holder`, e.H
 		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock(`+leaderKey+`)`)
 		return nil, "", err
 	}
-	l := &Lease{e: e, epoch: epoch, Prev: prev, conn: conn, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Lease{e: e, epoch: epoch, Prev: prev, conn: conn, beat: time.Now(), lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.renew()
 	return l, "", nil
 }
@@ -234,8 +235,11 @@ func (l *Lease) renew() {
 			return
 		case <-t.C:
 		}
-		err := l.beat()
+		err := l.heartbeat()
 		if err == nil {
+			l.mu.Lock()
+			l.beat = time.Now()
+			l.mu.Unlock()
 			continue
 		}
 		if errors.Is(err, sessions.ErrFenced) {
@@ -249,9 +253,23 @@ func (l *Lease) renew() {
 	}
 }
 
-// beat renews once, reconnecting and relocking when needed; ErrFenced when
-// another process is active now.
-func (l *Lease) beat() error {
+// Fresh reports whether the last heartbeat went through less than half the
+// staleness limit ago: no standby can have taken over since. A process that
+// was paused, or lost the database, is not fresh until it beats again.
+func (l *Lease) Fresh() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.lost:
+		return false
+	default:
+	}
+	return time.Since(l.beat) < l.e.Stale/2
+}
+
+// heartbeat renews once, reconnecting and relocking when needed; ErrFenced
+// when another process is active now.
+func (l *Lease) heartbeat() error {
 	e := l.e
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

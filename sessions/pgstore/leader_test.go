@@ -177,3 +177,35 @@ func TestLeaderSurvivesLockConnectionLoss(t *testing.T) {
 		t.Fatal("b acquired while a holds the lock again")
 	}
 }
+
+// Fresh: true right after taking the lock and while the heartbeat goes
+// through; false once it has not for half the staleness limit (as when paused).
+func TestLeaseFresh(t *testing.T) {
+	s, _ := newStore(t)
+	e := elector(s, "a")
+	e.Stale = 2 * time.Second
+	a, err := e.Acquire(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	time.Sleep(300 * time.Millisecond) // several beats
+	if !a.Fresh() {
+		t.Error("not fresh while beating")
+	}
+	e2 := elector(s, "b")
+	e2.Renew, e2.Stale = time.Hour, 200*time.Millisecond
+	a.Release()
+	b, err := e2.Acquire(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	if !b.Fresh() {
+		t.Error("not fresh right after acquiring")
+	}
+	time.Sleep(150 * time.Millisecond)
+	if b.Fresh() {
+		t.Error("still fresh with no heartbeat for more than half the staleness limit")
+	}
+}
