@@ -229,6 +229,11 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 		g.submit(el, p)
 	case "message":
 		m, err := decodeMessage(el)
+		var na notAcceptable
+		if errors.As(err, &na) {
+			g.errorReply(el, muc.Errorf("modify", "not-acceptable", "%v", err))
+			return
+		}
 		if err != nil {
 			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
 			return
