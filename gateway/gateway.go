@@ -257,7 +257,17 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 	}
 }
 
+// storeHealth is what the runner says about its store (sessions.Runner has it).
+type storeHealth interface{ StoreHealthy() bool }
+
 func (g *Gateway) submit(el *xmpp.Element, in sessions.Input) {
+	// While the store is down the runner holds its batch and takes nothing
+	// new: messages and IQs get a wait error at once (the sender retries)
+	// rather than silence. Presences still queue, in order (joins, leaves).
+	if h, ok := g.engine.(storeHealth); ok && el.Name.Local != "presence" && !h.StoreHealthy() {
+		g.errorReply(el, muc.Errorf("wait", "internal-server-error", "the service cannot reach its store; try again shortly"))
+		return
+	}
 	if !g.engine.Submit(in) {
 		g.errorReply(el, muc.Errorf("wait", "resource-constraint", "the service is busy; try again"))
 	}

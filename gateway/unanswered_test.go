@@ -93,3 +93,36 @@ func TestUndecodableAnswers(t *testing.T) {
 		t.Errorf("answered %d stubs that need no answer: %v", n-1, g.out.all()[1:])
 	}
 }
+
+// healthSubmitter is a submitter that says its store is down.
+type healthSubmitter struct {
+	*fakeSubmitter
+	healthy bool
+}
+
+func (h *healthSubmitter) StoreHealthy() bool { return h.healthy }
+
+// With the store down, messages and IQs get a wait error at once instead of
+// waiting in silence; presences still queue.
+func TestStoreDownAnswersWait(t *testing.T) {
+	g := newTestGateway(t, Config{})
+	sub := &healthSubmitter{fakeSubmitter: newFakeSubmitter()}
+	g.Attach(g.out, sub)
+	g.handle(t, stanza("message", visitor.String(), room.String(), "m1", "groupchat", "<body>hello</body>"))
+	g.handle(t, stanza("iq", visitor.String(), room.String(), "q1", "set", "<close xmlns='urn:parley:chat:0'/>"))
+	g.handle(t, stanza("presence", visitor.String(), room.String()+"/Ann", "p1", "unavailable", ""))
+	sent := g.out.all()
+	if len(sent) != 2 {
+		t.Fatalf("sent %d stanzas, want 2: %v", len(sent), sent)
+	}
+	expectError(t, sent[0], "message", "m1", "wait", "internal-server-error")
+	expectError(t, sent[1], "iq", "q1", "wait", "internal-server-error")
+	if in := sub.all(); len(in) != 1 {
+		t.Errorf("submitted %d inputs, want the presence only", len(in))
+	}
+	sub.healthy = true
+	g.handle(t, stanza("message", visitor.String(), room.String(), "m2", "groupchat", "<body>again</body>"))
+	if in := sub.all(); len(in) != 2 {
+		t.Errorf("with the store back the message was not submitted")
+	}
+}

@@ -153,8 +153,11 @@ func (r *Runner) commit(ctx context.Context, b *Batch) bool {
 			return false
 		case <-time.After(wait):
 		}
-		if wait < 2*time.Second {
-			wait *= 2
+		// At most half a second between attempts: while the store is down
+		// new messages are refused with a wait error (gateway), so its
+		// return must be noticed soon.
+		if wait *= 2; wait > 500*time.Millisecond {
+			wait = 500 * time.Millisecond
 		}
 	}
 }
