@@ -31,6 +31,7 @@ type config struct {
 	IdleSuspend    time.Duration
 	Grace          time.Duration
 	SuspendTimeout time.Duration
+	AbandonAfter   time.Duration
 	Causes         string
 	Reconnect      string
 	WidgetWS       string
@@ -60,6 +61,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleSuspend, "idle-suspend", 2*time.Minute, "time with no visitor present before a session is suspended by the system")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Minute, "time an offline agent keeps its sessions")
 	fs.DurationVar(&c.SuspendTimeout, "suspend-timeout", 24*time.Hour, "time a suspended session waits before it expires")
+	fs.DurationVar(&c.AbandonAfter, "abandon-after", 2*time.Minute, "time a queued visitor may be away (or take to join) before its session is abandoned; it keeps its place meanwhile")
 	fs.StringVar(&c.Causes, "causes", "Investigation,Visitor Machine Restart", "comma-separated causes of suspension")
 	fs.StringVar(&c.Reconnect, "reconnect", "prompt", "what a returning visitor gets: prompt or always")
 	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")
@@ -67,7 +69,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")
-	fs.IntVar(&c.Retention, "retention", 0, "days a closed or expired session (transcript, visitor details, token) is kept; 0 keeps them forever")
+	fs.IntVar(&c.Retention, "retention", 0, "days a closed, expired or abandoned session (transcript, visitor details, token) is kept; 0 keeps them forever")
 }
 
 func envName(flagName string) string {

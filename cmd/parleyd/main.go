@@ -131,6 +131,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		MaxBody: cfg.MaxBody, MaxField: cfg.MaxField, MaxFields: 32,
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
+		AbandonAfter: cfg.AbandonAfter,
 	})
 	lm := newLeaderMetrics(reg)
 	lease, err := becomeActive(ctx, cfg, reg, lm, log, pool, store)
