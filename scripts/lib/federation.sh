@@ -26,9 +26,10 @@ FED_HOSTS_FILE="${FED_HOSTS_FILE:-/etc/hosts}"
 FED_LOCK="${FED_LOCK:-/tmp/parley-testbed-hosts.lock}"
 FED_MARK="# parley test bed $ROOT"
 
-# The names Prosody's side answers for (dialback connects back to them).
+# The names Prosody's side answers for over s2s (the component domains: dialback
+# connects back to them).
 fed_prosody_names() {
-	echo "$PROSODY_AGENT_HOST $PROSODY_MAIN_COMPONENT $PROSODY_TEST_COMPONENTS $PROSODY_ECHO_COMPONENT $PROSODY_MUC"
+	echo "$PROSODY_MAIN_COMPONENT $PROSODY_TEST_COMPONENTS $PROSODY_ECHO_COMPONENT"
 }
 
 fed_hosts_lines() {
