@@ -86,12 +86,8 @@ func TestFederatedSignIn(t *testing.T) {
 	// Roster subscription: the remote server sends it from the bare JID.
 	a2 := p.remoteAgent("agent2")
 	a2.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
-	a2.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
 	a2.send(`<presence xmlns='jabber:client'/>`)
-	a2.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
-	a2.expect("subscribed", func(e *pxmpp.Element) bool {
-		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "subscribed"
-	})
+	subscribe(p, a2)
 	a2.expect("the service subscribing back", func(e *pxmpp.Element) bool {
 		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "subscribe"
 	})

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
@@ -18,11 +19,8 @@ func TestRosterSubscribeFromBareJIDGetsPresence(t *testing.T) {
 	p.grant(p.agentJID("agent6"), "chat")
 	a := p.agent("agent6")
 	a.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
-	// Start from an empty roster: the servers keep rosters between runs.
-	a.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
 	a.send(`<presence xmlns='jabber:client'/>`)
-	a.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
-	a.expect("subscribed", isPresence(p.Domain, "subscribed"))
+	subscribe(p, a)
 	a.expect("the service subscribing back", isPresence(p.Domain, "subscribe"))
 	// Before the agent approves anything: the service's own presence.
 	a.expect("the service's current presence", isPresence(p.Domain, ""))
@@ -35,6 +33,29 @@ func TestRosterSubscribeFromBareJIDGetsPresence(t *testing.T) {
 	v := p.visitor()
 	s := request(p, v, "", `<visitor name='Sub'/>`)
 	a.expect("an offer", isOffer(s.Get("room")))
+}
+
+// subscribe adds the service to c's roster (from an empty roster item: the
+// servers keep rosters between runs) and waits for `subscribed`. A grant reaches
+// parleyd through a Postgres notification a moment after it is written, so an
+// `unsubscribed` is retried for a while.
+func subscribe(p *parley, c *client) {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
+		c.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
+		e := c.expect("an answer to subscribe", func(e *pxmpp.Element) bool {
+			return e.Name.Local == "presence" && e.Get("from") == p.Domain && (e.Get("type") == "subscribed" || e.Get("type") == "unsubscribed")
+		})
+		if e.Get("type") == "subscribed" {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: subscription refused: %s", c.name, e)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // sawSubscribeFrom says whether parleyd logged (at debug level) an incoming
