@@ -10,7 +10,7 @@
 #
 # S is the XMPP server: prosody (the default) writes .state/testbed.env; ejabberd
 # (Debian's, with the same hosts, accounts and component domains) writes
-# .state/testbed-ejabberd.env; all starts both and the federation test bed
+# .state/testbed-ejabberd.env; both starts the two; all starts both and the federation test bed
 # (scripts/lib/federation.sh: a second server for agents.example.test linked to
 # Prosody over s2s; needs root, edits /etc/hosts and undoes it at `down`).
 #
@@ -35,7 +35,7 @@ EJABBERD_ENV_FILE="$STATE/testbed-ejabberd.env"
 EJABBERD_NAME=ejabberd
 
 usage() {
-	echo "usage: $0 up|down|status|env [--server prosody|ejabberd|all] | link down|up" >&2
+	echo "usage: $0 up|down|status|env [--server prosody|ejabberd|both|all] | link down|up" >&2
 	exit 2
 }
 
@@ -48,9 +48,9 @@ parse_server() {
 			*) usage ;;
 		esac
 	done
-	case "$SERVER" in prosody | ejabberd | all) ;; *) usage ;; esac
+	case "$SERVER" in prosody | ejabberd | both | all) ;; *) usage ;; esac
 }
-wants() { [[ "$SERVER" == all || "$SERVER" == "$1" ]]; }
+wants() { [[ "$SERVER" == all || "$SERVER" == both || "$SERVER" == "$1" ]]; }
 
 # One up/down at a time. Started servers get fd 9 closed so they do not hold the lock.
 lock() {
