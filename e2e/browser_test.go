@@ -300,6 +300,13 @@ func (b *browser) startChat(page, name, email, question string) {
 func (b *browser) sendForm(page, name, email, question string) {
 	b.t.Helper()
 	b.phase(page, "form")
+	// Nobody signed in: the widget offers to leave a message (issue 7); these
+	// visitors ask for a chat all the same.
+	b.waitFor(page, `css=div.parley[data-availability]:not([data-availability=""])`, "")
+	if b.attr(page, widgetRoot, "data-mode") == "message" {
+		b.click(page, `role=button[name="Ask for a chat instead"]`)
+		b.waitFor(page, `css=div.parley[data-mode="chat"]`, "")
+	}
 	if name != "" {
 		b.fill(page, `role=textbox[name="Your name"]`, name)
 	}
@@ -1153,8 +1160,12 @@ func TestBrowserPromptAfterForm(t *testing.T) {
 func TestBrowserKeyboardAndPhone(t *testing.T) {
 	p := startWeb(t)
 	b := newBrowser(t, p)
+	// An agent is there, so the form asks for a chat (with nobody there it
+	// would offer to leave a message, issue 7).
+	a := agentFor(p, "agent12", "")
 	b.launch(launchOpts{phone: true})
 	b.open("phone")
+	b.waitFor("phone", `css=div.parley[data-availability="available"]`, "")
 	b.shot("phone", "15-phone-shop")
 
 	// Tab from the top of the page to the launcher.
@@ -1198,7 +1209,6 @@ func TestBrowserKeyboardAndPhone(t *testing.T) {
 	if f := b.focused("phone"); f.ID != "parley-message" {
 		t.Errorf("focus in the chat: %+v", f)
 	}
-	a := agentFor(p, "agent12", "")
 	room := roomOf(p, b.session("phone"))
 	take(a, room, "Alice")
 	say(a, room, "Hi Kim, I am on it.")

@@ -272,6 +272,14 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 			}
 		}
 		q.Cmd = cmd
+	case sessions.NS + " availability":
+		q.Cmd = &sessions.AvailabilityCmd{Queue: c.Get("queue")}
+	case sessions.NS + " leave-message":
+		r, err := decodeLeaveMessage(c)
+		if err != nil {
+			return q, err
+		}
+		q.Cmd = r
 	case nsVersion + " query":
 		q.Cmd = c // answered by the gateway itself
 	default:

@@ -91,6 +91,12 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return s
 	case *xmpp.Element:
 		return v
+	case *sessions.Withdrawal:
+		return encodeWithdrawal(v)
+	case *sessions.Availability:
+		return encodeAvailability(v)
+	case *sessions.MissedNotice:
+		return encodeMissedNotice(v)
 	}
 	return nil
 }

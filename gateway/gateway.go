@@ -252,6 +252,16 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 			return
 		}
 		g.submit(el, q)
+	case *sessions.LeaveMessageCmd:
+		if hash, ok := sessions.HashToken(c.Token); ok {
+			g.read(el, q, func(ctx context.Context) error {
+				known, err := g.store.TokenKnown(ctx, hash)
+				c.TokenKnown = known
+				return err
+			})
+			return
+		}
+		g.submit(el, q)
 	case *sessions.ReconnectCmd:
 		g.read(el, q, func(ctx context.Context) error {
 			rec, _, err := g.store.Session(ctx, c.Session)

@@ -19,6 +19,8 @@ type Router struct {
 	order      []*entry            // every queued session, in (arrived, session) order
 
 	scratch []*agent // candidate list reused by Dispatch
+
+	waits map[string]*waitWindow // recent waits per queue (RecordWait)
 }
 
 // agent is the router's state for one bare JID.
@@ -42,6 +44,7 @@ type entry struct {
 	cooldown map[string]time.Time // agent -> moment it may be offered this session again
 	tried    map[string]bool      // agents offered this session in the current round
 	reported int                  // last position reported by Dispatch; 0 = never
+	held     bool                 // the visitor is away: kept in place, never offered (see Hold)
 }
 
 // New returns an empty router. See Config for how zero values are replaced.
@@ -269,10 +272,19 @@ func removeSorted(list []*entry, e *entry) []*entry {
 	return list
 }
 
-// position returns the 1-based place of a queued session in its queue.
+// position returns the 1-based place of a queued session in its queue,
+// counting only the sessions ahead of it that are not held.
 func (r *Router) position(e *entry) int {
-	i, _ := slices.BinarySearchFunc(r.queues[e.queue], e, compareEntries)
-	return i + 1
+	n := 1
+	for _, x := range r.queues[e.queue] {
+		if x == e {
+			break
+		}
+		if !x.held {
+			n++
+		}
+	}
+	return n
 }
 
 // Enqueue puts a session in a queue, ordered by arrived (a requeued session keeps its
@@ -299,9 +311,9 @@ func (r *Router) Enqueue(session, queue string, arrived time.Time) (int, error) 
 	e := &entry{session: session, queue: queue, arrived: arrived}
 	r.sessions[session] = e
 	r.order, _ = insertSorted(r.order, e)
-	list, i := insertSorted(list, e)
+	list, _ = insertSorted(list, e)
 	r.queues[queue] = list
-	return i + 1, nil
+	return r.position(e), nil
 }
 
 // dequeue takes a session out of the queues and ends its offer, which it returns.
@@ -450,7 +462,7 @@ func (r *Router) Dispatch(now time.Time) Result {
 		if free == 0 {
 			break
 		}
-		if e.offer != nil {
+		if e.offer != nil || e.held {
 			continue
 		}
 		// Agents not yet offered this session come first (a round); when every
@@ -503,10 +515,15 @@ func (r *Router) Dispatch(now time.Time) Result {
 
 	// 3. Report positions that changed.
 	for _, q := range r.queueNames {
-		for i, e := range r.queues[q] {
-			if e.reported != i+1 {
-				e.reported = i + 1
-				res.Positions = append(res.Positions, Position{Session: e.session, Queue: q, Position: i + 1})
+		n := 0
+		for _, e := range r.queues[q] {
+			if e.held {
+				continue // not counted: the sessions behind it move up
+			}
+			n++
+			if e.reported != n {
+				e.reported = n
+				res.Positions = append(res.Positions, Position{Session: e.session, Queue: q, Position: n})
 			}
 		}
 	}

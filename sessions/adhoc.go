@@ -97,6 +97,10 @@ func first(f map[string][]string, k string) string {
 
 // adhoc runs a command on a room.
 func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
+	if c.Node == "take" {
+		e.takeCommand(s, q, c)
+		return
+	}
 	if q.Type != "set" {
 		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
 		return
@@ -270,7 +274,7 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || s.agents[bare] == "owner" || s.agents[bare] == "conference" {
+		if sup || s.agents[bare] == "owner" || s.agents[bare] == "conference" || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
 			ids = append(ids, id)
 		}
 	}

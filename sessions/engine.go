@@ -39,6 +39,7 @@ type Config struct {
 	IdleSuspend     time.Duration
 	Grace           time.Duration
 	SuspendTimeout  time.Duration
+	AbandonAfter    time.Duration // a queued session's visitor may be away this long (0: DefaultAbandonAfter)
 	Causes          []string
 	ReconnectAlways bool
 	Rand            io.Reader // nil: crypto/rand
@@ -76,6 +77,7 @@ type session struct {
 	visitorGone time.Time // the last visitor JID left; zero while one is present or before any joined
 	reconnected bool      // a visitor reconnected while suspended: the owner was told
 	transferTo  string    // agent invited to take the session over
+	firstOffer  bool      // it was offered at least once (time to first offer measured)
 }
 
 func (s *session) visitorJID(j jid.JID) bool {
@@ -105,6 +107,9 @@ type Engine struct {
 	ended  map[string]*session // sessions that ended in this batch: gone, but still to write
 	dirty  map[string]bool     // sessions whose Record must be written
 	tokens map[string]bool     // token hashes inserted in this batch
+
+	wobs    WaitObserver // cfg.Observer when it also hears waits, else none
+	restore []string     // sessions Restore changed: written by the next Process
 }
 
 // NewEngine makes an engine with no sessions.
@@ -115,6 +120,9 @@ func NewEngine(cfg Config) *Engine {
 	if len(cfg.Queues) == 0 {
 		cfg.Queues = []string{"default"}
 	}
+	if cfg.AbandonAfter <= 0 {
+		cfg.AbandonAfter = DefaultAbandonAfter
+	}
 	if len(cfg.Causes) == 0 {
 		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}
 	}
@@ -122,9 +130,14 @@ func NewEngine(cfg Config) *Engine {
 	if obs == nil {
 		obs = nopObserver{}
 	}
+	wobs, _ := obs.(WaitObserver)
+	if wobs == nil {
+		wobs = nopWaitObserver{}
+	}
 	return &Engine{
-		cfg: cfg,
-		obs: obs,
+		cfg:  cfg,
+		obs:  obs,
+		wobs: wobs,
 		router: routing.New(routing.Config{
 			DefaultCapacity: cfg.DefaultCapacity,
 			OfferTimeout:    cfg.OfferTimeout,
@@ -148,6 +161,10 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	e.out = &Output{}
 	e.dirty = make(map[string]bool)
 	e.tokens = make(map[string]bool)
+	for _, id := range e.restore {
+		e.dirty[id] = true
+	}
+	e.restore = nil
 	for _, in := range inputs {
 		e.safeHandle(in)
 	}

@@ -124,6 +124,14 @@ func (e *Engine) serviceIQ(q *IQ) {
 		e.serviceAdhoc(q, c)
 	case *PingCmd:
 		e.reply(q, "")
+	case *AvailabilityCmd:
+		e.availability(q, c)
+	case *LeaveMessageCmd:
+		if q.Type != "set" {
+			e.replyErr(q, muc.Errorf("modify", "bad-request", "leave-message must be an IQ set"))
+			return
+		}
+		e.leaveMessage(q, c)
 	default:
 		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by the service"))
 	}
@@ -135,7 +143,7 @@ func (e *Engine) visibleRooms(bare string) string {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || (e.has(bare, PermChat) && s.agents[bare] != "") {
+		if sup || (e.has(bare, PermChat) && s.agents[bare] != "") || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
 			ids = append(ids, id)
 		}
 	}
@@ -192,7 +200,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
 		switch {
-		case who == actorAgent || who == actorSupervisor:
+		case who == actorAgent || who == actorSupervisor || (s.rec.State == StateMissed && e.serves(q.fromBare(), s.rec.Queue)):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID})
 		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
@@ -470,6 +478,8 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 		// suspended like one who left.
 		visitorGone: e.now,
 	}
+	// A visitor who never joins abandons the queue like one who left it.
+	s.rec.Deadline = e.now.Add(e.cfg.AbandonAfter)
 	s.room.SetSubject(subjectFor(s.rec.Visitor))
 	e.byID[id] = s
 	if len(tokenHash) > 0 {

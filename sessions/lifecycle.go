@@ -23,6 +23,7 @@ func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
 	s.rec.Explicit = explicit
 	s.rec.SuspendedAt = e.now
 	s.rec.Deadline = e.now.Add(e.cfg.SuspendTimeout)
+	e.suspendedInQueue(s)
 	s.reconnected = false
 	e.touch(s)
 	e.obs.Suspend(by, cause)
@@ -44,6 +45,7 @@ func (e *Engine) resume(s *session, how string) {
 		s.rec.SuspendedBy, s.rec.SuspendCause, s.rec.Explicit = "", "", false
 		s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
 		e.router.Enqueue(s.rec.ID, s.rec.Queue, s.rec.CreatedAt) //nolint:errcheck // a requeue is never refused for length
+		e.awaitVisitor(s)
 		e.touch(s)
 		return
 	}
@@ -183,6 +185,7 @@ func (e *Engine) transfer(s *session) {
 	s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
 	s.offered = make(map[string]bool)
 	e.router.Enqueue(s.rec.ID, s.rec.Queue, s.rec.CreatedAt) //nolint:errcheck // a requeue is never refused for length
+	e.awaitVisitor(s)
 	e.touch(s)
 	e.event(s, Event{Type: "transferred", By: "system"}, "Your agent is unavailable; we are finding you another one")
 }
@@ -199,6 +202,7 @@ func (e *Engine) dispatch() {
 			continue
 		}
 		e.obs.Offer("sent")
+		e.offered(s)
 		s.offered[o.Agent] = true
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)
@@ -213,7 +217,7 @@ func (e *Engine) dispatch() {
 		if s == nil || s.rec.State != StateQueued {
 			continue
 		}
-		e.event(s, Event{Type: "queued", By: "system", Position: p.Position}, "You are number "+itoa(p.Position)+" in the queue")
+		e.queuedEvent(s, p.Position)
 	}
 }
 
@@ -245,7 +249,11 @@ func (e *Engine) timers() {
 	for _, id := range ids {
 		s := e.byID[id]
 		switch s.rec.State {
-		case StateActive, StateQueued:
+		case StateQueued:
+			// A queued session is never suspended for want of its visitor:
+			// it is abandoned (waiting.go).
+			e.abandonIfDue(s)
+		case StateActive:
 			if !s.visitorGone.IsZero() && !s.room.Present("visitor") && e.now.Sub(s.visitorGone) >= e.cfg.IdleSuspend {
 				s.visitorGone = timeZero
 				e.suspend(s, "system", "", false)
@@ -256,6 +264,10 @@ func (e *Engine) timers() {
 			}
 		case StateSuspended:
 			if !s.rec.Deadline.IsZero() && !e.now.Before(s.rec.Deadline) {
+				if s.rec.Owner == "" {
+					e.abandonSuspended(s)
+					continue
+				}
 				e.expire(s)
 				continue
 			}
@@ -329,6 +341,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		case StateQueued:
 			e.router.Enqueue(rec.ID, rec.Queue, rec.CreatedAt) //nolint:errcheck // restore ignores the limit
 			s.visitorGone = now
+			e.restoreQueued(s, now)
 		case StateActive:
 			e.router.Occupy(rec.Owner, rec.ID)
 			e.offline[rec.Owner] = now

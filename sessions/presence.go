@@ -150,7 +150,11 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		case "conference", "previous":
 			return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.offered[bare] && s.rec.State == StateQueued {
+		if s.offered[bare] && s.rec.State == StateQueued && !e.router.Held(s.rec.ID) {
+			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
+		}
+		if s.rec.State == StateMissed && e.serves(bare, s.rec.Queue) {
+			// Joining a missed session takes it (waiting.go).
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
 		if s.invited[bare] {
@@ -194,6 +198,9 @@ func (e *Engine) join(s *session, p *Presence) {
 	switch {
 	case ent.Person == "visitor":
 		s.visitorGone = timeZero
+		e.visitorBack(s)
+	case s.rec.State == StateMissed && s.agents[bare] == "":
+		e.take(s, bare)
 	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
 		e.assign(s, bare)
 	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
@@ -228,6 +235,7 @@ func (e *Engine) assign(s *session, bare string) {
 	s.offered = make(map[string]bool) // the other offers are void now
 	s.rec.Owner = bare
 	s.rec.State = StateActive
+	e.answered(s)
 	if s.rec.AssignedAt.IsZero() {
 		s.rec.AssignedAt = e.now
 	}
@@ -254,6 +262,9 @@ func (e *Engine) leave(s *session, p *Presence) {
 	if s.rec.State == StateActive || s.rec.State == StateQueued {
 		s.visitorGone = e.now
 		e.event(s, Event{Type: "visitor-left", By: "visitor"}, "The visitor left the chat")
+		if s.rec.State == StateQueued {
+			e.visitorAway(s)
+		}
 	}
 }
 

@@ -74,6 +74,7 @@ type Event struct {
 	Position int
 	Agent    string // nick of the agent concerned
 	Cause    string
+	Wait     int // queued: estimated seconds still to wait; -1 unknown (0 is "any moment")
 }
 
 func (e Event) render() string {
@@ -81,7 +82,11 @@ func (e Event) render() string {
 	if e.Position > 0 {
 		pos = itoa(e.Position)
 	}
-	return el("event", NS, []string{"type", e.Type, "by", e.By, "state", string(e.State), "position", pos, "agent", e.Agent, "cause", e.Cause}, "")
+	wait := ""
+	if e.Type == "queued" && e.Wait >= 0 {
+		wait = itoa(e.Wait)
+	}
+	return el("event", NS, []string{"type", e.Type, "by", e.By, "state", string(e.State), "position", pos, "wait", wait, "agent", e.Agent, "cause", e.Cause}, "")
 }
 
 // sessionEl renders <session/> as in a request's result.

@@ -18,10 +18,18 @@ const (
 	StateSuspended State = "suspended"
 	StateClosed    State = "closed"
 	StateExpired   State = "expired"
+	// StateAbandoned: the visitor left the queue and did not come back within
+	// the abandon time (terminal, like closed and expired).
+	StateAbandoned State = "abandoned"
+	// StateMissed: a message the visitor left when nobody could chat; it
+	// waits, with its room, until an agent takes it (then it is active).
+	StateMissed State = "missed"
 )
 
 // Live reports whether a session in this state still has a room.
-func (s State) Live() bool { return s == StateQueued || s == StateActive || s == StateSuspended }
+func (s State) Live() bool {
+	return s == StateQueued || s == StateActive || s == StateSuspended || s == StateMissed
+}
 
 // Permission names, as stored.
 const (

@@ -47,6 +47,7 @@ func testConfig() Config {
 		IdleSuspend:     2 * time.Minute,
 		Grace:           5 * time.Minute,
 		SuspendTimeout:  30 * time.Minute,
+		AbandonAfter:    2 * time.Minute,
 		Causes:          []string{"Investigation", "Visitor Machine Restart"},
 		Rand:            rand.NewChaCha8([32]byte{'p', 'a', 'r', 'l', 'e', 'y'}),
 	}

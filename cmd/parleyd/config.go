@@ -31,6 +31,7 @@ type config struct {
 	IdleSuspend    time.Duration
 	Grace          time.Duration
 	SuspendTimeout time.Duration
+	AbandonAfter   time.Duration
 	Causes         string
 	Reconnect      string
 	WidgetWS       string
@@ -57,6 +58,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleSuspend, "idle-suspend", 2*time.Minute, "time with no visitor present before a session is suspended by the system")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Minute, "time an offline agent keeps its sessions")
 	fs.DurationVar(&c.SuspendTimeout, "suspend-timeout", 24*time.Hour, "time a suspended session waits before it expires")
+	fs.DurationVar(&c.AbandonAfter, "abandon-after", 2*time.Minute, "time a queued visitor may be away (or take to join) before its session is abandoned; it keeps its place meanwhile")
 	fs.StringVar(&c.Causes, "causes", "Investigation,Visitor Machine Restart", "comma-separated causes of suspension")
 	fs.StringVar(&c.Reconnect, "reconnect", "prompt", "what a returning visitor gets: prompt or always")
 	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")

@@ -128,6 +128,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		MaxBody: cfg.MaxBody, MaxField: cfg.MaxField, MaxFields: 32,
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
+		AbandonAfter: cfg.AbandonAfter,
 	})
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	snap, err := store.Load(lctx, cfg.HistoryLimit)

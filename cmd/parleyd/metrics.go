@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/parley-chat/parley/sessions"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -13,6 +15,9 @@ type metrics struct {
 	sessions, queue                                *prometheus.GaugeVec
 	agents, up                                     prometheus.Gauge
 	batch                                          prometheus.Histogram
+
+	firstOffer, answer *prometheus.HistogramVec
+	abandoned, missed  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -20,8 +25,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: name, Help: help}, labels)
 	}
 	m := &metrics{
-		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, probe, reconnect, bad_request, queue_full).", "outcome"),
-		offers:     cv("offers_total", "Offers to agents by outcome (sent, accepted, declined, expired, cancelled).", "outcome"),
+		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, probe, reconnect, missed, bad_request, queue_full).", "outcome"),
+		offers:     cv("offers_total", "Offers to agents by outcome (sent, accepted, declined, expired, cancelled, withdrawn).", "outcome"),
 		suspends:   cv("suspends_total", "Sessions suspended, by who and cause.", "by", "cause"),
 		resumes:    cv("resumes_total", "Sessions resumed, by how (explicit, message, canned, link, comment, conference, reconnect).", "how"),
 		prompts:    cv("reconnect_prompts_total", "Reconnect prompts, by scenario (in_progress, most_recent, explicit_suspend).", "scenario"),
@@ -38,6 +43,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "parley", Name: "batch_duration_seconds",
 			Help: "Time to decide, commit and hand over one batch of inputs.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 	}
+	waitBuckets := []float64{1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600}
+	m.firstOffer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "parley", Name: "time_to_first_offer_seconds",
+		Help: "Time from a chat request to its first offer to an agent, by queue.", Buckets: waitBuckets}, []string{"queue"})
+	m.answer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "parley", Name: "time_to_answer_seconds",
+		Help: "Time from a chat request to an agent taking it (assignment), by queue.", Buckets: waitBuckets}, []string{"queue"})
+	m.abandoned = cv("abandoned_total", "Queued sessions abandoned (the visitor left and did not come back in time), by queue.", "queue")
+	m.missed = cv("missed_total", "Messages left when no agent could chat (missed sessions), by queue.", "queue")
+	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed)
 	reg.MustRegister(m.requests, m.offers, m.suspends, m.resumes, m.prompts, m.reconnects, m.ended,
 		m.sessions, m.queue, m.agents, m.up, m.batch)
 	return m
@@ -60,3 +73,12 @@ func (m *metrics) stats(st sessions.Stats) {
 	}
 	m.agents.Set(float64(st.Agents))
 }
+
+func (m *metrics) FirstOffer(q string, d time.Duration) {
+	m.firstOffer.WithLabelValues(q).Observe(d.Seconds())
+}
+func (m *metrics) Answered(q string, d time.Duration) {
+	m.answer.WithLabelValues(q).Observe(d.Seconds())
+}
+func (m *metrics) Abandoned(q string) { m.abandoned.WithLabelValues(q).Inc() }
+func (m *metrics) Missed(q string)    { m.missed.WithLabelValues(q).Inc() }

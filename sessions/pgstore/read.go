@@ -18,7 +18,7 @@ const sessionCols = `id, token_hash, queue, state, owner, visitor_jids, visitor,
 	suspended_by, suspend_cause, explicit, replaces,
 	created_at, assigned_at, suspended_at, ended_at, deadline, updated_at`
 
-const liveStates = `('queued', 'active', 'suspended')`
+const liveStates = `('queued', 'active', 'suspended', 'missed')`
 
 func scanRecord(row pgx.Row) (sessions.Record, error) {
 	var (

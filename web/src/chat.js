@@ -5,6 +5,9 @@
 import {
   requestIQ,
   probeIQ,
+  availabilityIQ,
+  parseAvailability,
+  leaveMessageIQ,
   reconnectIQ,
   joinPresence,
   suspendPresence,
@@ -68,6 +71,11 @@ export class Chat {
     this.nick = "";
     this.agent = "";
     this.position = 0;
+    this.wait = null; // seconds still to wait, from the last queued event; null unknown
+    this.availability = null; // {status, waiting, wait, full} of the queue, before a request
+    this.messageMode = false; // the form leaves a message instead of asking for a chat
+    this.modeChosen = false; // the visitor picked the mode itself
+    this.connectingP = null; // a connect() in progress, shared
     this.occupants = new Map(); // nick -> role
     this.agentNicks = new Set();
     this.lines = [];
@@ -99,8 +107,19 @@ export class Chat {
 
   // ---- connection ----------------------------------------------------------
 
-  async connect() {
-    if (this.client && this.connected) return;
+  // connect shares one attempt between callers (the availability question
+  // and the probe can both ask at the panel's first opening).
+  connect() {
+    if (this.client && this.connected) return Promise.resolve();
+    if (!this.connectingP) {
+      this.connectingP = this.connectOnce().finally(() => {
+        this.connectingP = null;
+      });
+    }
+    return this.connectingP;
+  }
+
+  async connectOnce() {
     if (this.client) {
       // A half-open client from an earlier attempt: start over.
       const old = this.client;
@@ -161,6 +180,8 @@ export class Chat {
     console.warn("parley:", e);
     if (e && e.condition) {
       this.error = e.text || e.condition;
+      // A full queue: the form offers to leave a message instead.
+      if (e.condition === "resource-constraint") this.messageMode = true;
       this.setPhase("form");
       this.emit("error", { key: "requestFailed", reason: this.error });
       return;
@@ -170,6 +191,57 @@ export class Chat {
   }
 
   // ---- probe, request, prompt, reconnect -----------------------------------
+
+  // checkAvailability asks how the queue looks (docs/protocol.md, Waiting
+  // visitors) and switches the form to leave-a-message when nobody can chat
+  // or the queue is full. Failures leave things as they were.
+  async checkAvailability() {
+    if (this.dead || this.session) return;
+    try {
+      await this.connect();
+      const a = parseAvailability(await this.iq(availabilityIQ(this.config.service, this.config.queue)));
+      if (!a || this.dead) return;
+      this.availability = a;
+      if (this.phase === "form" && !this.details && !this.modeChosen) this.messageMode = a.status === "away" || a.full;
+      this.emit("status");
+    } catch (e) {
+      console.warn("parley: availability:", e?.condition || e?.message || e);
+    }
+  }
+
+  // chatInstead is the visitor asking for a chat although nobody is there.
+  setMessageMode(on) {
+    this.messageMode = !!on;
+    this.modeChosen = true; // the visitor's choice: availability no longer switches it
+    this.emit("status");
+  }
+
+  // leaveMessage sends the leave-a-message form: {name, email, question}.
+  async leaveMessage(details) {
+    this.details = { ...details };
+    this.error = "";
+    this.setPhase("connecting");
+    try {
+      await this.connect();
+      const r = parseRequestResult(
+        await this.iq(
+          leaveMessageIQ(this.config.service, {
+            queue: this.config.queue,
+            token: this.jar.token,
+            visitor: this.visitorDetails(),
+            body: this.details.question || "",
+          }),
+        ),
+      );
+      if (!r || r.kind !== "session") throw new Error("unexpected answer to the message");
+      if (r.session.token) this.token = r.session.token;
+      this.jar.save(this.token || this.jar.token);
+      this.left = { ...r.session };
+      this.setPhase("sent");
+    } catch (e) {
+      this.fail(e);
+    }
+  }
 
   // opened is the panel opening: the first time, with a token cookie and
   // nothing asked yet, the probe.
@@ -324,6 +396,7 @@ export class Chat {
 
   newChat() {
     this.session = null;
+    this.left = null;
     this.forceNew = false;
     this.resetRoom();
     this.setPhase("form");
@@ -338,6 +411,7 @@ export class Chat {
     this.agentNicks.clear();
     this.agent = "";
     this.position = 0;
+    this.wait = null;
     this.notice = "";
     this.firstMessage = "";
     this.emit("reset");
@@ -444,8 +518,14 @@ export class Chat {
   onEvent(c) {
     const ev = c.event;
     if (ev.state) this.session.state = ev.state;
-    if (ev.type === "queued" && ev.position) this.position = ev.position;
-    if (ev.type === "assigned" || ev.type === "transferred") this.position = 0;
+    if (ev.type === "queued" && ev.position) {
+      this.position = ev.position;
+      this.wait = ev.wait ?? null;
+    }
+    if (ev.type === "assigned" || ev.type === "transferred") {
+      this.position = 0;
+      this.wait = null;
+    }
     if ((ev.type === "assigned" || ev.type === "conference") && ev.agent) {
       this.agentNicks.add(ev.agent);
       if (ev.type === "assigned") this.agent = ev.agent;

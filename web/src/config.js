@@ -9,6 +9,7 @@ export const DEFAULTS = {
   strings: {},
   cookieName: "parley_token",
   cookieDays: 30,
+  availability: "load", // when to ask whether anyone is there: load, open (the panel's first opening) or off
 };
 
 // readConfig turns a script tag's dataset (data-websocket, data-domain,
@@ -42,6 +43,11 @@ export function readConfig(dataset = {}, fallbackLang = "en") {
     const n = Number(dataset.cookieDays);
     if (Number.isFinite(n) && n >= 0) cfg.cookieDays = n;
     else errors.push("data-cookie-days must be a number of days (0: until the browser closes)");
+  }
+  if (dataset.availability !== undefined && dataset.availability !== "") {
+    const v = dataset.availability.trim();
+    if (["load", "open", "off"].includes(v)) cfg.availability = v;
+    else errors.push("data-availability must be load, open or off");
   }
   if (!/^wss?:\/\//i.test(cfg.websocket)) errors.push("data-websocket must be a ws:// or wss:// URL");
   if (!cfg.domain) errors.push("data-domain (the anonymous host) is required");

@@ -4,7 +4,12 @@
 export function eventText(t, ev, fallback = "") {
   switch (ev.type) {
     case "queued":
+      if (ev.position > 0 && ev.wait !== null && ev.wait !== undefined) {
+        return t("evQueuedWait", { position: ev.position, wait: waitText(t, ev.wait) });
+      }
       return ev.position > 0 ? t("evQueued", { position: ev.position }) : fallback;
+    case "abandoned":
+      return t("evAbandoned");
     case "assigned":
       return ev.agent ? t("evAssigned", { agent: ev.agent }) : fallback;
     case "suspended":
@@ -33,13 +38,16 @@ export function eventText(t, ev, fallback = "") {
 }
 
 // statusText is the one line under the title that says where the chat stands.
-export function statusText(t, { phase, state, position, agent }) {
+export function statusText(t, { phase, state, position, agent, wait = null }) {
   if (phase === "left") return t("statusLeft");
   if (phase === "ended") return t("statusEnded");
   if (phase !== "chat" && phase !== "joining") return "";
   switch (state) {
     case "queued":
+      if (position > 0 && wait !== null) return t("statusPositionWait", { position, wait: waitText(t, wait) });
       return position > 0 ? t("statusPosition", { position }) : t("statusQueued");
+    case "missed":
+      return t("statusMissed");
     case "active":
       return agent ? t("statusActive", { agent }) : t("statusActiveNoAgent");
     case "suspended":
@@ -49,4 +57,21 @@ export function statusText(t, { phase, state, position, agent }) {
       return t("statusEnded");
   }
   return "";
+}
+
+// waitText words an estimated wait in seconds: "about 2 minutes".
+export function waitText(t, secs) {
+  if (secs < 60) return t("waitUnderMinute");
+  const m = Math.ceil(secs / 60);
+  return m === 1 ? t("waitMinute") : t("waitMinutes", { count: m });
+}
+
+// availabilityText is how a queue looks before a request (docs/protocol.md,
+// Waiting visitors); short for the launcher.
+export function availabilityText(t, a, short) {
+  const known = a.wait !== null && a.wait !== undefined;
+  if (a.status === "away") return t(short ? "availAwayShort" : "availAway");
+  if (a.full) return t(short ? "availFullShort" : "availFull");
+  if (a.status === "busy") return known ? t("availBusyWait", { wait: waitText(t, a.wait) }) : t("availBusy");
+  return known ? t("availWait", { wait: waitText(t, a.wait) }) : t("availNow");
 }

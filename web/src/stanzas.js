@@ -33,6 +33,42 @@ export function probeIQ(service, token) {
   return xml("iq", { type: "set", to: service }, xml("request", { xmlns: NS, token, probe: "true" }));
 }
 
+// availabilityIQ asks how a queue looks before any request (docs/protocol.md,
+// Waiting visitors): whether an agent can answer, how many wait, the wait.
+export function availabilityIQ(service, queue) {
+  const attrs = { xmlns: NS };
+  if (queue) attrs.queue = queue;
+  return xml("iq", { type: "get", to: service }, xml("availability", attrs));
+}
+
+// parseAvailability reads its answer: the first <queue/> (the one asked for,
+// or the default queue), or null.
+export function parseAvailability(iq) {
+  const q = iq.getChild("availability", NS)?.getChild("queue");
+  if (!q) return null;
+  const wait = q.attrs.wait === undefined || q.attrs.wait === "" ? null : Number(q.attrs.wait);
+  return {
+    queue: q.attrs.name || "",
+    status: q.attrs.status || "away", // available, busy, away
+    waiting: Number(q.attrs.waiting || 0),
+    wait: Number.isFinite(wait) ? wait : null, // seconds; null when unknown
+    full: q.attrs.full === "true",
+  };
+}
+
+// leaveMessageIQ leaves a message when nobody can chat: it becomes a missed
+// session an agent answers later.
+export function leaveMessageIQ(service, { queue, token, visitor = {}, body = "" }) {
+  const attrs = { xmlns: NS };
+  if (queue) attrs.queue = queue;
+  if (token) attrs.token = token;
+  const details = {};
+  for (const [k, v] of Object.entries(visitor)) {
+    if (v !== undefined && v !== null && String(v) !== "") details[k] = String(v);
+  }
+  return xml("iq", { type: "set", to: service }, xml("leave-message", attrs, xml("visitor", details), xml("body", {}, body)));
+}
+
 // reconnectIQ is the visitor's Yes to the reconnect prompt.
 export function reconnectIQ(service, session, token) {
   return xml("iq", { type: "set", to: service }, xml("reconnect", { xmlns: NS, session, token }));
@@ -166,6 +202,7 @@ export function classify(stanza, room) {
         by: a.by || "",
         state: a.state || "",
         position: a.position ? Number(a.position) : 0,
+        wait: a.wait !== undefined && a.wait !== "" && Number.isFinite(Number(a.wait)) ? Number(a.wait) : null,
         agent: a.agent || "",
         cause: a.cause || "",
       },

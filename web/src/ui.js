@@ -2,7 +2,7 @@
 // it nor are broken by it. Nothing from a message ever becomes markup: text
 // goes in as text, links as <a> elements built here.
 import { linkify, safeURL } from "./linkify.js";
-import { eventText, statusText } from "./events.js";
+import { eventText, statusText, availabilityText } from "./events.js";
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -49,20 +49,31 @@ export class UI {
       "aria-expanded": "false",
       "aria-controls": "parley-panel",
       onclick: () => this.toggle(),
-    }, h("span", { class: "launcher-icon", "aria-hidden": "true" }), h("span", { class: "launcher-label", text: t("launcher") }));
+    }, h("span", { class: "launcher-icon", "aria-hidden": "true" }), h("span", { class: "launcher-label", text: t("launcher") }),
+      h("span", { class: "launcher-availability", "aria-hidden": "true" }));
 
     // Pre-chat form.
     this.nameInput = h("input", { id: "parley-name", name: "name", type: "text", autocomplete: "name", required: true, maxlength: "80", "aria-describedby": "parley-form-error" });
     this.emailInput = h("input", { id: "parley-email", name: "email", type: "email", autocomplete: "email", maxlength: "200", "aria-describedby": "parley-form-error" });
     this.questionInput = h("textarea", { id: "parley-question", name: "question", rows: "3", maxlength: "2000" });
     this.formError = h("p", { id: "parley-form-error", class: "form-error", role: "alert" });
+    // Availability before the request, and the switch between asking for a
+    // chat and leaving a message (docs/protocol.md, Waiting visitors).
+    this.availabilityLine = h("p", { class: "availability", role: "status" });
+    this.intro = h("p", { class: "intro", text: t("intro") });
+    this.questionLabel = h("label", { for: "parley-question", text: t("question") });
+    this.submitButton = h("button", { type: "submit", class: "primary", text: t("start") });
+    this.modeButton = h("button", { type: "button", class: "link-button", onclick: () => this.chat.setMessageMode(!this.chat.messageMode) });
     this.form = h("form", { class: "prechat", novalidate: true, onsubmit: (e) => this.submit(e) },
-      h("p", { class: "intro", text: t("intro") }),
+      this.availabilityLine, this.intro,
       h("label", { for: "parley-name", text: t("name") }), this.nameInput,
       h("label", { for: "parley-email", text: t("email") }), this.emailInput,
-      h("label", { for: "parley-question", text: t("question") }), this.questionInput,
+      this.questionLabel, this.questionInput,
       this.formError,
-      h("button", { type: "submit", class: "primary", text: t("start") }));
+      this.submitButton, this.modeButton);
+    this.sentText = h("p", { class: "sent-text" });
+    this.sentBox = h("div", { class: "after sent" }, this.sentText,
+      h("button", { type: "button", text: t("newChat"), onclick: () => this.newChat() }));
 
     this.connecting = h("p", { class: "connecting", role: "status", text: t("connecting") });
 
@@ -114,7 +125,7 @@ export class UI {
         h("div", { class: "heading" }, h("h2", { id: "parley-title", text: t("title") }), this.status),
         h("button", { type: "button", class: "minimize", "aria-label": t("minimize"), title: t("minimize"), onclick: () => this.setOpen(false) },
           h("span", { "aria-hidden": "true", text: "\u2013" }))),
-      h("div", { class: "body" }, this.form, this.connecting, this.prompt, this.errorBox, this.conversation));
+      h("div", { class: "body" }, this.form, this.connecting, this.prompt, this.errorBox, this.sentBox, this.conversation));
 
     this.root = h("div", { class: "parley", lang: this.lang, "data-state": "closed" }, this.panel, this.launcher);
     root.append(this.root);
@@ -172,6 +183,7 @@ export class UI {
     if (open) {
       this.unread = 0;
       this.chat.opened(); // the first time with a token: the probe
+      if (this.chat.config.availability !== "off" && this.chat.phase === "form" && !this.chat.session) this.chat.checkAvailability();
     }
     this.render();
     if (open) this.focusView();
@@ -197,7 +209,18 @@ export class UI {
       this.emailInput.focus();
       return;
     }
-    this.chat.start({ name, email, question: this.questionInput.value.trim() });
+    const question = this.questionInput.value.trim();
+    if (this.chat.messageMode) {
+      if (!question) {
+        this.questionInput.setAttribute("aria-invalid", "true");
+        this.formError.textContent = this.t("messageRequired");
+        this.questionInput.focus();
+        return;
+      }
+      this.chat.leaveMessage({ name, email, question });
+      return;
+    }
+    this.chat.start({ name, email, question });
   }
 
   sendFromComposer() {
@@ -235,6 +258,7 @@ export class UI {
       left: this.leftBox.querySelector("button"),
       ended: this.endedBox.querySelector("button"),
       error: this.errorBox.querySelector("button"),
+      sent: this.sentBox.querySelector("button"),
     }[p];
     if (target) target.focus();
   }
@@ -242,8 +266,17 @@ export class UI {
   renderLauncher() {
     const label = this.unread > 0 ? this.t("launcherUnread", { count: this.unread }) : this.t("launcher");
     this.launcher.querySelector(".launcher-label").textContent = label;
+    this.launcher.setAttribute("aria-label", label);
     this.launcher.setAttribute("aria-expanded", String(this.open));
     this.launcher.classList.toggle("unread", this.unread > 0);
+    const a = this.chat.availability;
+    const avail = a && !this.chat.session ? availabilityText(this.t, a, true) : "";
+    const span = this.launcher.querySelector(".launcher-availability");
+    if (span.textContent !== avail) span.textContent = avail;
+    // The button's name stays "Chat with us"; the availability describes it.
+    if (avail) this.launcher.setAttribute("aria-description", avail);
+    else this.launcher.removeAttribute("aria-description");
+    this.root.dataset.availability = a ? a.status : "";
   }
 
   render() {
@@ -259,6 +292,16 @@ export class UI {
     this.connecting.hidden = !(p === "connecting" || p === "joining");
     this.prompt.hidden = p !== "prompt";
     this.errorBox.hidden = p !== "error";
+    this.sentBox.hidden = p !== "sent";
+    if (p === "sent") this.sentText.textContent = this.t("sentText", { name: c.details?.name || "" });
+    const msg = !!c.messageMode;
+    this.root.dataset.mode = msg ? "message" : "chat";
+    this.availabilityLine.textContent = c.availability ? availabilityText(this.t, c.availability, false) : "";
+    this.availabilityLine.hidden = !c.availability;
+    this.intro.textContent = this.t(msg ? "introMessage" : "intro");
+    this.questionLabel.textContent = this.t(msg ? "yourMessage" : "question");
+    this.submitButton.textContent = this.t(msg ? "sendMessage" : "start");
+    this.modeButton.textContent = this.t(msg ? "chatInstead" : "messageInstead");
     if (p === "error") this.errorText.textContent = this.t("connectFailed");
     if (p === "prompt" && c.offered) {
       const when = c.offered.started ? new Date(c.offered.started) : null;
@@ -271,7 +314,7 @@ export class UI {
     if (p !== "chat") this.confirm.hidden = true;
     this.leftBox.hidden = p !== "left";
     this.endedBox.hidden = p !== "ended";
-    let status = statusText(this.t, { phase: p, state: c.session?.state, position: c.position, agent: c.agent });
+    let status = statusText(this.t, { phase: p, state: c.session?.state, position: c.position, agent: c.agent, wait: c.wait });
     if (c.notice) status = this.t(c.notice);
     if (this.status.textContent !== status) this.status.textContent = status;
     this.renderTyping();

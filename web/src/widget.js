@@ -33,6 +33,9 @@ function mount(script) {
   host.className = "parley-widget-host";
   document.body.append(host);
   ui = new UI({ host, chat, t, lang: config.lang, css });
+  // Whether anyone is there, for the launcher and the form (an anonymous
+  // login per page view; data-availability="open" waits for the panel).
+  if (config.availability === "load") chat.checkAvailability();
   // Closing the window or navigating away suspends the session explicitly.
   addEventListener("pagehide", () => chat.pagehide());
   addEventListener("pageshow", (e) => {
