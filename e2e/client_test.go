@@ -193,7 +193,8 @@ func isMsg(from string, body string) func(*pxmpp.Element) bool {
 
 func isEvent(room, typ string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
-		if e.Name.Local != "message" || e.Get("from") != room {
+		// System lines come from the service's nick (docs/protocol.md).
+		if e.Name.Local != "message" || e.Get("from") != room+"/Parley" {
 			return false
 		}
 		ev := e.Child(nsParley, "event")

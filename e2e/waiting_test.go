@@ -24,8 +24,7 @@ func isWithdrawn(room, sid string) func(*pxmpp.Element) bool {
 
 func isQueuedAt(room, pos string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
-		ev := e.Child(nsParley, "event")
-		return e.Name.Local == "message" && e.Get("from") == room && ev != nil && ev.Get("type") == "queued" && ev.Get("position") == pos
+		return isEvent(room, "queued")(e) && e.Child(nsParley, "event").Get("position") == pos
 	}
 }
 
@@ -100,7 +99,8 @@ func TestWaitingVisitorWhoLeftIsNeverOffered(t *testing.T) {
 		t.Errorf("the visitor's archive of the abandoned session: %s", r)
 	}
 	v1.send(`<presence xmlns='jabber:client' to='%s/Gone'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room1)
-	if e := v1.expect("join refused", isPresence(room1+"/Gone", "error")); errorCondition(e) != "registration-required" {
+	// Its own visitor is told it is gone, with the reason (docs/protocol.md).
+	if e := v1.expect("join refused", isPresence(room1+"/Gone", "error")); errorCondition(e) != "gone" {
 		t.Errorf("rejoin of the abandoned room: %s", e)
 	}
 }

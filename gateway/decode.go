@@ -275,6 +275,17 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 			}
 		}
 		q.Cmd = cmd
+	case muc.NS + "#owner query":
+		oc := &sessions.MUCOwnerCmd{}
+		if d := c.Child(muc.NS+"#owner", "destroy"); d != nil {
+			oc.Destroy = true
+			if r := d.Child(muc.NS+"#owner", "reason"); r != nil {
+				oc.Reason = r.Text
+			}
+		}
+		q.Cmd = oc
+	case muc.NS + "#admin query":
+		q.Cmd = &sessions.MUCAdminCmd{}
 	case sessions.NS + " availability":
 		q.Cmd = &sessions.AvailabilityCmd{Queue: c.Get("queue")}
 	case sessions.NS + " leave-message":

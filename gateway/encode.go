@@ -89,6 +89,10 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 			s.Add(errorEl(v.Err))
 		}
 		return s
+	case *sessions.Invitation:
+		return invitationEl(v)
+	case *sessions.ReservedNick:
+		return reservedNickEl(v)
 	case *xmpp.Element:
 		return v
 	case *sessions.Withdrawal:

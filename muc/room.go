@@ -159,6 +159,9 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 	if oj, err := r.addr.WithResource(nick); err != nil || oj.Resourcepart() != nick {
 		return nil, Errorf("modify", "jid-malformed", "the nick is not a valid resourcepart")
 	}
+	if nick == ServiceNick {
+		return nil, Errorf("cancel", "conflict", "the nick %s belongs to the service", ServiceNick)
+	}
 	key := full.String()
 	if cur, ok := r.byJID[key]; ok {
 		if cur != nick {
@@ -356,6 +359,18 @@ func (r *Room) Send(from jid.JID, id string, l Line) ([]Stanza, error) {
 // Announce broadcasts a message from the room itself and records it.
 func (r *Room) Announce(l Line) []Stanza {
 	l.Nick = ""
+	return r.deliver("", l)
+}
+
+// ServiceNick is the nick the service speaks under in every room. System
+// lines come from room@service/ServiceNick because common clients
+// (Converse.js) drop groupchat messages that carry no nick; no occupant may
+// take it.
+const ServiceNick = "Parley"
+
+// AnnounceAsService broadcasts a line from the service's nick and records it.
+func (r *Room) AnnounceAsService(l Line) []Stanza {
+	l.Nick = ServiceNick
 	return r.deliver("", l)
 }
 

@@ -285,8 +285,10 @@ $(if [[ -z "$ready" ]]; then echo " WARNING: $HTTP_URL/readyz does not say ready
    the domain example.test does not resolve)
    account agent1@example.test (or agent2), password agentpass
    plain authentication without TLS (the server listens on loopback only)
-   then add $DOMAIN as a contact (or send it presence) to sign in, and
-   join a room when invited (a message from the room with an <offer/>).
+   then add agents@$DOMAIN as a contact to sign in (one "add contact";
+   approve its subscription request if your client asks; $DOMAIN itself
+   works too, and directed presence to either), and join a room when
+   invited: accept the invitation. Steps per client: docs/standard-clients.md
    Also: super@example.test may supervise, admin@example.test administer.
 
  Visitor - anonymous login to guest.example.test:

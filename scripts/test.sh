@@ -2,7 +2,7 @@
 # The project's one test command: dependencies, test bed, widget build and unit
 # tests, vet, Go tests (browser tests included).
 #
-#   scripts/test.sh [go test flags/packages...]   default: -count=1 -race ./...
+#   scripts/test.sh [go test flags/packages...]   default: -count=1 -race -timeout 30m ./...
 #
 # Without arguments the Go tests run against the test bed's Prosody (with the
 # federation test bed: agents on a second server over s2s), then the e2e suite
@@ -65,6 +65,10 @@ web_check() {
 }
 step web_check
 
+# The agents' page (web/agent: stock Converse.js, no build): its npm packages
+# before go test, for the Converse.js browser test in e2e/.
+step bash -c 'cd web/agent && npm ci --no-audit --no-fund'
+
 # The e2e suite against ejabberd, after the main run (side by side they loaded
 # small machines enough to break offer timeouts): the environment is the
 # ejabberd env file's alone (no PARLEY_* of Prosody's), and every line of its
@@ -76,7 +80,7 @@ e2e_ejabberd() {
 		unset $(compgen -e | grep '^PARLEY_') || true
 		export PARLEY_TESTBED_ENV=.state/testbed-ejabberd.env
 		set -o pipefail
-		go test -count=1 -race -skip Browser ./e2e 2>&1 | sed -u 's/^/[ejabberd] /'
+		go test -count=1 -race -timeout 30m -skip 'Browser|Converse|Profanity' ./e2e 2>&1 | sed -u 's/^/[ejabberd] /'
 	)
 }
 
@@ -85,7 +89,9 @@ if (( $# > 0 )); then
 	step go test "$@"
 else
 	t0=$SECONDS
-	step go test -count=1 -race ./...
+	# The e2e package alone takes several minutes under -race on 2 shared cores:
+	# more than go test's default 10m timeout.
+	step go test -count=1 -race -timeout 30m ./...
 	t1=$SECONDS
 	step e2e_ejabberd
 	echo "==> durations: go test ./... on Prosody (federated-agent tests included) $(( t1 - t0 ))s, e2e on ejabberd $(( SECONDS - t1 ))s" >&2

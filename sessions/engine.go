@@ -28,6 +28,7 @@ import (
 // Config holds the rules the engine applies.
 type Config struct {
 	Domain          jid.JID // the component's JID, e.g. chat.example.com
+	SignIn          jid.JID // the sign-in address agents add as a contact; zero: agents@Domain
 	Queues          []string
 	HistoryLimit    int // history lines kept per room and sent on join
 	DefaultCapacity int
@@ -101,6 +102,7 @@ type Engine struct {
 	queues   map[string][]string
 	offline  map[string]time.Time // agent -> went offline (only while it has sessions)
 	resource map[string]map[string]bool
+	gone     goneRooms // sessions that ended lately, for <gone/> on a later join
 
 	now    time.Time
 	out    *Output
@@ -125,6 +127,9 @@ func NewEngine(cfg Config) *Engine {
 	}
 	if len(cfg.Causes) == 0 {
 		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}
+	}
+	if cfg.SignIn.Domainpart() == "" {
+		cfg.SignIn, _ = jid.New("agents", cfg.Domain.Domainpart(), "")
 	}
 	obs := cfg.Observer
 	if obs == nil {
@@ -265,6 +270,15 @@ func (e *Engine) isService(j jid.JID) bool {
 	return j.Localpart() == "" && j.Resourcepart() == "" && j.Domainpart() == e.cfg.Domain.Domainpart()
 }
 
+// isSignIn says whether j is the sign-in address (bare): it answers presence,
+// IQs and messages like the service's own JID (docs/protocol.md).
+func (e *Engine) isSignIn(j jid.JID) bool {
+	return j.Resourcepart() == "" && j.Equal(e.cfg.SignIn)
+}
+
+// SignIn is the sign-in address agents add as a contact.
+func (e *Engine) SignIn() jid.JID { return e.cfg.SignIn }
+
 func (e *Engine) lookup(to jid.JID) *session {
 	if to.Domainpart() != e.cfg.Domain.Domainpart() || to.Localpart() == "" {
 		return nil
@@ -330,9 +344,8 @@ func (e *Engine) event(s *session, ev Event, body string) {
 	if ev.State == "" {
 		ev.State = s.rec.State
 	}
-	l := e.line(s, "system", "", "", "event", body, ev.render())
-	l.Nick = ""
-	e.sendMUC(s.room.Announce(l))
+	l := e.line(s, "system", "", muc.ServiceNick, "event", body, ev.render())
+	e.sendMUC(s.room.AnnounceAsService(l))
 }
 
 // agentNick is how an agent shows in events: its nick in the room, else its localpart.

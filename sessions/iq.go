@@ -26,7 +26,7 @@ var (
 )
 
 func (e *Engine) iq(q *IQ) {
-	if e.isService(q.To) {
+	if e.isService(q.To) || e.isSignIn(q.To) {
 		e.serviceIQ(q)
 		return
 	}
@@ -50,7 +50,8 @@ func (e *Engine) iq(q *IQ) {
 		return
 	}
 	switch q.Cmd.(type) {
-	case *PingCmd, *DiscoInfoCmd, *DiscoItemsCmd, *SuspendCmd, *ResumeCmd, *CloseCmd, *CommentCmd, *MAMCmd, *AdHocCmd:
+	case *PingCmd, *DiscoInfoCmd, *DiscoItemsCmd, *SuspendCmd, *ResumeCmd, *CloseCmd, *CommentCmd, *MAMCmd, *AdHocCmd,
+		*MUCOwnerCmd, *MUCAdminCmd:
 	case *CannedCmd:
 		if q.Type != "set" {
 			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
@@ -143,7 +144,8 @@ func (e *Engine) visibleRooms(bare string) string {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || (e.has(bare, PermChat) && s.agents[bare] != "") || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
+		if sup || (e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))) ||
+			(s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
 			ids = append(ids, id)
 		}
 	}
@@ -161,14 +163,22 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 	who := e.actorOf(s, q, visitor)
 	switch c := q.Cmd.(type) {
 	case *PingCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
 		e.reply(q, "")
+	case *MUCOwnerCmd, *MUCAdminCmd:
+		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			return
+		}
+		if c.Node == "x-roomuser-item" {
+			// XEP-0045 7.12: the asker's reserved nick, which clients join
+			// with (Converse.js would otherwise take the room's name).
+			e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
 			return
 		}
 		var b strings.Builder
@@ -181,12 +191,12 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
 	case *DiscoItemsCmd:
-		if who == actorNone {
+		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
 			return
 		}
 		if c.Node == NSCommands {
-			e.reply(q, commandItems(s.room.Addr().String(), roomCommands, who))
+			e.reply(q, commandItems(s.room.Addr().String(), e.roomCommandsFor(s, q.From), who))
 			return
 		}
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
@@ -197,6 +207,10 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.reply(q, "")
 	case *AdHocCmd:
+		if c.Node == "decline" && who == actorNone {
+			e.declineCommand(s, q, c)
+			return
+		}
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
 		switch {
@@ -224,6 +238,9 @@ func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
 	bare := from.Bare().String()
 	nick := e.agentNick(s, bare)
 	l := e.line(s, "agent", from.String(), nick, kind, body, payload)
+	if kind == "comment" {
+		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
+	}
 	if occ, ok := s.room.Lookup(from); ok {
 		st, err := s.room.Send(occ.JIDs[0], "", l)
 		if err == nil {

@@ -75,6 +75,7 @@ func (e *Engine) end(s *session, state State, by, body string) {
 	e.obs.Ended(state, by)
 	e.event(s, Event{Type: string(state), By: by}, body)
 	e.sendMUC(s.room.Destroy(body))
+	e.rememberGone(s, body)
 	// Gone at once, so nothing later in the batch acts on it; written at the end.
 	e.forget(s)
 	if e.ended == nil {
@@ -165,8 +166,8 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 			Body:    reconnectNotice(name, s),
 			Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
 		if !present {
-			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, "the visitor reconnected"),
-				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(name+" reconnected")))})
+			e.send(e.invitation(s, InviteReconnect, to, s.room.Addr(), name+" reconnected",
+				inviteBody(s, "the visitor reconnected")+"."+howToAnswer(s, false)))
 		}
 	}
 }
@@ -207,9 +208,9 @@ func (e *Engine) dispatch() {
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)
 		for _, to := range e.agentTargets(o.Agent) {
-			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: "New chat request: " + reason,
-				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason))) +
-					el("offer", NS, []string{"session", s.rec.ID, "timeout", itoa(secs), "queue", s.rec.Queue}, "")})
+			inv := e.invitation(s, InviteOffer, to, s.room.Addr(), reason, "New chat request: "+reason+"."+howToAnswer(s, true))
+			inv.Timeout, inv.Queue = secs, s.rec.Queue
+			e.send(inv)
 		}
 	}
 	for _, p := range r.Positions {

@@ -430,8 +430,13 @@ func TestSuspendedSessionExpires(t *testing.T) {
 		t.Errorf("destroy presences to %v, want %v", destroyed, occupants)
 	}
 	// Gone: no join, no actions, no more timers.
-	if presenceErr(w.join(ann, sid, "Ann"), ann) != "registration-required" {
-		t.Error("joined an expired room")
+	// Its visitor learns it is gone (XEP-0045 7.2.x: <gone/>, with the
+	// reason); a stranger still learns nothing.
+	if out := w.join(ann, sid, "Ann"); presenceErr(out, ann) != "gone" {
+		t.Error("joined an expired room, or was not told it is gone")
+	}
+	if presenceErr(w.join(eve, sid, "Eve"), eve) != "registration-required" {
+		t.Error("a stranger learned that the room existed")
 	}
 	if _, r := w.cmd(alice, sid, &ResumeCmd{}); errCond(r) != "item-not-found" {
 		t.Errorf("resume of an expired session answered %+v", r)

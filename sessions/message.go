@@ -44,6 +44,12 @@ func (m *Message) fromBare() string { return m.From.Bare().String() }
 func (q *IQ) fromBare() string      { return q.From.Bare().String() }
 
 func (e *Engine) message(m *Message) {
+	if e.isSignIn(m.To) {
+		if (m.Type == "chat" || m.Type == "normal" || m.Type == "") && m.Body != "" {
+			e.send(&Stanza{Name: "message", Type: "chat", From: m.To, To: m.From, Body: signInHelp(m.To)})
+		}
+		return
+	}
 	if e.isService(m.To) {
 		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
 			e.msgErr(m, muc.Errorf("cancel", "service-unavailable", "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
@@ -59,6 +65,10 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if s == nil {
+		if reason, ok := e.goneFor(m.To, m.From); ok {
+			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "this chat session has ended: %s", reason))
+			return
+		}
 		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
 		return
 	}
@@ -125,6 +135,9 @@ func (e *Engine) message(m *Message) {
 		e.actOn(s, kind)
 	}
 	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	if kind == "comment" {
+		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
+	}
 	st, err := s.room.Send(m.From, m.ID, l)
 	if err != nil {
 		e.msgErr(m, err.(*muc.Error))
@@ -185,14 +198,16 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 		if inv.To.Resourcepart() == "" {
 			targets = e.agentTargets(bare)
 		}
-		mode := "conference"
+		kind := InviteConference
 		if transfer {
-			mode = "transfer"
+			kind = InviteTransfer
+		}
+		reason := inv.Reason
+		if reason == "" {
+			reason = e.agentNick(s, from.Bare().String()) + " asks for your help in a chat with " + visitorName(s)
 		}
 		for _, to := range targets {
-			e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, inv.Reason),
-				Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", from.Bare().String()}, reasonEl(inv.Reason))) +
-					el("conference", NS, []string{"session", s.rec.ID, "from", from.Bare().String(), "mode", mode}, "")})
+			e.send(e.invitation(s, kind, to, from.Bare(), reason, inviteBody(s, reason)+"."+howToAnswer(s, false)))
 		}
 	}
 	return nil
@@ -201,13 +216,6 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 type fromJID jid.JID
 
 func (f fromJID) fromBare() string { return jid.JID(f).Bare().String() }
-
-func reasonEl(r string) string {
-	if r == "" {
-		return ""
-	}
-	return el("reason", "", nil, text(r))
-}
 
 func inviteBody(s *session, reason string) string {
 	b := "You are invited to chat session " + s.room.Addr().String()

@@ -9,7 +9,7 @@ import (
 )
 
 func (e *Engine) presence(p *Presence) {
-	if e.isService(p.To) {
+	if e.isService(p.To) || e.isSignIn(p.To) {
 		e.agentPresence(p)
 		return
 	}
@@ -29,6 +29,10 @@ func (e *Engine) presence(p *Presence) {
 			return
 		}
 		if s == nil {
+			if reason, ok := e.goneFor(p.To, p.From); ok {
+				e.presenceErr(p, muc.Errorf("cancel", "gone", "%s", reason))
+				return
+			}
 			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
 			return
 		}
@@ -63,7 +67,7 @@ func showOf(s string) routing.Show {
 // and roster subscription (PROTOCOL 2).
 func (e *Engine) agentPresence(p *Presence) {
 	bare := p.From.Bare().String()
-	svc := e.cfg.Domain
+	svc := p.To.Bare() // the service's JID or the sign-in address, whichever the agent used
 	allowed := e.has(bare, PermChat)
 	switch p.Type {
 	case "subscribe":
@@ -77,6 +81,9 @@ func (e *Engine) agentPresence(p *Presence) {
 		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribed"},
 			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"},
 			&Stanza{Name: "presence", From: svc, To: p.From})
+		if e.isSignIn(svc) {
+			e.send(&Stanza{Name: "message", Type: "chat", From: svc, To: p.From.Bare(), Body: signInHelp(svc)})
+		}
 	case "unsubscribe", "unsubscribed":
 		// The agent's server has already updated its roster (RFC 6121 3.3, 3.2);
 		// answering would race with a new subscription.
@@ -184,6 +191,12 @@ func (e *Engine) join(s *session, p *Presence) {
 	}
 	ent, ok := e.entry(s, p.From)
 	if !ok {
+		if e.has(p.From.Bare().String(), PermChat) {
+			e.uninvited(s, p.From)
+			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you were not invited to this chat through Parley: "+
+				"ask its agent to run the room's ad-hoc command \"conference\" for you"))
+			return
+		}
 		e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
 		return
 	}
@@ -298,7 +311,6 @@ func (e *Engine) inviteBack(bare string, to jid.JID) {
 	for _, id := range ids {
 		s := e.byID[id]
 		reason := "your " + string(s.rec.State) + " chat with " + offerReason(s)
-		e.send(&Stanza{Name: "message", From: s.room.Addr(), To: to, Body: inviteBody(s, reason),
-			Payload: el("x", muc.NSUser, nil, el("invite", "", []string{"from", s.room.Addr().String()}, reasonEl(reason)))})
+		e.send(e.invitation(s, InviteBack, to, s.room.Addr(), reason, inviteBody(s, reason)+"."+howToAnswer(s, false)))
 	}
 }

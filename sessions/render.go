@@ -121,7 +121,7 @@ func formEl(formType string, fields map[string]string) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		b.WriteString(el("field", "", []string{"var", k}, el("value", "", nil, text(fields[k]))))
+		b.WriteString(el("field", "", []string{"var", k, "type", "text-single", "label", fieldLabel(k)}, el("value", "", nil, text(fields[k]))))
 	}
 	return el("x", "jabber:x:data", []string{"type", "result"}, b.String())
 }

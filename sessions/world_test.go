@@ -460,6 +460,9 @@ func bodies(ms []*muc.Message) []string {
 func stanzas(out Output, name, to string) []*Stanza {
 	var ss []*Stanza
 	for _, o := range out.Out {
+		if inv, ok := o.(*Invitation); ok {
+			o = invitationStanza(inv)
+		}
 		if s, ok := o.(*Stanza); ok && s.Name == name && s.To.String() == to {
 			ss = append(ss, s)
 		}
@@ -471,6 +474,9 @@ func stanzas(out Output, name, to string) []*Stanza {
 func offers(out Output) map[string][]string {
 	m := make(map[string][]string)
 	for _, o := range out.Out {
+		if inv, ok := o.(*Invitation); ok {
+			o = invitationStanza(inv)
+		}
 		s, ok := o.(*Stanza)
 		if !ok || s.Name != "message" {
 			continue

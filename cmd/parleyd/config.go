@@ -38,6 +38,7 @@ type config struct {
 	WidgetAnonHost string
 	LogLevel       string
 	ConfigFile     string
+	SignInNode     string
 	// Availability and data protection (leader.go, retention.go).
 	LeaderStale time.Duration
 	Retention   int
@@ -67,6 +68,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")
 	fs.StringVar(&c.WidgetAnonHost, "widget-anonymous-host", "guest.localhost", "the XMPP server's anonymous host where the visitor widget logs in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")
 	fs.IntVar(&c.Retention, "retention", 0, "days a closed, expired or abandoned session (transcript, visitor details, token) is kept; 0 keeps them forever")

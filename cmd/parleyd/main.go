@@ -115,6 +115,10 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	if err != nil || domain.Localpart() != "" || domain.Resourcepart() != "" {
 		return fmt.Errorf("domain %q is not a domain JID", cfg.Domain)
 	}
+	signIn, err := jid.New(cfg.SignInNode, domain.Domainpart(), "")
+	if err != nil || cfg.SignInNode == "" {
+		return fmt.Errorf("signin-node %q is not a valid node part", cfg.SignInNode)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
@@ -126,7 +130,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	defer pool.Close()
 
 	eng := sessions.NewEngine(sessions.Config{
-		Domain: domain, Queues: splitList(cfg.Queues), HistoryLimit: cfg.HistoryLimit,
+		Domain: domain, SignIn: signIn, Queues: splitList(cfg.Queues), HistoryLimit: cfg.HistoryLimit,
 		DefaultCapacity: cfg.Capacity, OfferTimeout: cfg.OfferTimeout, QueueLimit: cfg.QueueLimit,
 		MaxBody: cfg.MaxBody, MaxField: cfg.MaxField, MaxFields: 32,
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
@@ -152,7 +156,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("state restored", "live_sessions", len(snap.Sessions))
+	log.Info("state restored", "live_sessions", len(snap.Sessions), "signin", signIn.String())
 
 	gw := gateway.New(ctx, gateway.Config{Domain: domain, Rate: cfg.Rate, Burst: cfg.Burst, Version: version}, store, log, reg)
 	runner := sessions.NewRunner(eng, store, gw, nil, log, 4096)

@@ -48,10 +48,11 @@ class Agent(slixmpp.ClientXMPP):
         self.plugin["xep_0045"].join_muc(self.room, "Slix", maxhistory="50")
 
     def groupchat(self, msg):
-        if msg["mucnick"] in ("", "Slix"):
-            ev = msg.xml.find("{%s}event" % NS)
-            if ev is not None:
-                say(event="room-event", type=ev.get("type"))
+        ev = msg.xml.find("{%s}event" % NS)
+        if ev is not None:
+            say(event="room-event", type=ev.get("type"))
+            return
+        if msg["mucnick"] in ("", "Slix", "Parley"):
             return
         if msg.xml.find("{urn:xmpp:delay}delay") is not None:
             say(event="history", body=msg["body"])

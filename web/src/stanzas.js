@@ -190,8 +190,10 @@ export function classify(stanza, room) {
   };
   if (stanza.getChild("subject")) return { kind: "subject", ...meta };
   const body = stanza.getChildText("body");
-  if (!nick) {
-    const ev = stanza.getChild("event", NS);
+  // System lines come from the service's nick ("Parley"; older ones from the
+  // bare room JID): the <event/> element, not the nick, says what they are.
+  const ev = stanza.getChild("event", NS);
+  if (!nick || ev) {
     if (!ev) return body ? { kind: "notice", body, ...meta } : null;
     const a = ev.attrs;
     return {

@@ -31,6 +31,7 @@ let server = null; // a BrowserServer, so that kill can end the process like a p
 let browser = null;
 let context = null;
 let profile = null; // the user data dir of a persistent context
+let blocked = []; // requests the offline op aborted
 const pages = new Map(); // name -> {page, requests, sockets, console, errors}
 
 async function shutdown() {
@@ -192,6 +193,22 @@ const ops = {
     } catch {}
     server = null;
     return {};
+  },
+  // offline lets the context reach only the given URL prefixes (the page's
+  // own server, the XMPP server's WebSocket) and aborts everything else;
+  // blocked lists what was aborted.
+  async offline(c) {
+    blocked = [];
+    await context.route("**/*", (route) => {
+      const u = route.request().url();
+      if (c.allow.some((a) => u.startsWith(a)) || u.startsWith("data:") || u.startsWith("blob:")) return route.continue();
+      blocked.push(u);
+      return route.abort();
+    });
+    return {};
+  },
+  async blocked() {
+    return blocked;
   },
   async close() {
     await shutdown();

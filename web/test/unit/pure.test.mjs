@@ -124,6 +124,11 @@ test("results and room stanzas the widget reads", () => {
   assert.equal(ev.kind, "event");
   assert.equal(ev.event.position, 2);
   assert.equal(ev.sid, "7");
+  // From the service's nick (what agents' clients need): still an event.
+  const fromNick = classify(xml("message", { from: "s1@c/Parley", type: "groupchat" }, xml("body", {}, "Chat suspended by the agent"),
+    xml("event", { xmlns: NS, type: "suspended", by: "agent", state: "suspended" })), "s1@c");
+  assert.equal(fromNick.kind, "event");
+  assert.equal(fromNick.event.type, "suspended");
   assert.equal(classify(xml("message", { from: "other@c", type: "groupchat" }, xml("body", {}, "x")), "s1@c"), null);
 
   const link = classify(xml("message", { from: "s1@c/Alice", type: "groupchat" }, xml("body", {}, "file"),

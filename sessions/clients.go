@@ -1,0 +1,216 @@
+package sessions
+
+import (
+	"strings"
+
+	"github.com/parley-chat/parley/muc"
+	"mellium.im/xmpp/jid"
+)
+
+// What stock clients (Converse.js, Profanity, Gajim, Dino, Conversations)
+// need beyond PROTOCOL.md; docs/protocol.md and docs/standard-clients.md say why.
+
+// MUCOwnerCmd is a XEP-0045 owner query to a room (muc#owner): a
+// configuration request, or <destroy/>.
+type MUCOwnerCmd struct {
+	Destroy bool
+	Reason  string
+}
+
+// MUCAdminCmd is a XEP-0045 admin query to a room (muc#admin): affiliation
+// and role lists or changes.
+type MUCAdminCmd struct{}
+
+// CommentPrefix starts the body of every comment agents receive, so that a
+// human in any client sees it is internal; the visitor never receives comments.
+const CommentPrefix = "[internal note — not shown to the visitor] "
+
+// offeredTo says whether bare has a pending offer of s (it may still join).
+func (e *Engine) offeredTo(s *session, bare string) bool {
+	return s.offered[bare] && s.rec.State == StateQueued && e.has(bare, PermChat)
+}
+
+// canSee says whether from may learn that s exists: disco#info, disco#items
+// and pings agree with joins (whoever may join may see the room).
+func (e *Engine) canSee(s *session, from jid.JID, who actor) bool {
+	if who != actorNone {
+		return true
+	}
+	_, ok := e.entry(s, from)
+	return ok
+}
+
+var declineDef = adhocDef{"decline", "Decline this chat request", []actor{actorNone}}
+
+// roomCommandsFor lists the room's commands for from: an agent with a
+// pending offer (not yet in the session) sees only decline.
+func (e *Engine) roomCommandsFor(s *session, from jid.JID) []adhocDef {
+	bare := from.Bare().String()
+	if s.agents[bare] == "" && e.offeredTo(s, bare) {
+		return []adhocDef{declineDef}
+	}
+	return roomCommands
+}
+
+// declineCommand is the ad-hoc form of a XEP-0045 decline, for clients
+// that cannot send one (Profanity's /invite decline sends nothing).
+func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	if q.Type != "set" {
+		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		return
+	}
+	if !e.offeredTo(s, bare) {
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		return
+	}
+	if e.router.Decline(s.rec.ID, bare, e.now) {
+		e.obs.Offer("declined")
+	}
+	delete(s.offered, bare)
+	e.cmdDone(q, c, "Chat request declined; it goes to another agent", "")
+}
+
+// roomAdmin answers muc#owner and muc#admin queries: an agent's destroy
+// closes the session; everything else is refused with a text that says
+// why, instead of service-unavailable (which clients show as nothing).
+func (e *Engine) roomAdmin(s *session, q *IQ, who actor) {
+	if !e.canSee(s, q.From, who) {
+		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		return
+	}
+	if oc, ok := q.Cmd.(*MUCOwnerCmd); ok && oc.Destroy && q.Type == "set" {
+		if who != actorAgent {
+			e.replyErr(q, muc.Errorf("auth", "forbidden", "only the session's agents may close it"))
+			return
+		}
+		e.close(s, "agent")
+		e.reply(q, "")
+		return
+	}
+	if _, ok := q.Cmd.(*MUCOwnerCmd); ok {
+		e.replyErr(q, muc.Errorf("auth", "forbidden", "chat session rooms are configured by Parley: members-only, "+
+			"semi-anonymous, logged, unmoderated; use the room's ad-hoc commands (suspend, resume, canned, comment, "+
+			"conference, details, close) to act on the chat, or destroy the room to close it"))
+		return
+	}
+	e.replyErr(q, muc.Errorf("auth", "forbidden", "who may enter a chat session is decided by Parley: invite a "+
+		"colleague with the room's ad-hoc command \"conference\""))
+}
+
+// goneRoom is what the engine remembers of a session that ended, so that a
+// later join by someone who was entitled gets <gone/> with the reason.
+type goneRoom struct {
+	reason string
+	people map[string]bool // bare JIDs of its agents, full JIDs of its visitor
+}
+
+const goneLimit = 4096
+
+// goneRooms are the last goneLimit rooms that ended, oldest first.
+type goneRooms struct {
+	byID  map[string]goneRoom
+	order []string
+}
+
+func (e *Engine) rememberGone(s *session, reason string) {
+	if e.gone.byID == nil {
+		e.gone.byID = make(map[string]goneRoom)
+	}
+	g := goneRoom{reason: reason, people: make(map[string]bool)}
+	for a := range s.agents {
+		g.people[a] = true
+	}
+	for _, v := range s.rec.VisitorJIDs {
+		g.people[v] = true
+	}
+	e.gone.byID[s.rec.ID] = g
+	e.gone.order = append(e.gone.order, s.rec.ID)
+	if len(e.gone.order) > goneLimit {
+		delete(e.gone.byID, e.gone.order[0])
+		e.gone.order = e.gone.order[1:]
+	}
+}
+
+// goneFor returns why the room p is joining ended, when the joiner may know.
+func (e *Engine) goneFor(to, from jid.JID) (string, bool) {
+	if to.Domainpart() != e.cfg.Domain.Domainpart() {
+		return "", false
+	}
+	g, ok := e.gone.byID[to.Localpart()]
+	if !ok {
+		return "", false
+	}
+	if g.people[from.Bare().String()] || g.people[from.String()] || e.has(from.Bare().String(), PermSupervise) {
+		return g.reason, true
+	}
+	return "", false
+}
+
+// uninvited tells a session's agents that a chat holder tried to join without
+// an invitation through Parley (a client's own XEP-0249 invitation goes to the
+// colleague directly; the service never sees it), and how to invite.
+func (e *Engine) uninvited(s *session, who jid.JID) {
+	bare := who.Bare().String()
+	body := bare + " tried to join your chat " + s.room.Addr().String() + " but was not invited through Parley. " +
+		"To bring in a colleague, run the ad-hoc command \"conference\" on the room (mode conference or transfer), " +
+		"or send the room a XEP-0045 invitation; a client's own direct invitation does not reach Parley."
+	for a, role := range s.agents {
+		if role != "owner" && role != "conference" {
+			continue
+		}
+		for _, to := range e.agentTargets(a) {
+			e.send(&Stanza{Name: "message", Type: "chat", From: e.cfg.SignIn, To: to, Body: body})
+		}
+	}
+}
+
+// fieldLabel is the human label of a visitor form field.
+func fieldLabel(k string) string {
+	switch k {
+	case "name":
+		return "Name"
+	case "email":
+		return "E-mail"
+	case "page":
+		return "Page"
+	case "referrer":
+		return "Referrer"
+	case "language":
+		return "Language"
+	case "user-agent":
+		return "Browser"
+	case "question":
+		return "Question"
+	case "session":
+		return "Session"
+	case "state":
+		return "State"
+	case "queue":
+		return "Queue"
+	}
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "-", " ")
+}
+
+// ReservedNick answers a XEP-0045 reserved-nick query (7.12: disco#info,
+// node x-roomuser-item) with the asker's nick; the edge renders it.
+type ReservedNick struct {
+	From, To jid.JID
+	ID       string
+	Nick     string
+}
+
+// reservedNick is the nick from should join s with: the visitor's name, an
+// agent's nick in the room or its localpart.
+func (e *Engine) reservedNick(s *session, from jid.JID, visitor bool) string {
+	if visitor {
+		if n := s.rec.Visitor["name"]; n != "" {
+			return n
+		}
+		return "Visitor"
+	}
+	return e.agentNick(s, from.Bare().String())
+}
