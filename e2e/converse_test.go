@@ -129,6 +129,7 @@ func TestConverseAgent(t *testing.T) {
 	b.waitFor(pg, "converse-muc .chat-msg__text", "Hello, is anyone there?")
 	b.typeText(pg, "converse-muc textarea.chat-textarea", "Hi Ann, let me check.")
 	b.press(pg, "Enter")
+	b.waitFor(pg, "converse-muc .chat-msg__text", "Hi Ann, let me check.")
 	v.expect("the agent's line", isMsg(room+"/"+name, "Hi Ann, let me check."))
 
 	// Ad-hoc commands on the room, from Converse's own dialog.

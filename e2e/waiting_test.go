@@ -24,8 +24,7 @@ func isWithdrawn(room, sid string) func(*pxmpp.Element) bool {
 
 func isQueuedAt(room, pos string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
-		ev := e.Child(nsParley, "event")
-		return e.Name.Local == "message" && e.Get("from") == room && ev != nil && ev.Get("type") == "queued" && ev.Get("position") == pos
+		return isEvent(room, "queued")(e) && e.Child(nsParley, "event").Get("position") == pos
 	}
 }
 

@@ -75,9 +75,9 @@ func (e *Engine) agentPresence(p *Presence) {
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
 			return
 		}
-		// RFC 6121 3.1: approve, subscribe back (so the agent's server sends
-		// its presence, which signs it in) and send our presence, to the JID
-		// the request came from: servers stamp a subscribe with the bare JID.
+		// RFC 6121 3.1.5: approve, subscribe back, and send the contact's current
+		// presence. Servers send the request from the bare JID (3.1.2); presence
+		// to the bare JID reaches every available resource of the agent.
 		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribed"},
 			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"},
 			&Stanza{Name: "presence", From: svc, To: p.From})

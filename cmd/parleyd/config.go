@@ -41,6 +41,9 @@ type config struct {
 	LogLevel       string
 	ConfigFile     string
 	SignInNode     string
+	// Availability and data protection (leader.go, retention.go).
+	LeaderStale time.Duration
+	Retention   int
 }
 
 func (c *config) flags(fs *flag.FlagSet) {
@@ -71,6 +74,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
+	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")
+	fs.IntVar(&c.Retention, "retention", 0, "days a closed, expired or abandoned session (transcript, visitor details, token) is kept; 0 keeps them forever")
 }
 
 func envName(flagName string) string {
