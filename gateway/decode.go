@@ -288,6 +288,8 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		q.Cmd = &sessions.MUCAdminCmd{}
 	case sessions.NS + " availability":
 		q.Cmd = &sessions.AvailabilityCmd{Queue: c.Get("queue")}
+	case sessions.NS + " workspace":
+		q.Cmd = &sessions.WorkspaceCmd{}
 	case sessions.NS + " leave-message":
 		r, err := decodeLeaveMessage(c)
 		if err != nil {

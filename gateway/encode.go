@@ -97,6 +97,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return v
 	case *sessions.Withdrawal:
 		return encodeWithdrawal(v)
+	case *sessions.Workspace:
+		return encodeWorkspace(v)
 	case *sessions.Availability:
 		return encodeAvailability(v)
 	case *sessions.MissedNotice:

@@ -208,6 +208,8 @@ unset PARLEY_TEST_C2S_ADDR PARLEY_TEST_WS_URL PARLEY_TEST_BOSH_URL PARLEY_TEST_H
 export PARLEY_DATABASE_URL="$DATABASE_URL" PARLEY_XMPP_ADDR="$XMPP_ADDR" PARLEY_SECRET="$SECRET" PARLEY_DOMAIN="$DOMAIN"
 # The widget at / logs visitors in over this server's WebSocket, anonymously.
 export PARLEY_WIDGET_WEBSOCKET="$WS_URL" PARLEY_WIDGET_ANONYMOUS_HOST="$PROSODY_GUEST_HOST"
+# The agent console at /agent/: the same WebSocket, logins on the agents' host.
+export PARLEY_AGENT_DOMAIN="$PROSODY_AGENT_HOST"
 
 # parleyd's HTTP listener: PARLEY_HTTP_ADDR, else 8080 when free, else any free port.
 if [[ -n "${PARLEY_HTTP_ADDR:-}" ]]; then
@@ -297,6 +299,7 @@ $(if [[ -z "$ready" ]]; then echo " WARNING: $HTTP_URL/readyz does not say ready
    in a terminal (type lines to chat, Ctrl-D to leave):
      /usr/bin/python3 $VISITOR_PY --server $C2S_ADDR --name Ann "Where is my parcel?"
 $(if [[ -n "$widget" ]]; then printf '\n Web widget (a demo shop page with the chat): %s/\n' "$HTTP_URL"; fi)
+$(if [[ -n "$widget" ]]; then printf ' Agent console (Converse.js with the Parley plugin): %s/agent/\n   log in as agent1@example.test, password agentpass; pick Available and Sign in\n' "$HTTP_URL"; fi)
  Metrics   $HTTP_URL/metrics
  Health    $HTTP_URL/healthz   $HTTP_URL/readyz
 

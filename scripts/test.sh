@@ -65,9 +65,21 @@ web_check() {
 }
 step web_check
 
-# The agents' page (web/agent: stock Converse.js, no build): its npm packages
-# before go test, for the Converse.js browser test in e2e/.
-step bash -c 'cd web/agent && npm ci --no-audit --no-fund'
+# The agent console (web/agent: stock Converse.js and Parley's plugin): its npm
+# packages before go test (the Converse.js browser tests in e2e/), and a rebuild
+# that must reproduce the committed web/agent/dist exactly.
+# shellcheck disable=SC2317 # run by step
+agent_check() {
+	(cd web/agent && npm ci --no-audit --no-fund && npm run build) || return
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		if ! git diff --exit-code --stat -- web/agent/dist || [[ -n "$(git status --porcelain -- web/agent/dist)" ]]; then
+			echo "web/agent/dist differs from a fresh build of web/agent: run 'npm run build' in web/agent and commit web/agent/dist" >&2
+			git status --short -- web/agent/dist >&2
+			return 1
+		fi
+	fi
+}
+step agent_check
 
 # The e2e suite against ejabberd, after the main run (side by side they loaded
 # small machines enough to break offer timeouts): the environment is the
@@ -80,7 +92,7 @@ e2e_ejabberd() {
 		unset $(compgen -e | grep '^PARLEY_') || true
 		export PARLEY_TESTBED_ENV=.state/testbed-ejabberd.env
 		set -o pipefail
-		go test -count=1 -race -timeout 30m -skip 'Browser|Converse|Profanity' ./e2e 2>&1 | sed -u 's/^/[ejabberd] /'
+		go test -count=1 -race -timeout 30m -skip 'Browser|Converse|Profanity|AgentConsole' ./e2e 2>&1 | sed -u 's/^/[ejabberd] /'
 	)
 }
 

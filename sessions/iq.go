@@ -127,6 +127,8 @@ func (e *Engine) serviceIQ(q *IQ) {
 		e.reply(q, "")
 	case *AvailabilityCmd:
 		e.availability(q, c)
+	case *WorkspaceCmd:
+		e.workspace(q)
 	case *LeaveMessageCmd:
 		if q.Type != "set" {
 			e.replyErr(q, muc.Errorf("modify", "bad-request", "leave-message must be an IQ set"))

@@ -36,6 +36,8 @@ type config struct {
 	Reconnect      string
 	WidgetWS       string
 	WidgetAnonHost string
+	AgentWS        string
+	AgentDomain    string
 	LogLevel       string
 	ConfigFile     string
 	SignInNode     string
@@ -67,6 +69,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Reconnect, "reconnect", "prompt", "what a returning visitor gets: prompt or always")
 	fs.StringVar(&c.WidgetWS, "widget-websocket", "ws://localhost:5280/xmpp-websocket", "the XMPP server's WebSocket URL that the visitor widget uses")
 	fs.StringVar(&c.WidgetAnonHost, "widget-anonymous-host", "guest.localhost", "the XMPP server's anonymous host where the visitor widget logs in")
+	fs.StringVar(&c.AgentWS, "agent-websocket", "", "the XMPP server's WebSocket URL that the agent console at /agent/ uses (empty: the widget's)")
+	fs.StringVar(&c.AgentDomain, "agent-domain", "localhost", "the agents' XMPP domain: a console login without @ gets it")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")

@@ -26,6 +26,7 @@ import (
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/sessions/pgstore"
 	"github.com/parley-chat/parley/web"
+	agentweb "github.com/parley-chat/parley/web/agent"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -180,12 +181,21 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	agentWS := cfg.AgentWS
+	if agentWS == "" {
+		agentWS = cfg.WidgetWS
+	}
+	console, err := agentweb.Handler(agentweb.Config{WebSocket: agentWS, AgentDomain: cfg.AgentDomain, Service: domain.String()})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", widget) // the visitor widget and its demo page
+	mux.Handle("/", widget)              // the visitor widget and its demo page
+	mux.Handle(agentweb.Prefix, console) // the agent console
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {

@@ -122,6 +122,10 @@ const ops = {
     await locate(c).fill(c.value);
     return {};
   },
+  async select(c) {
+    await locate(c).selectOption(c.value);
+    return {};
+  },
   async type(c) {
     await locate(c).pressSequentially(c.value, { delay: c.delay ?? 20 });
     return {};

@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/parley-chat/parley/internal/testbed"
+	"github.com/parley-chat/parley/sessions"
+	pxmpp "github.com/parley-chat/parley/xmpp"
+)
+
+// The agent console (web/agent: stock Converse.js 14 and Parley's plugin,
+// served by parleyd at /agent/) in Debian's Chromium against the real
+// Prosody and parleyd: agents' consoles in their own browsers, the visitor's
+// widget in another. Screenshots: test-artifacts/screenshots/console-*.png.
+
+// startConsole runs parleyd with the widget and the console on the test bed.
+func startConsole(t *testing.T, args ...string) *parley {
+	t.Helper()
+	requireConverse(t)
+	env := testbed.Get(t)
+	return startWeb(t, append([]string{"--agent-websocket", env.WSURL, "--agent-domain", env.AgentHost, "--offer-timeout", "60s"}, args...)...)
+}
+
+// console opens the agent console for name in a browser of its own and signs
+// in to the XMPP server (not yet to Parley).
+func console(t *testing.T, p *parley, name string) *browser {
+	t.Helper()
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.do("offline", map[string]any{"allow": []string{b.base}})
+	b.do("newPage", map[string]any{"page": name, "url": b.base + "agent/"})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s console log: %+v", name, b.log(name))
+		}
+	})
+	consoleLogin(b, p, name)
+	return b
+}
+
+func consoleLogin(b *browser, p *parley, name string) {
+	b.t.Helper()
+	b.fill(name, "#converse-login-jid", p.agentJID(name))
+	b.fill(name, "#converse-login-password", p.env.Password)
+	b.click(name, `#converse-login button[type=submit]`)
+	b.waitFor(name, "converse-roster", "")
+	b.waitFor(name, "#parley-load", "")
+}
+
+// setAvailability picks show and max chats in the console's control.
+func setAvailability(b *browser, page, show, max string) {
+	b.t.Helper()
+	b.do("select", map[string]any{"page": page, "target": "#parley-show", "value": show})
+	b.fill(page, "#parley-max", max)
+	b.click(page, "#parley-apply")
+}
+
+func (b *browser) bodyHas(page, text string) bool {
+	b.t.Helper()
+	var has bool
+	b.eval(page, "document.body.innerText.includes("+jsString(text)+")", &has)
+	return has
+}
+
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
+
+func TestAgentConsole(t *testing.T) {
+	p := startConsole(t)
+	const a1, a2 = "agent1", "agent2"
+	p.grant(p.agentJID(a1), "chat")
+	p.grant(p.agentJID(a2), "chat")
+	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "wait", Title: "Please wait", Body: "Thank you for waiting, I am checking."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "bye", Title: "Goodbye", Body: "Have a nice day."}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sign-in and availability, with no roster entry for the service.
+	c1 := console(t, p, a1)
+	c1.waitFor(a1, "#parley-load", "Not signed in to Parley")
+	setAvailability(c1, a1, "available", "2")
+	c1.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+	eventually(t, "agent1 signed in", func() bool { return p.metric("parley_agents_online") == 1 })
+	c1.shot(a1, "console-1-signed-in")
+	setAvailability(c1, a1, "dnd", "2")
+	c1.waitFor(a1, "#parley-load", "Do not disturb · 0 of 2 chats")
+	setAvailability(c1, a1, "available", "2")
+	c1.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+}
+
+// The whole working day in the console: offers accepted and declined (the
+// declined one moves to the second console), messages both ways, the
+// visitor's details before and after suspend/resume, the reference page's
+// flow (suspend with a cause, the visitor closes the window, comes back and
+// reconnects, the console says so, the agent resumes by sending a canned
+// response), a comment the visitor never sees, and My chats after a reload.
+func TestAgentConsoleWorkspace(t *testing.T) {
+	p := startConsole(t)
+	const a1, a2 = "agent1", "agent2"
+	p.grant(p.agentJID(a1), "chat")
+	p.grant(p.agentJID(a2), "chat")
+	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "wait", Title: "Please wait", Body: "Thank you for waiting, I am checking."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "bye", Title: "Goodbye", Body: "Have a nice day."}); err != nil {
+		t.Fatal(err)
+	}
+	c1 := console(t, p, a1)
+	setAvailability(c1, a1, "available", "3")
+	c1.waitFor(a1, "#parley-load", "Available · 0 of 3 chats")
+	c2 := console(t, p, a2)
+	setAvailability(c2, a2, "available", "1")
+	c2.waitFor(a2, "#parley-load", "Available · 0 of 1 chats")
+	eventually(t, "two agents signed in", func() bool { return p.metric("parley_agents_online") == 2 })
+
+	// Bo (a plain XMPP visitor) is offered to agent1, who signed in first:
+	// agent1 declines, the offer moves to agent2's console, who accepts.
+	bo := p.visitor()
+	sBo := request(p, bo, "", "<visitor name='Bo' email='bo@example.org' page='https://shop.example/cart'/><body>Billing question</body>")
+	roomBo := sBo.Get("room")
+	join(bo, roomBo, "Bo")
+	c1.waitFor(a1, ".parley-offer", "Chat request from Bo")
+	c1.waitFor(a1, ".parley-offer", "bo@example.org")
+	c1.waitFor(a1, ".parley-offer", "Billing question")
+	c1.waitFor(a1, ".parley-offer .parley-countdown", " s left")
+	c1.shot(a1, "console-2-offer")
+	c1.click(a1, ".parley-offer .parley-decline")
+	c2.waitFor(a2, ".parley-offer", "Chat request from Bo")
+	c2.shot(a2, "console-3-offer-moved")
+	c2.click(a2, ".parley-offer .parley-accept")
+	bo.expect("Bo assigned to agent2", isEvent(roomBo, "assigned"))
+	c2.waitFor(a2, ".parley-chat", "Bo")
+	c2.waitFor(a2, "#parley-load", "1 of 1 chats")
+
+	// Ann in the widget, offered to agent1 (agent2 is full); accepted.
+	v := newBrowser(t, p)
+	v.launch(launchOpts{})
+	v.open("shop")
+	v.startChat("shop", "Ann", "ann@example.org", "Where is my parcel?")
+	c1.waitFor(a1, ".parley-offer", "Chat request from Ann")
+	c1.click(a1, ".parley-offer .parley-accept")
+	v.phase("shop", "chat")
+	v.line("shop", a1+" has joined the chat.")
+	sid := v.session("shop")
+	room := roomOf(p, sid)
+	c1.waitFor(a1, ".parley-chat", "Ann")
+	c1.waitFor(a1, ".parley-chat", "Active")
+	c1.waitFor(a1, "#parley-load", "1 of 3 chats")
+
+	// Messages both ways.
+	c1.typeText(a1, "converse-muc textarea.chat-textarea", "Hi Ann, let me check.")
+	c1.press(a1, "Enter")
+	v.line("shop", "Hi Ann, let me check.")
+	v.say("shop", "Thank you!")
+	c1.waitFor(a1, "converse-muc .chat-msg__text", "Thank you!")
+
+	// The details pane, before and after suspend/resume.
+	c1.click(a1, `.parley-chat[data-room="`+room+`"] .parley-open`)
+	c1.waitFor(a1, "#parley-details", "ann@example.org")
+	c1.waitFor(a1, "#parley-details", "Where is my parcel?")
+	c1.shot(a1, "console-4-chat")
+	c1.do("select", map[string]any{"page": a1, "target": "#parley-cause", "value": "Visitor Machine Restart"})
+	c1.click(a1, "#parley-suspend")
+	c1.waitFor(a1, ".parley-chat", "Suspended (Visitor Machine Restart)")
+	c1.waitFor(a1, "#parley-details", "ann@example.org")
+	if r := p.session(sid); r.State != "suspended" || r.SuspendCause != "Visitor Machine Restart" {
+		t.Fatalf("after suspend: %+v", r)
+	}
+	c1.shot(a1, "console-5-suspended")
+	c1.click(a1, "#parley-resume")
+	c1.waitFor(a1, ".parley-chat", "Active")
+	c1.waitFor(a1, "#parley-details", "ann@example.org")
+
+	// The reference flow: suspended with a cause; the visitor closes the
+	// window, comes back, reconnects; the console says so; a canned
+	// response resumes the chat.
+	c1.do("select", map[string]any{"page": a1, "target": "#parley-cause", "value": "Investigation"})
+	c1.click(a1, "#parley-suspend")
+	c1.waitFor(a1, ".parley-chat", "Suspended (Investigation)")
+	v.do("closePage", map[string]any{"page": "shop"})
+	v.open("back")
+	v.reconnectYes("back")
+	c1.waitFor(a1, ".parley-isback", "Ann is back: Resume?")
+	c1.shot(a1, "console-6-is-back")
+	c1.fill(a1, "#parley-canned-search", "wait")
+	c1.waitGone(a1, ".parley-canned-item", "Have a nice day.")
+	c1.click(a1, `.parley-canned-item[data-id="wait"]`)
+	v.line("back", "Thank you for waiting, I am checking.")
+	c1.waitFor(a1, ".parley-chat", "Active")
+	c1.waitGone(a1, ".parley-isback", "")
+	if r := p.session(sid); r.State != "active" {
+		t.Fatalf("after the canned response: %+v", r)
+	}
+
+	// A comment: marked as an internal note in the console, never in the
+	// visitor's page (the line after it arrives there, the comment does not).
+	c1.fill(a1, "#parley-comment-text", "VIP customer, second parcel lost")
+	c1.click(a1, "#parley-comment")
+	c1.waitFor(a1, "converse-muc .chat-msg__text", "Internal note, not shown to the visitor: VIP customer")
+	c1.typeText(a1, "converse-muc textarea.chat-textarea", "I found it.")
+	c1.press(a1, "Enter")
+	v.line("back", "I found it.")
+	if v.bodyHas("back", "VIP customer") {
+		t.Error("the visitor's page shows the comment")
+	}
+	c1.shot(a1, "console-7-comment")
+
+	// Reload: My chats comes back from the service.
+	c1.do("goto", map[string]any{"page": a1, "url": c1.base + "agent/"})
+	if c1.bodyHas(a1, "Ann") {
+		// Converse kept its session: nothing to do.
+	} else {
+		consoleLogin(c1, p, a1)
+	}
+	c1.waitFor(a1, `.parley-chat[data-room="`+room+`"]`, "Ann")
+	c1.waitFor(a1, "#parley-load", "1 of 3 chats")
+	c1.shot(a1, "console-8-after-reload")
+
+	// Close with confirmation.
+	c1.click(a1, `.parley-chat[data-room="`+room+`"] .parley-open`)
+	c1.click(a1, "#parley-close")
+	c1.click(a1, `converse-confirm-modal.show button[type=submit]`)
+	c1.waitGone(a1, `.parley-chat[data-room="`+room+`"]`, "")
+	v.phase("back", "ended")
+}
+
+// Colleagues and supervisors: a supervisor's queues view moves as a visitor
+// waits, a link sent from the console reaches the visitor as jabber:x:oob,
+// and a conference from one console is accepted in the other.
+func TestAgentConsoleTeam(t *testing.T) {
+	p := startConsole(t)
+	const a1, a2, sup = "agent3", "agent4", "super"
+	p.grant(p.agentJID(a1), "chat")
+	p.grant(p.agentJID(a2), "chat")
+	p.grant(p.agentJID(sup), "supervise")
+	cs := console(t, p, sup)
+	cs.waitFor(sup, "#parley-queue-list", "default: 0 waiting")
+
+	c1 := console(t, p, a1)
+	setAvailability(c1, a1, "available", "1")
+	c1.waitFor(a1, "#parley-load", "Available · 0 of 1 chats")
+	c2 := console(t, p, a2)
+	setAvailability(c2, a2, "dnd", "1")
+	c2.waitFor(a2, "#parley-load", "Do not disturb · 0 of 1 chats")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a1)+": 0 of 1 chats, available")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a2)+": 0 of 1 chats, dnd")
+
+	v := p.visitor()
+	s := request(p, v, "", "<visitor name='Ann'/><body>Where is my parcel?</body>")
+	room := s.Get("room")
+	join(v, room, "Ann")
+	c1.waitFor(a1, ".parley-offer", "Chat request from Ann")
+	c1.click(a1, ".parley-offer .parley-accept")
+	v.expect("assigned", isEvent(room, "assigned"))
+
+	// A second visitor waits: agent3 is full, agent4 busy.
+	v2 := p.visitor()
+	request(p, v2, "", "<visitor name='Bo'/><body>Billing</body>")
+	cs.waitFor(sup, "#parley-queue-list", "default: 1 waiting")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a1)+": 1 of 1 chats, available")
+	cs.shot(sup, "console-9-queues")
+
+	// A link.
+	c1.click(a1, `.parley-chat[data-room="`+room+`"] .parley-open`)
+	c1.fill(a1, "#parley-link-url", "https://shop.example/track/42")
+	c1.click(a1, "#parley-link")
+	v.expect("the link with jabber:x:oob", func(e *pxmpp.Element) bool {
+		x := e.Child("jabber:x:oob", "x")
+		return e.Name.Local == "message" && e.Get("from") == room+"/"+a1 && x != nil && x.Child("jabber:x:oob", "url") != nil &&
+			x.Child("jabber:x:oob", "url").Text == "https://shop.example/track/42"
+	})
+
+	// A conference: agent4 is invited from agent3's picker and accepts.
+	c1.waitFor(a1, "#parley-agent", p.agentJID(a2))
+	c1.do("select", map[string]any{"page": a1, "target": "#parley-agent", "value": p.agentJID(a2)})
+	c1.click(a1, "#parley-conference")
+	// Found by its ARIA role and name, accepted from the keyboard.
+	c2.waitFor(a2, `role=alertdialog[name=/invites you to a conference/]`, "")
+	c2.shot(a2, "console-10-conference-invite")
+	c2.do("press", map[string]any{"page": a2, "target": `role=alertdialog[name=/invites you to a conference/] >> role=button[name="Accept"]`, "key": "Enter"})
+	v.expect("the conference event", isEvent(room, "conference"))
+	c2.waitFor(a2, `.parley-chat[data-room="`+room+`"]`, "conference")
+	c2.typeText(a2, "converse-muc textarea.chat-textarea", "Hello, I am helping.")
+	c2.press(a2, "Enter")
+	v.expect("agent4's line", isMsg(room+"/"+a2, "Hello, I am helping."))
+	c1.waitFor(a1, "converse-muc .chat-msg__text", "Hello, I am helping.")
+}
