@@ -151,6 +151,9 @@ func decodeMessage(el *xmpp.Element) (*sessions.Message, error) {
 		}
 		switch {
 		case c.Name.Space == nsOOB:
+			if err := checkLink(c); err != nil {
+				return m, err
+			}
 			m.OOB = true
 		case c.Name.Space == nsChatStates:
 			m.HasState = true

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"log/slog"
 	"strings"
@@ -168,7 +169,38 @@ func (g *Gateway) errorReply(el *xmpp.Element, err *muc.Error) {
 		return
 	}
 	r := xmpp.New("", el.Name.Local, "from", el.Get("to"), "to", el.Get("from"), "id", el.Get("id"), "type", "error")
+	if el.Has("id") && el.Get("id") == "" {
+		// An empty id is answered with the same empty id, the only way the
+		// sender can match the answer.
+		r.Attr = append(r.Attr, xml.Attr{Name: xml.Name{Local: "id"}})
+	}
 	g.sendEl(r.Add(errorEl(err)))
+}
+
+// Undecodable answers a stanza the connection could not decode or whose
+// handling panicked (xmpp.Config.Undecodable): every IQ gets an answer, and so
+// does any other stanza that is not itself an error, whenever it has a from
+// address to answer to.
+func (g *Gateway) Undecodable(stub *xmpp.Element, err error) {
+	kind := stub.Name.Local
+	g.in.WithLabelValues(kind).Inc()
+	typ := stub.Get("type")
+	if stub.Get("from") == "" || typ == "error" || kind == "iq" && typ == "result" {
+		return
+	}
+	if kind != "iq" && kind != "message" && kind != "presence" {
+		return
+	}
+	switch {
+	case errors.Is(err, xmpp.ErrTooDeep):
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "elements nested more than %d deep", xmpp.MaxDepth))
+	case errors.Is(err, xmpp.ErrTooLarge):
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "stanza larger than %d bytes", xmpp.MaxBytes))
+	case errors.Is(err, xmpp.ErrHandlerPanic):
+		g.errorReply(stub, muc.Errorf("cancel", "internal-server-error", "the service failed on this stanza"))
+	default:
+		g.errorReply(stub, muc.Errorf("modify", "bad-request", "the stanza could not be decoded"))
+	}
 }
 
 // Handle implements xmpp.Handler: it runs on the connection's reading
@@ -197,6 +229,11 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 		g.submit(el, p)
 	case "message":
 		m, err := decodeMessage(el)
+		var na notAcceptable
+		if errors.As(err, &na) {
+			g.errorReply(el, muc.Errorf("modify", "not-acceptable", "%v", err))
+			return
+		}
 		if err != nil {
 			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
 			return
@@ -205,6 +242,10 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 	case "iq":
 		if typ != "get" && typ != "set" {
 			g.errorReply(el, muc.Errorf("modify", "bad-request", "IQ type must be get, set, result or error"))
+			return
+		}
+		if el.Get("id") == "" {
+			g.errorReply(el, muc.Errorf("modify", "bad-request", "an IQ needs a non-empty id"))
 			return
 		}
 		q, merr := decodeIQ(el)
@@ -216,7 +257,17 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 	}
 }
 
+// storeHealth is what the runner says about its store (sessions.Runner has it).
+type storeHealth interface{ StoreHealthy() bool }
+
 func (g *Gateway) submit(el *xmpp.Element, in sessions.Input) {
+	// While the store is down the runner holds its batch and takes nothing
+	// new: messages and IQs get a wait error at once (the sender retries)
+	// rather than silence. Presences still queue, in order (joins, leaves).
+	if h, ok := g.engine.(storeHealth); ok && el.Name.Local != "presence" && !h.StoreHealthy() {
+		g.errorReply(el, muc.Errorf("wait", "internal-server-error", "the service cannot reach its store; try again shortly"))
+		return
+	}
 	if !g.engine.Submit(in) {
 		g.errorReply(el, muc.Errorf("wait", "resource-constraint", "the service is busy; try again"))
 	}

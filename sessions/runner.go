@@ -2,10 +2,15 @@ package sessions
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
 )
+
+// ErrFenced is returned by a Store's Commit when another process has become
+// the active one: this process must stop, its batch is not kept.
+var ErrFenced = errors.New("sessions: fenced: another process is active")
 
 // Outbox carries out what a batch decided once its rows are durable.
 type Outbox interface {
@@ -31,6 +36,7 @@ type Runner struct {
 	// OnBatch, when set, is called after each batch with the engine's stats.
 	OnBatch   func(Stats, time.Duration)
 	storeDown atomic.Bool
+	fenced    error
 }
 
 type wallClock struct{}
@@ -94,7 +100,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.log.Error("input dropped: the engine panicked on it", "panic", p)
 		}
 		if !r.commit(ctx, &out.Batch) {
-			return nil
+			return r.fenced
 		}
 		r.box.Deliver(out.Out)
 		if len(out.MAM) > 0 {
@@ -113,8 +119,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// commit retries until the batch is durable or ctx ends (then false: nothing
-// of the batch is sent, so no client saw what was not kept).
+// commit retries until the batch is durable or ctx ends, or the store says
+// another process is active (ErrFenced); then false: nothing of the batch is
+// sent, so no client saw what was not kept.
 func (r *Runner) commit(ctx context.Context, b *Batch) bool {
 	if b.Empty() {
 		return true
@@ -133,6 +140,12 @@ func (r *Runner) commit(ctx context.Context, b *Batch) bool {
 		if ctx.Err() != nil {
 			return false
 		}
+		if errors.Is(err, ErrFenced) {
+			// Another process is active: nothing of this batch may be sent.
+			r.log.Error("commit refused: another parleyd is active now; stopping", "err", err)
+			r.fenced = err
+			return false
+		}
 		r.storeDown.Store(true)
 		r.log.Error("commit failed; retrying", "err", err, "in", wait)
 		select {
@@ -140,8 +153,11 @@ func (r *Runner) commit(ctx context.Context, b *Batch) bool {
 			return false
 		case <-time.After(wait):
 		}
-		if wait < 2*time.Second {
-			wait *= 2
+		// At most half a second between attempts: while the store is down
+		// new messages are refused with a wait error (gateway), so its
+		// return must be noticed soon.
+		if wait *= 2; wait > 500*time.Millisecond {
+			wait = 500 * time.Millisecond
 		}
 	}
 }

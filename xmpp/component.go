@@ -5,15 +5,19 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stream"
 )
 
 // NSComponent is the stream namespace of XEP-0114.
@@ -26,9 +30,29 @@ type Config struct {
 	Secret     string
 	MinBackoff time.Duration // first wait after a failure (default 200ms)
 	MaxBackoff time.Duration // longest wait (default 10s)
-	QueueSize  int           // outgoing stanzas buffered (default 10000)
-	Logger     *slog.Logger
+	// RefusedBackoff caps the wait while the server refuses connections
+	// (restarting): default 400ms, so Parley is back within about that long
+	// of the server listening again.
+	RefusedBackoff time.Duration
+	// OnRetry, when set, is told of each failed or ended connection and the
+	// wait chosen before the next attempt.
+	OnRetry   func(err error, wait time.Duration)
+	QueueSize int // outgoing stanzas buffered (default 10000)
+	Logger    *slog.Logger
+	// Undecodable, when set, gets what is left of each stanza that could not
+	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
+	// (ErrHandlerPanic): its start element with the attributes, so that it
+	// can be answered. It runs on the reading goroutine and must not block.
+	Undecodable func(stub *Element, err error)
+	// MayConnect, when set, is asked before each connection attempt; while
+	// it says no, Run waits (RefusedBackoff at a time) instead of dialling.
+	// Active/standby uses it so that a process unsure of still being the
+	// active one does not take the component from the one that is.
+	MayConnect func() bool
 }
+
+// ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.
+var ErrHandlerPanic = errors.New("xmpp: the handler panicked on this stanza")
 
 // Handler receives every incoming stanza, decoded. It runs on the reading
 // goroutine and must not block.
@@ -53,6 +77,9 @@ func NewConn(cfg Config, h Handler, onState func(up bool)) *Conn {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 10 * time.Second
+	}
+	if cfg.RefusedBackoff <= 0 {
+		cfg.RefusedBackoff = 400 * time.Millisecond
 	}
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 10000
@@ -98,42 +125,85 @@ func (c *Conn) Send(st ...*Element) error {
 
 // Run connects and serves until ctx ends, reconnecting with backoff.
 func (c *Conn) Run(ctx context.Context) error {
-	backoff := c.cfg.MinBackoff
+	var b backoff
 	for {
-		started := time.Now()
-		err := c.once(ctx)
+		if c.cfg.MayConnect != nil && !c.cfg.MayConnect() {
+			c.log.Debug("component connection held back: not sure to be the active one")
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(c.cfg.RefusedBackoff):
+			}
+			continue
+		}
+		up, err := c.once(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if time.Since(started) > 10*time.Second {
-			backoff = c.cfg.MinBackoff
+		wait := b.next(c.cfg, up, refused(err), rand.Float64())
+		c.log.Warn("component connection ended; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		if c.cfg.OnRetry != nil {
+			c.cfg.OnRetry(err, wait)
 		}
-		c.log.Warn("component connection ended; reconnecting", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
-		}
-		backoff *= 2
-		if backoff > c.cfg.MaxBackoff {
-			backoff = c.cfg.MaxBackoff
+		case <-time.After(wait):
 		}
 	}
 }
 
-func (c *Conn) once(ctx context.Context) error {
+// refused reports a dial that nothing answered, or a connection the server
+// dropped before the handshake ended: the server is down, restarting or not
+// ready yet, and will be back at that address. A stream error conflict counts
+// too: another connection for the domain is still there, which after a
+// takeover (active/standby) is the old active one on its way out. (Other
+// refused handshakes, e.g. not-authorized, are not this.)
+func refused(err error) bool {
+	var se stream.Error
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &se) && se.Err == "conflict"
+}
+
+// backoff is the wait before the next connection attempt. It doubles after
+// each failure, up to MaxBackoff, and never exceeds RefusedBackoff while
+// connections are refused (the server restarting: it is back within that
+// long of listening again); it starts again at MinBackoff once a connection
+// was up. Each wait is jittered to between half and all of it, so that many
+// components do not reconnect in step.
+type backoff struct{ cur time.Duration }
+
+func (b *backoff) next(cfg Config, wasUp, refused bool, r float64) time.Duration {
+	switch {
+	case wasUp || b.cur == 0:
+		b.cur = cfg.MinBackoff
+	default:
+		b.cur *= 2
+	}
+	if b.cur > cfg.MaxBackoff {
+		b.cur = cfg.MaxBackoff
+	}
+	if refused && b.cur > cfg.RefusedBackoff {
+		b.cur = cfg.RefusedBackoff
+	}
+	return b.cur/2 + time.Duration(r*float64(b.cur/2))
+}
+
+// once connects and serves once; up reports whether the handshake succeeded.
+func (c *Conn) once(ctx context.Context) (up bool, err error) {
 	var d net.Dialer
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := d.DialContext(dctx, "tcp", c.cfg.Addr)
 	if err != nil {
 		cancel()
-		return fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
+		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
 	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("xmpp: component handshake: %w", err)
+		return false, fmt.Errorf("xmpp: component handshake: %w", err)
 	}
 	c.log.Info("component connected", "domain", c.cfg.Domain.String(), "server", c.cfg.Addr)
 	c.setUp(true)
@@ -159,7 +229,7 @@ func (c *Conn) once(ctx context.Context) error {
 	if e := <-werr; e != nil && serr == nil {
 		serr = e
 	}
-	return serr
+	return true, serr
 }
 
 // safeHandle decodes and handles one stanza; a panic in either drops that
@@ -173,14 +243,28 @@ func (c *Conn) safeHandle(start xml.StartElement, t xml.TokenReader) {
 				s = el.String()
 			}
 			c.log.Error("panic handling stanza", "panic", r, "stanza", s)
+			c.undecodable(start, ErrHandlerPanic)
 		}
 	}()
 	el, err := Decode(start, t)
 	if err != nil {
-		c.log.Warn("dropping undecodable stanza", "err", err)
+		c.log.Warn("undecodable stanza", "err", err, "name", start.Name.Local, "from", Stub(start).Get("from"), "id", Stub(start).Get("id"))
+		c.undecodable(start, err)
 		return
 	}
 	c.handler(el)
+}
+
+func (c *Conn) undecodable(start xml.StartElement, err error) {
+	if c.cfg.Undecodable == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic answering an undecodable stanza", "panic", r)
+		}
+	}()
+	c.cfg.Undecodable(Stub(start), err)
 }
 
 // writer drains the outgoing queue, writing everything waiting in one flush.
@@ -207,7 +291,12 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 		w := sess.TokenWriter()
 		var err error
 		for _, s := range batch {
-			if _, err = xmlstream.Copy(w, s.TokenReader()); err != nil {
+			if emptyID(s) {
+				err = writeRaw(w, conn, s)
+			} else {
+				_, err = xmlstream.Copy(w, s.TokenReader())
+			}
+			if err != nil {
 				break
 			}
 		}
@@ -220,4 +309,19 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 			return fmt.Errorf("xmpp: write: %w", err)
 		}
 	}
+}
+
+// emptyID reports a stanza with an explicitly empty id: the answer to an IQ
+// that came with id=”. mellium's stream writer gives such stanzas a random
+// id, so they are written as bytes.
+func emptyID(s *Element) bool { return s.Has("id") && s.Get("id") == "" }
+
+// writeRaw flushes what w holds and writes s as bytes while w still holds
+// the stream's lock; s inherits the stream's default namespace.
+func writeRaw(w xmlstream.TokenWriteFlushCloser, conn net.Conn, s *Element) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(conn, s.String())
+	return err
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"mellium.im/xmlstream"
 )
@@ -29,6 +31,16 @@ var ErrTooDeep = errors.New("xmpp: element nested too deeply")
 
 // MaxDepth bounds nesting of decoded elements.
 const MaxDepth = 32
+
+// ErrTooLarge is returned for elements holding more than MaxBytes of
+// attribute values and text.
+var ErrTooLarge = errors.New("xmpp: element too large")
+
+// MaxBytes bounds the names, attribute values and character data of one
+// decoded element, its children included: far above any stanza Parley takes
+// (bodies and fields are limited to a few KiB), below Prosody's c2s limit of
+// 256 KiB, so that what is larger reaches Parley and is answered.
+const MaxBytes = 64 << 10
 
 // New makes an element; attrs are name, value pairs (empty values left out).
 func New(space, local string, attrs ...string) *Element {
@@ -122,6 +134,10 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	// Pointers: a strings.Builder must not be copied once written to, and
 	// the slice grows.
 	text := []*strings.Builder{{}}
+	size := attrBytes(start)
+	if !goodNames(start) {
+		return nil, ErrBadName
+	}
 	for len(stack) > 0 {
 		tok, err := r.Token()
 		if err != nil {
@@ -135,12 +151,21 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			if len(stack) >= MaxDepth {
 				return nil, ErrTooDeep
 			}
+			if size += attrBytes(t); size > MaxBytes {
+				return nil, ErrTooLarge
+			}
+			if !goodNames(t) {
+				return nil, ErrBadName
+			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
 			text = append(text, &strings.Builder{})
 		case xml.CharData:
+			if size += len(t); size > MaxBytes {
+				return nil, ErrTooLarge
+			}
 			text[len(text)-1].Write(t)
 		case xml.EndElement:
 			top := stack[len(stack)-1]
@@ -151,6 +176,46 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	}
 	return root, nil
 }
+
+// ErrBadName is returned for an element or attribute whose local name (the
+// part after a prefix) is not an XML name: Go's decoder takes "<A:0/>", which
+// no XML writer can write back ("<0 xmlns='A'>").
+var ErrBadName = errors.New("xmpp: element or attribute name is not an XML name")
+
+// goodNames reports whether every local name of s can be written back.
+func goodNames(s xml.StartElement) bool {
+	if !ncName(s.Name.Local) {
+		return false
+	}
+	for _, a := range s.Attr {
+		if !ncName(a.Name.Local) {
+			return false
+		}
+	}
+	return true
+}
+
+// ncName checks what Go's decoder leaves unchecked in a local name: its
+// first character, and that it holds no colon.
+func ncName(s string) bool {
+	if s == "" || strings.ContainsRune(s, ':') {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return r == '_' || unicode.IsLetter(r) || r > 0x7f && !unicode.In(r, unicode.Mn, unicode.Mc, unicode.Nd) && r != 0xB7 && (r < 0x203F || r > 0x2040)
+}
+
+func attrBytes(s xml.StartElement) int {
+	n := len(s.Name.Local)
+	for _, a := range s.Attr {
+		n += len(a.Name.Local) + len(a.Value)
+	}
+	return n
+}
+
+// Stub is the element that start opens, with its attributes and no content:
+// what is left to answer a stanza that could not be decoded.
+func Stub(start xml.StartElement) *Element { return fromStart(start) }
 
 func fromStart(s xml.StartElement) *Element {
 	e := &Element{Name: s.Name}

@@ -38,6 +38,9 @@ type config struct {
 	WidgetAnonHost string
 	LogLevel       string
 	ConfigFile     string
+	// Availability and data protection (leader.go, retention.go).
+	LeaderStale time.Duration
+	Retention   int
 }
 
 func (c *config) flags(fs *flag.FlagSet) {
@@ -65,6 +68,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.WidgetAnonHost, "widget-anonymous-host", "guest.localhost", "the XMPP server's anonymous host where the visitor widget logs in")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
+	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")
+	fs.IntVar(&c.Retention, "retention", 0, "days a closed or expired session (transcript, visitor details, token) is kept; 0 keeps them forever")
 }
 
 func envName(flagName string) string {

@@ -53,6 +53,7 @@ const topUsage = `usage: parleyd [serve] [flags]        run the service (default
        parleyd queues JID [QUEUE...]   restrict an agent to queues (none: every queue)
        parleyd canned add ID TITLE BODY | canned list | canned rm ID
        parleyd sessions [--state S] [--limit N]
+       parleyd erase --session ID | --email ADDR | --token TOKEN   remove a visitor's personal data
 Every subcommand takes --database-url (env PARLEY_DATABASE_URL); see parleyd serve --help.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, cfg, stderr)
 	case "migrate", "grant", "revoke", "queues", "canned", "sessions":
 		return admin(ctx, cmd, fs, args, stdout)
+	case "erase":
+		return erase(ctx, fs, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return nil
@@ -130,6 +133,14 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
 		AbandonAfter: cfg.AbandonAfter,
 	})
+	lm := newLeaderMetrics(reg)
+	lease, err := becomeActive(ctx, cfg, reg, lm, log, pool, store)
+	if err != nil || lease == nil {
+		return err // nil: stopped while a standby
+	}
+	defer lease.Release()
+	defer lm.leader.Set(0)
+
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	snap, err := store.Load(lctx, cfg.HistoryLimit)
 	cancel()
@@ -150,7 +161,8 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		m.batch.Observe(d.Seconds())
 		m.stats(st)
 	}
-	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log}, gw.Handle,
+	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
+		MayConnect: lease.Fresh}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
@@ -183,21 +195,32 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 			problems = append(problems, "database unreachable")
 		}
 		if len(problems) > 0 {
-			http.Error(w, strings.Join(problems, "; "), http.StatusServiceUnavailable)
+			http.Error(w, "active: "+strings.Join(problems, "; "), http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "ready")
+		fmt.Fprintln(w, "active: ready")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 
 	ctx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
-	errs := make(chan error, 4)
+	errs := make(chan error, 8)
+	go func() {
+		select {
+		case <-lease.Lost():
+			errs <- fmt.Errorf("no longer the active parleyd: %w", lease.Err())
+		case <-ctx.Done():
+		}
+	}()
 	go func() { errs <- srv.Serve(ln) }()
 	go func() { errs <- runner.Run(ctx) }()
-	go func() { errs <- conn.Run(ctx) }()
+	connDone := make(chan struct{})
+	go func() { errs <- conn.Run(ctx); close(connDone) }()
 	go func() { errs <- listenPermissions(ctx, pool, store, runner, log) }()
+	if cfg.Retention > 0 {
+		go func() { errs <- retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log) }()
+	}
 
 	var first error
 	select {
@@ -209,6 +232,12 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(sctx)
+	// The component connection closes before the lease goes, so that a
+	// standby taking over finds the component free.
+	select {
+	case <-connDone:
+	case <-sctx.Done():
+	}
 	if errors.Is(first, http.ErrServerClosed) {
 		first = nil
 	}

@@ -62,6 +62,9 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 	pb := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0,
 		3+len(b.Tokens)+len(b.Sessions)+len(b.Agents))}
 	pb.Queue("BEGIN")
+	if epoch := s.fence.Load(); epoch > 0 {
+		pb.Queue(fenceSQL, epoch)
+	}
 	for _, t := range b.Tokens {
 		pb.Queue(insertToken, t.Hash, ts(t.CreatedAt))
 	}
@@ -89,7 +92,7 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 	}
 	pb.Queue("COMMIT")
 	if err = s.sendBatch(ctx, pb); err != nil {
-		return fmt.Errorf("pgstore: commit: %w", err)
+		return fmt.Errorf("pgstore: commit: %w", fenced(err))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	fence    atomic.Int64 // the leader epoch every commit checks (0: none); see leader.go
 }
 
 var _ sessions.Store = (*Store)(nil)

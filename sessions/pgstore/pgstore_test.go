@@ -191,7 +191,7 @@ func appliedVersions(t *testing.T, pool *pgxpool.Pool) []int {
 	return out
 }
 
-var schemaTables = []string{"permissions", "agents", "visitor_tokens", "sessions", "session_agents", "transcript", "canned"}
+var schemaTables = []string{"permissions", "agents", "visitor_tokens", "sessions", "session_agents", "transcript", "canned", "leader"}
 
 func TestMigrateUpTwiceAndDown(t *testing.T) {
 	t.Parallel()

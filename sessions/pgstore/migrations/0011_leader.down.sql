@@ -1,0 +1,2 @@
+DROP FUNCTION parley_fence(bigint);
+DROP TABLE leader;
