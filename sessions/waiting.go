@@ -271,6 +271,14 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 		return
 	}
 	hash, wellFormed := HashToken(c.Token)
+	var knownHash []byte
+	if wellFormed && (c.TokenKnown || len(e.byToken[hex.EncodeToString(hash)]) > 0) {
+		knownHash = hash
+	}
+	if err := e.admit(q.From, knownHash, false); err != nil {
+		e.replyErr(q, err)
+		return
+	}
 	token := c.Token
 	if !wellFormed || (!c.TokenKnown && len(e.byToken[hex.EncodeToString(hash)]) == 0) {
 		token = e.newToken()
