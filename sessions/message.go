@@ -108,6 +108,9 @@ func (e *Engine) message(m *Message) {
 		e.sendMUC(st)
 		return
 	}
+	if e.repeated(s, m, occ) {
+		return
+	}
 	who := e.actorOf(s, m, occ.Person == "visitor")
 	kind := "message"
 	switch {
@@ -125,6 +128,7 @@ func (e *Engine) message(m *Message) {
 		e.actOn(s, kind)
 	}
 	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	e.keepOrigin(s, m, occ)
 	st, err := s.room.Send(m.From, m.ID, l)
 	if err != nil {
 		e.msgErr(m, err.(*muc.Error))
@@ -178,6 +182,7 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		s.invited[bare] = true
+		s.reserveAgent(bare)
 		if transfer {
 			s.transferTo = bare
 		}
