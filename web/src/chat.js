@@ -36,6 +36,10 @@ const IQ_TIMEOUT_MS = 15000;
 // A message not reflected by the room within RETRY_MS shows "not sent,
 // retrying" and is sent again (same origin-id) every RETRY_MS while online.
 export const RETRY_MS = 4000;
+const MAX_TRIES = 40; // then "not delivered" (about three minutes)
+// Errors after which a message is tried again: the service is away for a
+// moment (restarting, a standby taking over, its store down).
+const RETRYABLE = new Set(["service-unavailable", "remote-server-not-found", "remote-server-timeout", "recipient-unavailable", "not-acceptable"]);
 
 export function randomID(n = 12) {
   const a = new Uint8Array(n);
@@ -517,11 +521,14 @@ export class Chat {
         const line = this.pending.get(c.id);
         if (line) {
           line.error = c.text || c.condition;
-          if (c.type === "wait") {
-            // The service is busy or its store is down: it did not keep the
-            // message; try again soon.
+          if (c.type === "wait" || (RETRYABLE.has(c.condition) && (line.tries || 0) < MAX_TRIES)) {
+            // The service is busy, its store is down, or it is coming back
+            // (restart, takeover): it did not keep the message; try again
+            // soon. "not-acceptable" (not in the room: a new parleyd has
+            // no occupants) means join again first (XEP-0410's advice).
             line.status = "retrying";
             this.emit("update", line);
+            if (c.condition === "not-acceptable" && this.phase === "chat") this.rejoin();
             this.armRetry(line);
             break;
           }
@@ -616,8 +623,21 @@ export class Chat {
   // transmit sends a pending line (again) and waits RETRY_MS for its reflection.
   transmit(line) {
     if (!this.session || !this.pending.has(line.id)) return;
-    if (this.connected && this.phase === "chat") this.send(groupchat(this.session.room, line.body, line.id));
+    if (this.connected && this.phase === "chat") {
+      line.tries = (line.tries || 0) + 1;
+      this.send(groupchat(this.session.room, line.body, line.id));
+    }
     this.armRetry(line);
+  }
+
+  // rejoin enters the room again under the same nick (the service lost its
+  // occupants: a restart or a takeover); what is pending goes again after.
+  rejoin() {
+    const now = Date.now();
+    if (!this.session || (this.rejoining && now - (this.rejoinAt || 0) < RETRY_MS)) return;
+    this.rejoining = true;
+    this.rejoinAt = now;
+    this.send(joinPresence(this.session.room, this.nick));
   }
 
   armRetry(line) {

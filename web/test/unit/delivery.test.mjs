@@ -157,3 +157,27 @@ test("the limits per visitor are explained in words", async () => {
     assert.equal(errors.at(-1)?.key, key);
   }
 });
+
+test("not in the room any more (a standby took over): join again, then send again with the same origin-id", async () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const { chat, x } = await inChat();
+    chat.sendMessage("during the takeover");
+    const [m] = x.messages();
+    x.emit("stanza", xml("message", { from: "s1@chat.x", type: "error", id: m.attrs.id },
+      xml("error", { type: "modify" }, xml("not-acceptable", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))));
+    assert.equal(chat.lines.at(-1).status, "retrying");
+    const join = x.sent.at(-1);
+    assert.equal(join.name, "presence");
+    assert.equal(join.attrs.to, "s1@chat.x/Ann");
+    x.emit("stanza", selfPresence("s1@chat.x", "Ann"));
+    x.emit("stanza", subject("s1@chat.x"));
+    const again = x.messages().at(-1);
+    assert.notEqual(again, m);
+    assert.equal(again.getChild("origin-id", NS_SID).attrs.id, m.getChild("origin-id", NS_SID).attrs.id);
+    x.emit("stanza", reflection(again, "2"));
+    assert.equal(chat.lines.at(-1).status, "sent");
+  } finally {
+    mock.timers.reset();
+  }
+});
