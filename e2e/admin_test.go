@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes a service command with a submitted form given as field, value pairs.
@@ -27,7 +28,17 @@ func TestAdminAndSupervisorCommands(t *testing.T) {
 	p.grant(p.agentJID("super"), "supervise")
 	admin, super := p.agent("admin"), p.agent("super")
 
-	list := admin.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/>`).String()
+	// A grant reaches parleyd through a Postgres notification a moment after it
+	// is written (slower on a loaded machine): ask again until it has arrived.
+	var list string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list = admin.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/>`).String()
+		if strings.Contains(list, `node="grant"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	for _, n := range []string{"grant", "revoke", "canned-add", "canned-remove"} {
 		if !strings.Contains(list, `node="`+n+`"`) {
 			t.Fatalf("admin's commands lack %s: %s", n, list)

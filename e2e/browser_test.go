@@ -1006,7 +1006,7 @@ func TestBrowserCookiesBlocked(t *testing.T) {
 // A suspended session that expires is not offered again: the visitor gets a
 // new chat, by the form or by Return to chat (a session that replaces it).
 func TestBrowserExpiredSession(t *testing.T) {
-	p := startWeb(t, "--suspend-timeout", "2s")
+	p := startWeb(t, "--suspend-timeout", "2s", "--abandon-after", "2s")
 	b := newBrowser(t, p)
 	b.launch(launchOpts{})
 	a := agentFor(p, "agent10", "")
@@ -1029,8 +1029,10 @@ func TestBrowserExpiredSession(t *testing.T) {
 	}
 	b.shot("shop", "14-expired-new-chat")
 	b.do("closePage", map[string]any{"page": "shop"})
-	// The replacement is suspended by the closed page now; let it expire too.
-	eventually(t, "replacement expired", func() bool { return p.session(replaced).State == "expired" })
+	// The replacement, still waiting for an agent, is suspended by the closed
+	// page now: a visitor who leaves the queue abandons it (docs/protocol.md,
+	// waiting visitors) once the abandon time has passed.
+	eventually(t, "replacement abandoned", func() bool { return p.session(replaced).State == "abandoned" })
 
 	b.open("later")
 	b.watch("later")

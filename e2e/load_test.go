@@ -30,7 +30,10 @@ type loadReport struct {
 // exactly once (behaviour; its speed is scripts/bench.sh's business).
 func TestLoadToolDeliversEverything(t *testing.T) {
 	p := startParley(t, "--rate", "1000", "--burst", "1000")
-	mucHost := envOr("PARLEY_TEST_MUC", "conference.example.test")
+	mucHost := p.env.MUC // the MUC of the server this run is on (PARLEY_TEST_MUC)
+	if mucHost == "" {
+		mucHost = envOr("PARLEY_TEST_MUC", "conference.example.test")
+	}
 
 	// A test bed started before Prosody had a MUC component cannot run it.
 	v := p.visitor()

@@ -44,9 +44,11 @@ func tokenForm(token string) string {
 
 func TestArchiveQueries(t *testing.T) {
 	p := startParley(t)
+	// Granted before the agent signs in: once the agent's grant has reached
+	// parleyd (signIn waits for it), this one has too.
+	p.grant(p.agentJID("super"), "supervise")
 	a := newAgent(t, p, "agent9")
 	sup := p.agent("super")
-	p.grant(p.agentJID("super"), "supervise")
 	c := openChat(t, p, a, "Yan", "")
 	for i := 1; i <= 5; i++ {
 		say(c.v, c.room, fmt.Sprintf("v%d", i))

@@ -105,7 +105,8 @@ func startParley(t *testing.T, args ...string) *parley {
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM)
 		if t.Failed() {
-			t.Logf("parleyd output:\n%s", p.output())
+			// The suite runs on each server of the test bed: say which one this was.
+			t.Logf("XMPP server: %s (log %s); parleyd output:\n%s", env.Server, env.ServerLog, p.output())
 		}
 	})
 	return p

@@ -10,6 +10,7 @@ PACKAGES=(
 	postgresql       # server binaries under /usr/lib/postgresql/<version>/bin
 	python3-slixmpp  # XMPP client for checks, for /usr/bin/python3
 	ejabberd         # the second XMPP server the e2e suite runs against (and the federated agents' domain)
+	lua-unbound      # Prosody's DNS resolver that reads /etc/hosts (unbound.hoststxt): the federation test bed
 	profanity        # a terminal XMPP client of another implementation, driven in tmux by the agent tests
 	tmux             # drives profanity
 	chromium         # headless browser for the widget's browser tests (driven by playwright-core)

@@ -3,16 +3,18 @@
 # shellcheck disable=SC2317 # the functions run from the EXIT trap are reachable
 # Runs Parley locally, in the foreground, until Ctrl-C:
 #
-#   scripts/run.sh [--fresh]
+#   scripts/run.sh [--fresh] [--server prosody|ejabberd]
 #
-# Installs what is missing (scripts/install-deps.sh), starts a private Prosody and
-# Postgres on 127.0.0.1 with their state in .state/run/ (apart from the test bed's
+# Installs what is missing (scripts/install-deps.sh), starts a private XMPP server
+# (Prosody, the default, or Debian's ejabberd with --server ejabberd: the same hosts,
+# accounts and component domain) and Postgres on 127.0.0.1 with their state in
+# .state/run/ (apart from the test bed's
 # .state/), builds bin/parleyd, applies migrations, grants permissions to the demo
 # accounts, adds canned responses and runs `parleyd serve` for chat.example.test.
-# Ctrl-C (or SIGTERM) stops parleyd, Prosody and Postgres by PID; data stays in
+# Ctrl-C (or SIGTERM) stops parleyd, the XMPP server and Postgres by PID; data stays in
 # .state/run/ for the next run (sessions included: they survive restarts, as in
 # production). Running it again reuses or restarts what it left; --fresh first
-# deletes that data (database, Prosody's) to start over.
+# deletes that data (database, the XMPP servers') to start over.
 #
 # PARLEY_HTTP_ADDR chooses parleyd's HTTP listener (default 127.0.0.1:8080 when free,
 # else a free port). Other PARLEY_* settings (see bin/parleyd serve --help) pass
@@ -28,6 +30,8 @@ STATE="$ROOT/.state/run"
 . "$ROOT/scripts/lib/pg.sh"
 # shellcheck source=lib/prosody.sh
 . "$ROOT/scripts/lib/prosody.sh"
+# shellcheck source=lib/ejabberd.sh
+. "$ROOT/scripts/lib/ejabberd.sh"
 
 log() { printf '%s\n' "run: $*" >&2; }
 die() { printf '%s\n' "run: error: $*" >&2; exit 1; }
@@ -37,14 +41,23 @@ eval "lib_$(declare -f pid_alive)"
 pid_alive() { lib_pid_alive "$@" 2>/dev/null; }
 
 FRESH=""
-case "${1:-}" in
-	"") ;;
-	--fresh) FRESH=1 ;;
-	-h | --help)
-		echo "usage: $0 [--fresh]   (--fresh: start over with empty Postgres and Prosody data)"
-		exit 0 ;;
-	*) die "usage: $0 [--fresh]" ;;
+SERVER=prosody
+usage="usage: $0 [--fresh] [--server prosody|ejabberd]   (--fresh: start over with empty Postgres and XMPP server data)"
+while (( $# > 0 )); do
+	case "$1" in
+		--fresh) FRESH=1; shift ;;
+		--server) SERVER="${2:-}"; shift 2 || die "$usage" ;;
+		--server=*) SERVER="${1#--server=}"; shift ;;
+		-h | --help) echo "$usage"; exit 0 ;;
+		*) die "$usage" ;;
+	esac
+done
+case "$SERVER" in
+	prosody) SERVER_NAME=Prosody ;;
+	ejabberd) SERVER_NAME=ejabberd ;;
+	*) die "$usage" ;;
 esac
+EJABBERD_NAME=ejabberd
 
 PARLEYD="$ROOT/bin/parleyd"
 PARLEYD_PID_FILE="$STATE/parleyd.pid"
@@ -119,6 +132,7 @@ cleanup() {
 		wait "$tail_pid" 2>/dev/null || true
 	fi
 	prosody_down
+	ejabberd_down "$EJABBERD_NAME"
 	pg_adopt
 	pg_down
 	log "stopped (data kept in ${STATE#"$ROOT"/})"
@@ -141,8 +155,9 @@ if [[ -n "$FRESH" ]]; then
 	log "--fresh: removing the data of earlier runs"
 	pg_adopt
 	prosody_down
+	ejabberd_down "$EJABBERD_NAME"
 	pg_down
-	rm -rf "$PG_DIR" "$PROSODY_DIR" "$PARLEYD_LOG" "$RUN_ENV"
+	rm -rf "$PG_DIR" "$PROSODY_DIR" "$(ejabberd_dir "$EJABBERD_NAME")" "$PARLEYD_LOG" "$RUN_ENV"
 fi
 
 # Go's official tarball installs to /usr/local/go, not always on PATH.
@@ -156,19 +171,30 @@ log "building bin/parleyd"
 
 pg_adopt
 pg_up
-# Prosody gets a fresh configuration (ports, secret) at every start; one left
-# running by a killed run is restarted so this run knows its settings for sure.
+# The XMPP server gets a fresh configuration (ports, secret) at every start; one
+# left running by a killed run is restarted so this run knows its settings for
+# sure, and the other server is stopped (both would serve the same domains).
 if prosody_running; then
-	log "prosody: restarting the one left by an earlier run"
+	log "prosody: stopping the one left by an earlier run"
 	prosody_down
 fi
-prosody_up
+if ejabberd_running "$EJABBERD_NAME"; then
+	log "ejabberd: stopping the one left by an earlier run"
+	ejabberd_down "$EJABBERD_NAME"
+fi
+if [[ "$SERVER" == ejabberd ]]; then
+	ejabberd_up "$EJABBERD_NAME" main
+	SERVER_ENV="$(ejabberd_dir "$EJABBERD_NAME")/env"
+else
+	prosody_up
+	SERVER_ENV="$PROSODY_DIR/env"
+fi
 
 # The settings both parts were started with.
 # shellcheck disable=SC1091
 . "$PG_DIR/env"
-# shellcheck disable=SC1091
-. "$PROSODY_DIR/env"
+# shellcheck disable=SC1090
+. "$SERVER_ENV"
 unset PARLEY_TESTBED_OWN_DATABASE_URL
 DATABASE_URL="$PARLEY_DATABASE_URL"
 XMPP_ADDR="$PARLEY_XMPP_ADDR"
@@ -177,9 +203,10 @@ C2S_ADDR="$PARLEY_TEST_C2S_ADDR"
 WS_URL="$PARLEY_TEST_WS_URL"
 BOSH_URL="$PARLEY_TEST_BOSH_URL"
 unset PARLEY_TEST_C2S_ADDR PARLEY_TEST_WS_URL PARLEY_TEST_BOSH_URL PARLEY_TEST_HTTP_ADDR PARLEY_TEST_AGENT_HOST \
-	PARLEY_TEST_GUEST_HOST PARLEY_TEST_PASSWORD PARLEY_TEST_COMPONENTS PARLEY_TEST_PROSODY_LOG
+	PARLEY_TEST_GUEST_HOST PARLEY_TEST_PASSWORD PARLEY_TEST_COMPONENTS PARLEY_TEST_PROSODY_LOG \
+	PARLEY_TEST_SERVER PARLEY_TEST_SERVER_LOG PARLEY_TEST_MUC PARLEY_TEST_ECHO_COMPONENT
 export PARLEY_DATABASE_URL="$DATABASE_URL" PARLEY_XMPP_ADDR="$XMPP_ADDR" PARLEY_SECRET="$SECRET" PARLEY_DOMAIN="$DOMAIN"
-# The widget at / logs visitors in over this Prosody's WebSocket, anonymously.
+# The widget at / logs visitors in over this server's WebSocket, anonymously.
 export PARLEY_WIDGET_WEBSOCKET="$WS_URL" PARLEY_WIDGET_ANONYMOUS_HOST="$PROSODY_GUEST_HOST"
 
 # parleyd's HTTP listener: PARLEY_HTTP_ADDR, else 8080 when free, else any free port.
@@ -219,6 +246,7 @@ log "applying migrations, granting permissions, adding canned responses"
 	echo "export PARLEY_RUN_C2S_ADDR=$(shell_quote "$C2S_ADDR")"
 	echo "export PARLEY_RUN_WS_URL=$(shell_quote "$WS_URL")"
 	echo "export PARLEY_RUN_BOSH_URL=$(shell_quote "$BOSH_URL")"
+	echo "export PARLEY_RUN_SERVER=$(shell_quote "$SERVER")"
 } >"$RUN_ENV"
 
 # parleyd logs to a file; it is shown (from its first line) once the block below is out.
@@ -250,7 +278,7 @@ VISITOR_PY=scripts/visitor.py
 cat <<EOF
 
 ================================================================================
- Parley is running: component $DOMAIN, parleyd pid $parleyd_pid
+ Parley is running: component $DOMAIN on $SERVER_NAME, parleyd pid $parleyd_pid
 $(if [[ -z "$ready" ]]; then echo " WARNING: $HTTP_URL/readyz does not say ready yet; see the log below"; fi)
  Agent - log in with any XMPP client (Gajim, Pidgin, profanity, ...):
    server 127.0.0.1, port $C2S_PORT (set it as the connection's host and port:
@@ -270,7 +298,7 @@ $(if [[ -n "$widget" ]]; then printf '\n Web widget (a demo shop page with the c
  Metrics   $HTTP_URL/metrics
  Health    $HTTP_URL/healthz   $HTTP_URL/readyz
 
- Settings in ${RUN_ENV#"$ROOT"/}; Ctrl-C stops parleyd, Prosody and Postgres.
+ Settings in ${RUN_ENV#"$ROOT"/}; Ctrl-C stops parleyd, $SERVER_NAME and Postgres.
  Sessions of earlier runs are kept; scripts/run.sh --fresh starts over.
 ================================================================================
 

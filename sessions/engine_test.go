@@ -902,7 +902,7 @@ func TestRosterSubscription(t *testing.T) {
 		want            []sent
 	}{
 		{"holder subscribes", alice, "subscribe", []sent{{bareOf(alice), "subscribed"}, {bareOf(alice), "subscribe"}, {alice, ""}}},
-		{"holder subscribes from its bare JID", bareOf(alice), "subscribe", []sent{{bareOf(alice), "subscribed"}, {bareOf(alice), "subscribe"}}},
+		{"holder subscribes from its bare JID (RFC 6121 3.1.2)", bareOf(alice), "subscribe", []sent{{bareOf(alice), "subscribed"}, {bareOf(alice), "subscribe"}, {bareOf(alice), ""}}},
 		{"non-holder subscribes", eve, "subscribe", []sent{{bareOf(eve), "unsubscribed"}}},
 		{"supervisor without chat subscribes", sue, "subscribe", []sent{{bareOf(sue), "unsubscribed"}}},
 		{"holder unsubscribes", alice, "unsubscribe", nil},

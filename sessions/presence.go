@@ -71,11 +71,12 @@ func (e *Engine) agentPresence(p *Presence) {
 			e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "unsubscribed"})
 			return
 		}
+		// RFC 6121 3.1.5: approve, subscribe back, and send the contact's current
+		// presence. Servers send the request from the bare JID (3.1.2); presence
+		// to the bare JID reaches every available resource of the agent.
 		e.send(&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribed"},
-			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"})
-		if p.From.Resourcepart() != "" {
-			e.send(&Stanza{Name: "presence", From: svc, To: p.From})
-		}
+			&Stanza{Name: "presence", From: svc, To: p.From.Bare(), Type: "subscribe"},
+			&Stanza{Name: "presence", From: svc, To: p.From})
 	case "unsubscribe", "unsubscribed":
 		// The agent's server has already updated its roster (RFC 6121 3.3, 3.2);
 		// answering would race with a new subscription.

@@ -76,7 +76,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")
-	fs.IntVar(&c.Retention, "retention", 0, "days a closed or expired session (transcript, visitor details, token) is kept; 0 keeps them forever")
+	fs.IntVar(&c.Retention, "retention", 0, "days a closed, expired or abandoned session (transcript, visitor details, token) is kept; 0 keeps them forever")
 }
 
 func envName(flagName string) string {

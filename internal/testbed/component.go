@@ -41,7 +41,7 @@ func Component(t testing.TB, env Env) string {
 			if components.inUse[c] {
 				continue
 			}
-			release, ok, err := tryLock(filepath.Join(dir, c+".lock"))
+			release, ok, err := tryLock(filepath.Join(dir, lockName(env, c)))
 			if err != nil {
 				components.Unlock()
 				t.Fatalf("testbed: locking component %s: %v", c, err)
@@ -72,6 +72,15 @@ func Component(t testing.TB, env Env) string {
 		case <-time.After(100 * time.Millisecond): // released by another process?
 		}
 	}
+}
+
+// lockName is the lock file of component c: the same domain on another server
+// (the test bed's ejabberd beside its Prosody) is another component.
+func lockName(env Env, c string) string {
+	if env.Server == "" || env.Server == "prosody" {
+		return c + ".lock"
+	}
+	return env.Server + "-" + c + ".lock"
 }
 
 // lockDir is .state/locks in the repository, or a directory under the system's

@@ -40,10 +40,33 @@ type Env struct {
 	Password    string   // PARLEY_TEST_PASSWORD: every account's password
 	Components  []string // PARLEY_TEST_COMPONENTS: component domains for tests; take one with Component
 	ProsodyLog  string   // PARLEY_TEST_PROSODY_LOG: Prosody's log file, to read on failure
+
+	// Server is the XMPP server this environment runs on (PARLEY_TEST_SERVER:
+	// "prosody", the default, or "ejabberd"); ServerLog is its log file
+	// (PARLEY_TEST_SERVER_LOG, or ProsodyLog).
+	Server    string
+	ServerLog string
+	// MUC is the server's own MUC service (PARLEY_TEST_MUC), EchoComponent a spare
+	// component domain (PARLEY_TEST_ECHO_COMPONENT): the load tool's baselines.
+	MUC           string
+	EchoComponent string
+
+	// The federation test bed (scripts/lib/federation.sh), empty when it is not
+	// set up: a second server for the agents' domain RemoteHost, linked to this
+	// one over s2s, its client port RemoteC2SAddr and its mod_http_api RemoteAPI.
+	RemoteHost    string // PARLEY_TEST_REMOTE_HOST
+	RemoteC2SAddr string // PARLEY_TEST_REMOTE_C2S_ADDR
+	RemoteAPI     string // PARLEY_TEST_REMOTE_API
+	RemoteLog     string // PARLEY_TEST_REMOTE_LOG
 }
 
 // EnvFile is the file `scripts/testbed.sh up` writes, relative to the repository root.
+// PARLEY_TESTBED_ENV names another one (relative to the root, or absolute), e.g.
+// EjabberdEnvFile to run the tests against the test bed's ejabberd.
 const EnvFile = ".state/testbed.env"
+
+// EjabberdEnvFile is the file `scripts/testbed.sh up --server ejabberd` writes.
+const EjabberdEnvFile = ".state/testbed-ejabberd.env"
 
 const hint = "start it with scripts/testbed.sh up (or run scripts/test.sh)"
 
@@ -66,6 +89,14 @@ var variables = []variable{
 	{"PARLEY_TEST_PASSWORD", true, func(e *Env, v string) { e.Password = v }},
 	{"PARLEY_TEST_COMPONENTS", true, func(e *Env, v string) { e.Components = strings.Fields(v) }},
 	{"PARLEY_TEST_PROSODY_LOG", false, func(e *Env, v string) { e.ProsodyLog = v }},
+	{"PARLEY_TEST_SERVER", false, func(e *Env, v string) { e.Server = v }},
+	{"PARLEY_TEST_SERVER_LOG", false, func(e *Env, v string) { e.ServerLog = v }},
+	{"PARLEY_TEST_MUC", false, func(e *Env, v string) { e.MUC = v }},
+	{"PARLEY_TEST_ECHO_COMPONENT", false, func(e *Env, v string) { e.EchoComponent = v }},
+	{"PARLEY_TEST_REMOTE_HOST", false, func(e *Env, v string) { e.RemoteHost = v }},
+	{"PARLEY_TEST_REMOTE_C2S_ADDR", false, func(e *Env, v string) { e.RemoteC2SAddr = v }},
+	{"PARLEY_TEST_REMOTE_API", false, func(e *Env, v string) { e.RemoteAPI = v }},
+	{"PARLEY_TEST_REMOTE_LOG", false, func(e *Env, v string) { e.RemoteLog = v }},
 }
 
 var (
@@ -104,8 +135,14 @@ func load() {
 	var file map[string]string
 	var fileErr error
 	envPath := ""
-	if repoRoot != "" {
-		envPath = filepath.Join(repoRoot, EnvFile)
+	if name := os.Getenv("PARLEY_TESTBED_ENV"); name != "" && filepath.IsAbs(name) {
+		envPath = name
+		file, fileErr = readEnvFile(envPath)
+	} else if repoRoot != "" {
+		if name == "" {
+			name = EnvFile
+		}
+		envPath = filepath.Join(repoRoot, name)
 		file, fileErr = readEnvFile(envPath)
 	} else {
 		fileErr = errors.New("no go.mod above the working directory")
@@ -124,6 +161,12 @@ func load() {
 			missing = append(missing, v.name)
 		}
 		v.set(&loaded, val)
+	}
+	if loaded.Server == "" {
+		loaded.Server = "prosody"
+	}
+	if loaded.ServerLog == "" {
+		loaded.ServerLog = loaded.ProsodyLog
 	}
 	if len(missing) > 0 && len(fromEnv) == 0 && fileErr != nil {
 		problem = fmt.Sprintf("not set up: no PARLEY_* variables in the environment, and %v", fileErr)
@@ -149,9 +192,9 @@ func load() {
 		down = append(down, fmt.Sprintf("Postgres at %s (%v)", addr, err))
 	}
 	for _, c := range []struct{ what, addr string }{
-		{"Prosody component port", loaded.XMPPAddr},
-		{"Prosody c2s", loaded.C2SAddr},
-		{"Prosody http", loaded.HTTPAddr},
+		{loaded.Server + " component port", loaded.XMPPAddr},
+		{loaded.Server + " c2s", loaded.C2SAddr},
+		{loaded.Server + " http", loaded.HTTPAddr},
 	} {
 		if err := dial("tcp", c.addr); err != nil {
 			down = append(down, fmt.Sprintf("%s at %s (%v)", c.what, c.addr, err))

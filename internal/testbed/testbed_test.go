@@ -241,3 +241,15 @@ func TestSweep(t *testing.T) {
 		t.Errorf("schema %s of this live process swept", liveName)
 	}
 }
+
+// The same component domain on the test bed's ejabberd is another lock than on
+// its Prosody, so the e2e suite can run on both at once.
+func TestLockNamePerServer(t *testing.T) {
+	p := lockName(Env{Server: "prosody"}, "chat1.example.test")
+	if p != "chat1.example.test.lock" || lockName(Env{}, "chat1.example.test") != p {
+		t.Errorf("Prosody's lock %q changed", p)
+	}
+	if e := lockName(Env{Server: "ejabberd"}, "chat1.example.test"); e == p || e != "ejabberd-chat1.example.test.lock" {
+		t.Errorf("ejabberd's lock = %q", e)
+	}
+}

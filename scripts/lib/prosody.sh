@@ -52,6 +52,27 @@ prosody_store_name() {
 	echo "$out"
 }
 
+# PROSODY_FEDERATION=1 (set by scripts/lib/federation.sh's caller) starts Prosody
+# with s2s on $FED_PROSODY_IP:5269, dialback and no TLS; otherwise s2s is off.
+PROSODY_FEDERATION="${PROSODY_FEDERATION:-}"
+
+prosody_s2s_config() {
+	if [[ -z "$PROSODY_FEDERATION" ]]; then
+		echo 'modules_disabled = { "s2s", "tls" }'
+		return
+	fi
+	cat <<-EOF
+		-- Federation (scripts/lib/federation.sh): s2s on a loopback address of its own,
+		-- dialback, no certificates; names resolve through the hosts file.
+		modules_disabled = { "tls" }
+		s2s_interfaces = { "$FED_PROSODY_IP" }
+		s2s_ports = { 5269 }
+		s2s_require_encryption = false
+		s2s_secure_auth = false
+		unbound = { hoststxt = true }
+	EOF
+}
+
 prosody_write_config() {
 	local c2s="$1" comp="$2" http="$3" secret="$4"
 	local root_line=""
@@ -79,9 +100,9 @@ prosody_write_config() {
 
 			modules_enabled = {
 				"roster"; "saslauth"; "disco"; "ping"; "presence"; "version"; "time";
-				"websocket"; "bosh";
+				"websocket"; "bosh";${PROSODY_FEDERATION:+ "dialback";}
 			}
-			modules_disabled = { "s2s", "tls" }
+			$(prosody_s2s_config)
 			c2s_require_encryption = false
 			allow_unencrypted_plain_auth = true
 			consider_websocket_secure = true
@@ -103,6 +124,8 @@ prosody_write_config() {
 		local comp_host
 		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS "$PROSODY_ECHO_COMPONENT"; do
 			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(lua_quote "$secret")"
+			# Components answer s2s only with dialback loaded on them.
+			if [[ -n "$PROSODY_FEDERATION" ]]; then printf '\tmodules_enabled = { "dialback" }\n'; fi
 		done
 	} >"$PROSODY_CFG.tmp"
 	mv "$PROSODY_CFG.tmp" "$PROSODY_CFG"
@@ -126,8 +149,12 @@ prosody_up() {
 	mkdir -p "$PROSODY_DIR" "$PROSODY_DATA" "$PROSODY_DIR/certs"
 	chmod 700 "$PROSODY_DATA"
 	if prosody_running; then
-		log "prosody: already running (pid $(prosody_pid))"
-		return 0
+		if [[ "$(cat "$PROSODY_DIR/federation" 2>/dev/null)" == "${PROSODY_FEDERATION:-0}" ]]; then
+			log "prosody: already running (pid $(prosody_pid))"
+			return 0
+		fi
+		log "prosody: restarting (federation ${PROSODY_FEDERATION:+on}${PROSODY_FEDERATION:-off})"
+		prosody_down
 	fi
 	command -v prosody >/dev/null || die "prosody is not installed (run scripts/install-deps.sh)"
 
@@ -148,7 +175,9 @@ prosody_up() {
 	) &
 	local pid=$!
 	echo "$pid" >"$PROSODY_DIR/pid"
-	if ! wait_ports 30 "$pid" 127.0.0.1 "$c2s" "$comp" "$http"; then
+	echo "${PROSODY_FEDERATION:-0}" >"$PROSODY_DIR/federation"
+	if ! wait_ports 30 "$pid" 127.0.0.1 "$c2s" "$comp" "$http" ||
+		{ [[ -n "$PROSODY_FEDERATION" ]] && ! wait_ports 10 "$pid" "$FED_PROSODY_IP" 5269; }; then
 		log "prosody: did not come up; log tail:"
 		tail -n +"$start_line" "$PROSODY_LOG" 2>/dev/null | tail -n 30 >&2
 		tail -n 10 "$PROSODY_DIR/console.log" >&2
@@ -172,6 +201,8 @@ prosody_up() {
 		export PARLEY_TEST_MUC='$PROSODY_MUC'
 		export PARLEY_TEST_ECHO_COMPONENT='$PROSODY_ECHO_COMPONENT'
 		export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")
+		export PARLEY_TEST_SERVER='prosody'
+		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$PROSODY_LOG")
 	EOF
 }
 

@@ -14,8 +14,8 @@ import (
 // Data protection: the transcript retention job (Purge) and `parleyd erase`
 // (Erase) remove a visitor's personal data, which lives in the sessions row
 // (visitor details, visitor JIDs, question), its transcript and agents (both
-// cascade) and the visitor's token. Live sessions (queued, active, suspended)
-// are never removed: the running service holds them in memory and would
+// cascade) and the visitor's token. Live sessions (queued, active, suspended,
+// missed) are never removed: the running service holds them in memory and would
 // write them back; they are reported as skipped.
 
 // Erased is one session removed.
@@ -71,12 +71,12 @@ func (s *Store) Erase(ctx context.Context, by EraseBy) (rep EraseReport, err err
 	return rep, nil
 }
 
-// Purge removes the closed and expired sessions that ended before before,
+// Purge removes the closed, expired and abandoned sessions that ended before before,
 // with their transcripts, visitor details and the tokens no remaining session
 // uses: the retention job.
 func (s *Store) Purge(ctx context.Context, before time.Time) (rep EraseReport, err error) {
 	defer s.observe("purge", time.Now(), &err)
-	rep, err = s.remove(ctx, `state IN ('closed', 'expired') AND coalesce(ended_at, updated_at) < $1`, before, nil)
+	rep, err = s.remove(ctx, `state IN ('closed', 'expired', 'abandoned') AND coalesce(ended_at, updated_at) < $1`, before, nil)
 	if err != nil {
 		return rep, fmt.Errorf("pgstore: purge: %w", err)
 	}
@@ -113,7 +113,7 @@ FROM sessions WHERE `+where+` ORDER BY created_at, id FOR UPDATE`, arg)
 			}
 			e.State = sessions.State(state)
 			switch e.State {
-			case sessions.StateClosed, sessions.StateExpired:
+			case sessions.StateClosed, sessions.StateExpired, sessions.StateAbandoned:
 			default:
 				rep.Skipped = append(rep.Skipped, Skipped{Session: e.Session, State: e.State})
 				continue

@@ -17,21 +17,23 @@ func privacyFixture(t *testing.T, s *Store) {
 		r := record(id, state, created)
 		r.TokenHash = hash(token)
 		r.Visitor["email"] = email
-		if state == sessions.StateClosed || state == sessions.StateExpired {
+		if state == sessions.StateClosed || state == sessions.StateExpired || state == sessions.StateAbandoned {
 			r.EndedAt = at(created + 10)
 		}
 		return r
 	}
 	b := &sessions.Batch{
-		Tokens: []sessions.Token{{Hash: hash("ann"), CreatedAt: at(0)}, {Hash: hash("bob"), CreatedAt: at(0)}},
+		Tokens: []sessions.Token{{Hash: hash("ann"), CreatedAt: at(0)}, {Hash: hash("bob"), CreatedAt: at(0)}, {Hash: hash("cat"), CreatedAt: at(0)}},
 		Sessions: []sessions.Record{
 			mk("old", sessions.StateClosed, 0, "ann", "ann@example.org"),
 			mk("recent", sessions.StateExpired, 1000, "ann", "Ann@Example.org"),
 			mk("live", sessions.StateActive, 2000, "ann", "ann@example.org"),
 			mk("bobs", sessions.StateClosed, 0, "bob", "bob@example.org"),
+			mk("left", sessions.StateAbandoned, 0, "cat", "cat@example.org"),
+			mk("note", sessions.StateMissed, 0, "cat", "cat@example.org"),
 		},
 	}
-	for _, id := range []string{"old", "recent", "live", "bobs"} {
+	for _, id := range []string{"old", "recent", "live", "bobs", "left", "note"} {
 		b.Agents = append(b.Agents, sessions.SessionAgent{Session: id, JID: "agent1@example.test", Role: "owner", At: at(1)})
 		b.Transcript = append(b.Transcript, entry(id, 1, "message"), entry(id, 2, "message"))
 	}
@@ -85,13 +87,13 @@ func TestPurge(t *testing.T) {
 			t.Errorf("report %+v, want 2 entries, details email and name, 1 JID", e)
 		}
 	}
-	if len(rep.Erased) != 2 || !purged["old"] || !purged["bobs"] {
-		t.Errorf("purged %+v, want old and bobs", rep.Erased)
+	if len(rep.Erased) != 3 || !purged["old"] || !purged["bobs"] || !purged["left"] {
+		t.Errorf("purged %+v, want old, bobs and left (abandoned; the missed one is live)", rep.Erased)
 	}
 	if rep.Tokens != 1 {
-		t.Errorf("%d tokens removed, want 1 (bob's; ann's is still in use)", rep.Tokens)
+		t.Errorf("%d tokens removed, want 1 (bob's; ann's and cat's are still in use)", rep.Tokens)
 	}
-	for id, want := range map[string]bool{"old": false, "bobs": false, "recent": true, "live": true} {
+	for id, want := range map[string]bool{"old": false, "bobs": false, "left": false, "recent": true, "live": true, "note": true} {
 		if exists(t, s, id) != want {
 			t.Errorf("session %s exists: %v, want %v", id, !want, want)
 		}
@@ -152,7 +154,9 @@ func TestEraseByEmailTokenSession(t *testing.T) {
 		t.Errorf("erase of the closed session: %+v %v", rep, err)
 	}
 	var left int
-	if err := s.pool.QueryRow(ctxT(t), `SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM transcript) + (SELECT count(*) FROM visitor_tokens)`).Scan(&left); err != nil || left != 0 {
+	if err := s.pool.QueryRow(ctxT(t), `SELECT (SELECT count(*) FROM sessions WHERE id NOT IN ('left', 'note'))
+	+ (SELECT count(*) FROM transcript WHERE session_id NOT IN ('left', 'note'))
+	+ (SELECT count(*) FROM visitor_tokens WHERE hash <> $1)`, hash("cat")).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d rows of visitor data left (%v)", left, err)
 	}
 	if _, err := s.Erase(ctxT(t), EraseBy{}); err == nil {
