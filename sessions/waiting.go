@@ -301,7 +301,8 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 	}
-	s.room.SetSubject(subjectFor(s.rec.Visitor))
+	s.reserveNick(e.visitorNickOf(s), "visitor")
+	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
 	k := hex.EncodeToString(hash)
 	e.byToken[k] = append(e.byToken[k], id)
