@@ -159,6 +159,8 @@ func decodeMessage(el *xmpp.Element) (*sessions.Message, error) {
 			m.HasState = true
 		case c.Name.Space == sessions.NS && c.Name.Local == "comment":
 			m.Comment = true
+		case c.Name.Space == nsSID && c.Name.Local == "origin-id":
+			m.OriginID = c.Get("id")
 		}
 		payload.WriteString(c.String())
 	}

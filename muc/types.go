@@ -24,9 +24,10 @@ const (
 
 // Status codes of XEP-0045 used here.
 const (
-	StatusSelf        = 110 // presence refers to the recipient
-	StatusLogged      = 170 // room logging is enabled
-	StatusNickChanged = 303
+	StatusSelf         = 110 // presence refers to the recipient
+	StatusLogged       = 170 // room logging is enabled
+	StatusNickAssigned = 210 // the service assigned or modified the occupant's nick
+	StatusNickChanged  = 303
 )
 
 // Affiliation is a long-lived relation of a JID with a room.

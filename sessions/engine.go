@@ -43,6 +43,7 @@ type Config struct {
 	AbandonAfter    time.Duration // a queued session's visitor may be away this long (0: DefaultAbandonAfter)
 	Causes          []string
 	ReconnectAlways bool
+	Limits          Limits    // per visitor (limits.go); zero values: no limit
 	Rand            io.Reader // nil: crypto/rand
 	Observer        Observer  // nil: none
 }
@@ -75,10 +76,13 @@ type session struct {
 	offered     map[string]bool   // agents offered it while it waits: the first to join owns it
 	invited     map[string]bool   // agents invited to a conference: may join as moderators
 	lastSeq     int64
-	visitorGone time.Time // the last visitor JID left; zero while one is present or before any joined
-	reconnected bool      // a visitor reconnected while suspended: the owner was told
-	transferTo  string    // agent invited to take the session over
-	firstOffer  bool      // it was offered at least once (time to first offer measured)
+	visitorGone time.Time           // the last visitor JID left; zero while one is present or before any joined
+	reconnected bool                // a visitor reconnected while suspended: the owner was told
+	transferTo  string              // agent invited to take the session over
+	firstOffer  bool                // it was offered at least once (time to first offer measured)
+	vnick       string              // nicks.go: the visitor's nick, assigned by the service
+	nicks       map[string]string   // nicks.go: folded nick -> person (bare JID or "visitor") reserved in the room
+	seenOrigin  map[originKey]int64 // dedup.go: origin-ids already kept -> their seq
 }
 
 func (s *session) visitorJID(j jid.JID) bool {
@@ -112,6 +116,8 @@ type Engine struct {
 
 	wobs    WaitObserver // cfg.Observer when it also hears waits, else none
 	restore []string     // sessions Restore changed: written by the next Process
+
+	rates map[string][]time.Time // limits.go: recent requests per JID and token
 }
 
 // NewEngine makes an engine with no sessions.

@@ -42,7 +42,8 @@ type Message struct {
 	Comment  bool   // carries <p:comment/>
 	Invites  []Invite
 	Decline  bool
-	HasState bool // carries a XEP-0085 chat state
+	HasState bool   // carries a XEP-0085 chat state
+	OriginID string // XEP-0359 <origin-id id=''/> ("" when none): dedup.go
 }
 
 // IQ is an incoming IQ with its payload decoded into one of the Cmd types.

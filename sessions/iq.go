@@ -414,6 +414,10 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		return
 	}
 	if known && !c.New && len(live) > 0 {
+		if err := e.admit(q.From, hash, false); err != nil {
+			e.replyErr(q, err)
+			return
+		}
 		s, scenario := e.choose(live)
 		if e.cfg.ReconnectAlways {
 			e.obs.Request("reconnect")
@@ -423,6 +427,14 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		e.obs.Prompt(scenario)
 		e.obs.Request("prompt")
 		e.reply(q, e.resumable(s))
+		return
+	}
+	var knownHash []byte
+	if known {
+		knownHash = hash
+	}
+	if err := e.admit(q.From, knownHash, true); err != nil {
+		e.replyErr(q, err)
 		return
 	}
 	token := c.Token
@@ -499,7 +511,8 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	}
 	// A visitor who never joins abandons the queue like one who left it.
 	s.rec.Deadline = e.now.Add(e.cfg.AbandonAfter)
-	s.room.SetSubject(subjectFor(s.rec.Visitor))
+	s.reserveNick(e.visitorNickOf(s), "visitor")
+	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
 	if len(tokenHash) > 0 {
 		k := hex.EncodeToString(tokenHash)
@@ -511,11 +524,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	}
 	e.touch(s)
 	if c.Body != "" {
-		name := s.rec.Visitor["name"]
-		if name == "" {
-			name = "Visitor"
-		}
-		s.room.Record(e.line(s, "visitor", from.String(), name, "message", c.Body, ""))
+		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), "message", c.Body, ""))
 	}
 	return s, nil
 }

@@ -205,6 +205,7 @@ func (e *Engine) dispatch() {
 		e.obs.Offer("sent")
 		e.offered(s)
 		s.offered[o.Agent] = true
+		s.reserveAgent(o.Agent)
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)
 		for _, to := range e.agentTargets(o.Agent) {
@@ -242,6 +243,7 @@ func offerReason(s *session) string {
 
 // timers runs what is due: idle suspend, owner grace, suspend expiry.
 func (e *Engine) timers() {
+	e.sweepRates()
 	ids := make([]string, 0, len(e.byID))
 	for id := range e.byID {
 		ids = append(ids, id)
@@ -320,9 +322,11 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
 			agents: make(map[string]string), offered: make(map[string]bool), invited: make(map[string]bool),
 			lastSeq: snap.LastSeq[rec.ID]}
-		s.room.SetSubject(subjectFor(s.rec.Visitor))
+		s.reserveNick(e.visitorNickOf(s), "visitor")
+		s.room.SetSubject(e.subjectOf(s))
 		for _, a := range agents[rec.ID] {
 			s.agents[a.JID] = a.Role
+			s.reserveAgent(a.JID)
 		}
 		if rec.Owner != "" {
 			s.agents[rec.Owner] = "owner" // the record is authoritative over the first role seen
@@ -338,6 +342,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == "comment"})
 		}
 		s.room.LoadHistory(lines)
+		s.restoreOrigins(snap.History[rec.ID])
 		switch rec.State {
 		case StateQueued:
 			e.router.Enqueue(rec.ID, rec.Queue, rec.CreatedAt) //nolint:errcheck // restore ignores the limit

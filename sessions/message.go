@@ -118,6 +118,9 @@ func (e *Engine) message(m *Message) {
 		e.sendMUC(st)
 		return
 	}
+	if e.repeated(s, m, occ) {
+		return
+	}
 	who := e.actorOf(s, m, occ.Person == "visitor")
 	kind := "message"
 	switch {
@@ -135,6 +138,7 @@ func (e *Engine) message(m *Message) {
 		e.actOn(s, kind)
 	}
 	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	e.keepOrigin(s, m, occ)
 	if kind == "comment" {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
@@ -191,6 +195,7 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		s.invited[bare] = true
+		s.reserveAgent(bare)
 		if transfer {
 			s.transferTo = bare
 		}

@@ -202,10 +202,19 @@ func (e *Engine) join(s *session, p *Presence) {
 	}
 	bare := p.From.Bare().String()
 	wasPresent := s.room.Present(ent.Person)
-	st, err := s.room.Join(p.From, p.To.Resourcepart(), ent, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now)
+	nick, assigned, nerr := e.checkJoinNick(s, p.To.Resourcepart(), ent)
+	if nerr != nil {
+		e.presenceErr(p, nerr)
+		return
+	}
+	st, err := s.room.Join(p.From, nick, ent, muc.PresenceInfo{Show: p.Show, Status: p.Status}, p.History, e.now)
 	if err != nil {
 		e.presenceErr(p, err.(*muc.Error))
 		return
+	}
+	s.reserveNick(nick, ent.Person)
+	if assigned {
+		markAssigned(st, p.From)
 	}
 	e.sendMUC(st)
 	switch {

@@ -98,7 +98,7 @@ func sessionEl(s *session, token string, ns, reconnect bool) string {
 	return el("session", n, []string{
 		"id", s.rec.ID, "room", s.room.Addr().String(), "state", string(s.rec.State),
 		"token", token, "suspended-by", s.rec.SuspendedBy, "cause", s.rec.SuspendCause,
-		"started", stamp(s.rec.CreatedAt), "replaces", s.rec.Replaces, "nick", s.rec.Visitor["name"],
+		"started", stamp(s.rec.CreatedAt), "replaces", s.rec.Replaces, "nick", s.vnick,
 		"reconnected", reconnected(reconnect),
 	}, "")
 }

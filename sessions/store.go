@@ -81,6 +81,11 @@ type Entry struct {
 	Kind       string // "message", "canned", "link", "comment", "event"
 	Body       string
 	Payload    string // extension children as self-contained XML, may be ""
+	// OriginID and OriginSender: the message's XEP-0359 origin-id and who
+	// sent it ("visitor" or an agent's bare JID); at most one entry per
+	// session has a given pair. Both "" when the message had none.
+	OriginID     string
+	OriginSender string
 }
 
 // Token is a visitor token row (its hash only).

@@ -271,6 +271,14 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 		return
 	}
 	hash, wellFormed := HashToken(c.Token)
+	var knownHash []byte
+	if wellFormed && (c.TokenKnown || len(e.byToken[hex.EncodeToString(hash)]) > 0) {
+		knownHash = hash
+	}
+	if err := e.admit(q.From, knownHash, false); err != nil {
+		e.replyErr(q, err)
+		return
+	}
 	token := c.Token
 	if !wellFormed || (!c.TokenKnown && len(e.byToken[hex.EncodeToString(hash)]) == 0) {
 		token = e.newToken()
@@ -293,7 +301,8 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 	}
-	s.room.SetSubject(subjectFor(s.rec.Visitor))
+	s.reserveNick(e.visitorNickOf(s), "visitor")
+	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
 	k := hex.EncodeToString(hash)
 	e.byToken[k] = append(e.byToken[k], id)

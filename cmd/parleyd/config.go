@@ -32,15 +32,19 @@ type config struct {
 	Grace          time.Duration
 	SuspendTimeout time.Duration
 	AbandonAfter   time.Duration
-	Causes         string
-	Reconnect      string
-	WidgetWS       string
-	WidgetAnonHost string
-	AgentWS        string
-	AgentDomain    string
-	LogLevel       string
-	ConfigFile     string
-	SignInNode     string
+	// Limits per visitor (sessions/limits.go); 0 disables one.
+	VisitorSessions int
+	VisitorRate     int
+	VisitorQueued   int
+	Causes          string
+	Reconnect       string
+	WidgetWS        string
+	WidgetAnonHost  string
+	AgentWS         string
+	AgentDomain     string
+	LogLevel        string
+	ConfigFile      string
+	SignInNode      string
 	// Availability and data protection (leader.go, retention.go).
 	LeaderStale time.Duration
 	Retention   int
@@ -64,6 +68,9 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleSuspend, "idle-suspend", 2*time.Minute, "time with no visitor present before a session is suspended by the system")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Minute, "time an offline agent keeps its sessions")
 	fs.DurationVar(&c.SuspendTimeout, "suspend-timeout", 24*time.Hour, "time a suspended session waits before it expires")
+	fs.IntVar(&c.VisitorSessions, "visitor-sessions", 3, "open chats (queued, active, suspended) one visitor may have, per connection and per token (0: no limit)")
+	fs.IntVar(&c.VisitorRate, "visitor-requests-per-minute", 10, "chat requests (and left messages) one visitor may make in a minute, per JID and per token (0: no limit)")
+	fs.IntVar(&c.VisitorQueued, "visitor-queued", 2, "chats one visitor may have waiting in queues at once (0: no limit)")
 	fs.DurationVar(&c.AbandonAfter, "abandon-after", 2*time.Minute, "time a queued visitor may be away (or take to join) before its session is abandoned; it keeps its place meanwhile")
 	fs.StringVar(&c.Causes, "causes", "Investigation,Visitor Machine Restart", "comma-separated causes of suspension")
 	fs.StringVar(&c.Reconnect, "reconnect", "prompt", "what a returning visitor gets: prompt or always")
@@ -143,6 +150,9 @@ func loadConfig(fs *flag.FlagSet, args []string) (*config, error) {
 	}
 	if c.Reconnect != "prompt" && c.Reconnect != "always" {
 		return nil, fmt.Errorf("reconnect must be prompt or always, not %q", c.Reconnect)
+	}
+	if c.VisitorSessions < 0 || c.VisitorRate < 0 || c.VisitorQueued < 0 {
+		return nil, fmt.Errorf("visitor-sessions, visitor-requests-per-minute and visitor-queued must be 0 (no limit) or more")
 	}
 	return c, nil
 }

@@ -32,14 +32,20 @@ ON CONFLICT (id) DO UPDATE SET
 ON CONFLICT (session_id, jid) DO NOTHING`
 
 	// All of a batch's entries in one statement: one array per column.
-	insertEntries = `INSERT INTO transcript (session_id, seq, at, author_role, author_jid, nick, kind, body, payload)
+	// An entry whose (session, origin sender, origin-id) is already kept is
+	// left out (migration 0013): the engine refuses repeats it remembers,
+	// the index those it no longer does.
+	insertEntries = `INSERT INTO transcript (session_id, seq, at, author_role, author_jid, nick, kind, body, payload,
+	origin_id, origin_sender)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
-	$6::text[], $7::text[], $8::text[], $9::text[])`
+	$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+ON CONFLICT (session_id, origin_sender, origin_id) WHERE origin_id IS NOT NULL DO NOTHING`
 )
 
 // transcriptColumns holds a batch's entries column by column for unnest.
 type transcriptColumns struct {
 	session, role, jid, nick, kind, body, payload []string
+	origin, originBy                              []*string // NULL when the entry has no origin-id
 	seq                                           []int64
 	at                                            []pgtype.Timestamptz
 }
@@ -82,13 +88,19 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 			session: make([]string, n), seq: make([]int64, n), at: make([]pgtype.Timestamptz, n),
 			role: make([]string, n), jid: make([]string, n), nick: make([]string, n),
 			kind: make([]string, n), body: make([]string, n), payload: make([]string, n),
+			origin: make([]*string, n), originBy: make([]*string, n),
 		}
 		for i, e := range b.Transcript {
 			c.session[i], c.seq[i], c.at[i] = e.Session, e.Seq, ts(e.At)
 			c.role[i], c.jid[i], c.nick[i] = e.AuthorRole, e.AuthorJID, e.Nick
 			c.kind[i], c.body[i], c.payload[i] = e.Kind, e.Body, e.Payload
+			if e.OriginID != "" {
+				id, by := e.OriginID, e.OriginSender
+				c.origin[i], c.originBy[i] = &id, &by
+			}
 		}
-		pb.Queue(insertEntries, c.session, c.seq, c.at, c.role, c.jid, c.nick, c.kind, c.body, c.payload)
+		pb.Queue(insertEntries, c.session, c.seq, c.at, c.role, c.jid, c.nick, c.kind, c.body, c.payload,
+			c.origin, c.originBy)
 	}
 	pb.Queue("COMMIT")
 	if err = s.sendBatch(ctx, pb); err != nil {

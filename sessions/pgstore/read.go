@@ -56,12 +56,13 @@ func scanAgent(row pgx.CollectableRow) (sessions.SessionAgent, error) {
 	return a, err
 }
 
-const entryCols = `session_id, seq, at, author_role, author_jid, nick, kind, body, payload`
+const entryCols = `session_id, seq, at, author_role, author_jid, nick, kind, body, payload,
+	COALESCE(origin_id, ''), COALESCE(origin_sender, '')`
 
 func scanEntry(row pgx.CollectableRow) (sessions.Entry, error) {
 	var e sessions.Entry
 	err := row.Scan(&e.Session, &e.Seq, &e.At, &e.AuthorRole, &e.AuthorJID, &e.Nick, &e.Kind,
-		&e.Body, &e.Payload)
+		&e.Body, &e.Payload, &e.OriginID, &e.OriginSender)
 	return e, err
 }
 
@@ -109,7 +110,8 @@ WHERE s.state IN ` + liveStates + ` ORDER BY a.session_id, a.at, a.jid`).Query(f
 	})
 	if historyLimit > 0 {
 		// LATERAL: a backward scan of the primary key per live session.
-		b.Queue(`SELECT e.session_id, e.seq, e.at, e.author_role, e.author_jid, e.nick, e.kind, e.body, e.payload
+		b.Queue(`SELECT e.session_id, e.seq, e.at, e.author_role, e.author_jid, e.nick, e.kind, e.body, e.payload,
+	COALESCE(e.origin_id, ''), COALESCE(e.origin_sender, '')
 FROM sessions s CROSS JOIN LATERAL (
 	SELECT * FROM transcript t WHERE t.session_id = s.id ORDER BY t.seq DESC LIMIT $1
 ) e

@@ -33,6 +33,13 @@ import {
 
 const PAUSE_MS = 5000;
 const IQ_TIMEOUT_MS = 15000;
+// A message not reflected by the room within RETRY_MS shows "not sent,
+// retrying" and is sent again (same origin-id) every RETRY_MS while online.
+export const RETRY_MS = 4000;
+const MAX_TRIES = 40; // then "not delivered" (about three minutes)
+// Errors after which a message is tried again: the service is away for a
+// moment (restarting, a standby taking over, its store down).
+const RETRYABLE = new Set(["service-unavailable", "remote-server-not-found", "remote-server-timeout", "recipient-unavailable", "not-acceptable"]);
 
 export function randomID(n = 12) {
   const a = new Uint8Array(n);
@@ -80,7 +87,7 @@ export class Chat {
     this.agentNicks = new Set();
     this.lines = [];
     this.seen = new Set(); // stanza-ids shown
-    this.pending = new Map(); // message id -> line
+    this.pending = new Map(); // message id (= origin-id) -> line not reflected yet
     this.typing = new Set();
     this.composing = false;
     this.pauseTimer = null;
@@ -158,6 +165,7 @@ export class Chat {
   async recover() {
     if (!this.session || !(this.phase === "chat" || this.phase === "joining")) return;
     this.notice = "";
+    this.rejoining = true;
     try {
       const res = await this.iq(reconnectIQ(this.config.service, this.session.id, this.token));
       const r = parseRequestResult(res);
@@ -183,6 +191,12 @@ export class Chat {
       // A full queue: the form offers to leave a message instead.
       if (e.condition === "resource-constraint") this.messageMode = true;
       this.setPhase("form");
+      // The limits per visitor (docs/protocol.md): said in the visitor's words.
+      if (e.condition === "policy-violation") {
+        const type = e.type || e.element?.attrs?.type || "";
+        this.emit("error", { key: type === "wait" ? "limitRate" : "limitOpen", reason: this.error });
+        return;
+      }
       this.emit("error", { key: "requestFailed", reason: this.error });
       return;
     }
@@ -405,6 +419,7 @@ export class Chat {
   resetRoom() {
     this.lines = [];
     this.seen.clear();
+    for (const line of this.pending.values()) clearTimeout(line.timer);
     this.pending.clear();
     this.typing.clear();
     this.occupants.clear();
@@ -477,6 +492,13 @@ export class Chat {
       case "subject":
         // The end of the join (after the history): the place for a first
         // message, so it follows the transcript.
+        // Back in the room after a reconnect: what was not reflected goes
+        // again, with its origin-id, now that the history replay has
+        // confirmed what the service did keep.
+        if (this.rejoining && this.phase === "chat") {
+          this.rejoining = false;
+          this.resendPending();
+        }
         if (this.firstMessage && this.phase === "chat") {
           const q = this.firstMessage;
           this.firstMessage = "";
@@ -498,9 +520,21 @@ export class Chat {
       case "message-error": {
         const line = this.pending.get(c.id);
         if (line) {
-          this.pending.delete(c.id);
-          line.status = "failed";
           line.error = c.text || c.condition;
+          if (c.type === "wait" || (RETRYABLE.has(c.condition) && (line.tries || 0) < MAX_TRIES)) {
+            // The service is busy, its store is down, or it is coming back
+            // (restart, takeover): it did not keep the message; try again
+            // soon. "not-acceptable" (not in the room: a new parleyd has
+            // no occupants) means join again first (XEP-0410's advice).
+            line.status = "retrying";
+            this.emit("update", line);
+            if (c.condition === "not-acceptable" && this.phase === "chat") this.rejoin();
+            this.armRetry(line);
+            break;
+          }
+          this.pending.delete(c.id);
+          clearTimeout(line.timer);
+          line.status = "failed";
           this.emit("update", line);
         }
         break;
@@ -544,9 +578,11 @@ export class Chat {
 
   onMessage(c) {
     const mine = c.nick === this.nick;
-    const pending = c.id && this.pending.get(c.id);
+    const key = c.origin || c.id;
+    const pending = key && this.pending.get(key);
     if (pending) {
-      this.pending.delete(c.id);
+      this.pending.delete(key);
+      clearTimeout(pending.timer);
       pending.status = "sent";
       pending.sid = c.sid;
       if (c.sid) this.seen.add(c.sid);
@@ -580,8 +616,52 @@ export class Chat {
     this.emit("line", line);
     clearTimeout(this.pauseTimer);
     this.composing = false;
-    this.send(groupchat(this.session.room, body, id));
+    this.transmit(line);
     return true;
+  }
+
+  // transmit sends a pending line (again) and waits RETRY_MS for its reflection.
+  transmit(line) {
+    if (!this.session || !this.pending.has(line.id)) return;
+    if (this.connected && this.phase === "chat") {
+      line.tries = (line.tries || 0) + 1;
+      this.send(groupchat(this.session.room, line.body, line.id));
+    }
+    this.armRetry(line);
+  }
+
+  // rejoin enters the room again under the same nick (the service lost its
+  // occupants: a restart or a takeover); what is pending goes again after.
+  rejoin() {
+    const now = Date.now();
+    if (!this.session || (this.rejoining && now - (this.rejoinAt || 0) < RETRY_MS)) return;
+    this.rejoining = true;
+    this.rejoinAt = now;
+    this.send(joinPresence(this.session.room, this.nick));
+  }
+
+  armRetry(line) {
+    clearTimeout(line.timer);
+    line.timer = setTimeout(() => {
+      if (!this.pending.has(line.id) || this.dead) return;
+      if (line.status !== "retrying") {
+        line.status = "retrying";
+        this.emit("update", line);
+      }
+      this.transmit(line);
+    }, RETRY_MS);
+  }
+
+  // resendPending sends every line not reflected yet, oldest first.
+  resendPending() {
+    if (this.phase !== "chat") return;
+    for (const line of this.pending.values()) {
+      if (line.status === "sending") {
+        line.status = "retrying";
+        this.emit("update", line);
+      }
+      this.transmit(line);
+    }
   }
 
   // typed is called on each edit of the composer: XEP-0085 composing, then
@@ -640,6 +720,9 @@ export class Chat {
     if (this.dead) return;
     this.dead = true;
     clearTimeout(this.pauseTimer);
+    // The page is going: no resend may fire after it (the lines stay pending;
+    // the next page resends what the history replay does not show).
+    for (const line of this.pending.values()) clearTimeout(line.timer);
     const x = this.client;
     if (!x) return;
     if (this.session && (this.phase === "chat" || this.phase === "joining") && this.connected) {

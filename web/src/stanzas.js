@@ -91,8 +91,12 @@ export function closeIQ(room) {
   return xml("iq", { type: "set", to: room }, xml("close", { xmlns: NS }));
 }
 
+// groupchat is a message to the room. id is also its XEP-0359 origin-id: a
+// resend carries the same one, and the service keeps and delivers it once
+// (docs/protocol.md, Messages sent exactly once).
 export function groupchat(room, body, id) {
-  return xml("message", { type: "groupchat", to: room, id }, xml("body", {}, body), xml("active", { xmlns: NS_CHATSTATES }));
+  return xml("message", { type: "groupchat", to: room, id }, xml("body", {}, body), xml("active", { xmlns: NS_CHATSTATES }),
+    xml("origin-id", { xmlns: NS_SID, id }));
 }
 
 // chatState is a XEP-0085 notification with no body (the service relays it).
@@ -130,7 +134,7 @@ export function parseRequestResult(iq) {
 
 export function errorOf(stanza) {
   const e = stanza.getChild("error");
-  if (!e) return { condition: "undefined-condition", text: "" };
+  if (!e) return { condition: "undefined-condition", text: "", type: "" };
   let condition = "undefined-condition";
   let text = "";
   for (const c of e.getChildElements()) {
@@ -138,7 +142,7 @@ export function errorOf(stanza) {
     if (c.name === "text") text = c.text();
     else condition = c.name;
   }
-  return { condition, text };
+  return { condition, text, type: e.attrs.type || "" };
 }
 
 function bare(j) {
@@ -182,8 +186,10 @@ export function classify(stanza, room) {
   if (type !== "groupchat") return null;
   const delay = stanza.getChild("delay", NS_DELAY);
   const sidEl = stanza.getChildren("stanza-id", NS_SID).find((e) => bare(e.attrs.by) === room);
+  const originEl = stanza.getChild("origin-id", NS_SID);
   const meta = {
     id: stanza.attrs.id || "",
+    origin: originEl ? originEl.attrs.id || "" : "",
     sid: sidEl ? sidEl.attrs.id : "",
     stamp: delay ? delay.attrs.stamp : "",
     history: !!delay,

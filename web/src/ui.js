@@ -348,7 +348,7 @@ export class UI {
       });
       li = h("li", { class: line.mine ? "message mine" : "message theirs", "data-status": line.status || "sent" },
         h("p", { class: "meta" }, h("span", { class: "who", text: who }), " ", this.stamp(line.at)),
-        line.body ? body : null, links, h("p", { class: "failed", hidden: line.status !== "failed" }));
+        line.body ? body : null, links, h("p", { class: "failed", role: "status", hidden: line.status === "sent" }));
     }
     line.el = li;
     this.log.append(li);
@@ -360,8 +360,10 @@ export class UI {
     const li = line.el;
     if (!li || line.kind !== "message") return;
     li.dataset.status = line.status;
+    // The sending states (docs/protocol.md, Messages sent exactly once).
     const failed = li.querySelector(".failed");
-    failed.hidden = line.status !== "failed";
-    failed.textContent = line.status === "failed" ? this.t("sendFailed", { reason: line.error || "" }) : "";
+    const text = { sending: this.t("sending"), retrying: this.t("retrying"), failed: this.t("sendFailed", { reason: line.error || "" }) }[line.status] || "";
+    failed.hidden = !text;
+    failed.textContent = text;
   }
 }

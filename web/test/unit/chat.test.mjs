@@ -1,6 +1,6 @@
 // The Chat controller against a scripted stand-in for @xmpp/client: what it
 // sends for each step of PROTOCOL 3-5 and how it reads the answers.
-import { test } from "node:test";
+import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { xml } from "@xmpp/client";
@@ -42,6 +42,13 @@ const subject = (room) => xml("message", { from: room, type: "groupchat" }, xml(
 const selfPresence = (room, nick) => xml("presence", { from: `${room}/${nick}` },
   xml("x", { xmlns: MUC_USER }, xml("item", { role: "participant" }), xml("status", { code: "110" })));
 
+// Every Chat a test made is closed after it, so no resend timer of an
+// unreflected line keeps the process alive.
+const made = [];
+afterEach(() => {
+  for (const c of made.splice(0)) c.pagehide();
+});
+
 function setup(answers, j = jar()) {
   let fake;
   const changes = [];
@@ -50,6 +57,7 @@ function setup(answers, j = jar()) {
     changes.push(k);
     (events[k] ||= []).push(d);
   } });
+  made.push(chat);
   return { chat, changes, events, fake: () => fake, j };
 }
 
