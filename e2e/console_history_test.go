@@ -6,8 +6,8 @@ import "testing"
 // again in a browser with nothing stored (so nothing can come from
 // Converse's cache), the agent signs in, opens the chat from My chats and
 // sees the lines said before, fetched from the service with no setting in
-// the console: stock Converse gets them on joining the room (the room sends
-// its history on join and advertises urn:xmpp:mam:2).
+// the console: stock Converse queries the room's archive (urn:xmpp:mam:2 on
+// the room JID, seen in parleyd's debug log) on joining it.
 func TestAgentConsoleHistory(t *testing.T) {
 	p := startConsole(t)
 	const a1 = "agent7"
