@@ -288,4 +288,22 @@ func TestAgentConsoleTeam(t *testing.T) {
 	c2.press(a2, "Enter")
 	v.expect("agent4's line", isMsg(room+"/"+a2, "Hello, I am helping."))
 	c1.waitFor(a1, "converse-muc .chat-msg__text", "Hello, I am helping.")
+
+	// The supervisor monitors the chat from the queues view: it joins as a
+	// moderator and hears what follows.
+	cs.waitFor(sup, `.parley-all[data-room="`+room+`"]`, "Ann: active, "+p.agentJID(a1))
+	cs.shot(sup, "console-14-all-chats")
+	cs.click(sup, `.parley-all[data-room="`+room+`"] .parley-monitor`)
+	v.expect("the supervisor joins as a moderator", func(e *pxmpp.Element) bool {
+		x := e.Child("http://jabber.org/protocol/muc#user", "x")
+		if e.Name.Local != "presence" || e.Get("from") != room+"/"+sup || x == nil {
+			return false
+		}
+		it := x.Child("http://jabber.org/protocol/muc#user", "item")
+		return it != nil && it.Get("role") == "moderator"
+	})
+	say(v, room, "Thanks to you both.")
+	cs.waitFor(sup, "converse-muc .chat-msg__text", "Thanks to you both.")
+	cs.waitFor(sup, "converse-muc .chat-msg__text", "Hello, I am helping.")
+	cs.shot(sup, "console-15-monitor")
 }

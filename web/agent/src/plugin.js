@@ -69,6 +69,7 @@ export function register(converse) {
             agents: children(w, "agent").map(attrs),
             queues: children(w, "queue").map(attrs),
           };
+          if (st.ws.queues.length) await loadAll();
           for (const s of st.ws.sessions) if (s.reconnected !== "true") st.back.delete(s.room);
           const live = new Set(st.ws.sessions.map((s) => s.room));
           if (st.selected && !live.has(st.selected)) st.selected = "";
@@ -76,6 +77,16 @@ export function register(converse) {
           st.status = S.failed(S.workspace, errText(e));
         }
         render();
+      }
+      // Supervisors: every live session, from the service's "sessions"
+      // command, each with a Monitor button (a supervisor joins as moderator).
+      async function loadAll() {
+        try {
+          const r = await iq("set", service(), stx`<command xmlns="http://jabber.org/protocol/commands" node="sessions" action="execute"/>`);
+          st.all = [...r.querySelectorAll("x > item")].map((it) => Object.fromEntries([...it.querySelectorAll("field")].map((f) => [f.getAttribute("var"), f.querySelector("value")?.textContent || ""])));
+        } catch (e) {
+          st.all = [];
+        }
       }
       function errText(e) {
         const el = e?.querySelector?.("error");
@@ -360,7 +371,11 @@ export function register(converse) {
         if (ws.queues.length) {
           kids.push(section("parley-queues", S.queues,
             h("ul", { role: "list", id: "parley-queue-list" }, ...ws.queues.map((q) => h("li", { "data-queue": q.name }, S.queueLine(q)))),
-            h("ul", { role: "list", id: "parley-agent-list" }, ...ws.agents.map((a) => h("li", {}, S.agentLine(a))))));
+            h("ul", { role: "list", id: "parley-agent-list" }, ...ws.agents.map((a) => h("li", {}, S.agentLine(a)))),
+            h("h3", {}, S.allChats),
+            (st.all || []).length === 0 ? h("p", {}, S.noChats) : h("ul", { role: "list", id: "parley-all-list" }, ...st.all.map((x) =>
+              h("li", { class: "parley-all", "data-room": x.room }, S.allLine(x), " ",
+                h("button", { type: "button", class: "parley-monitor", "aria-label": S.monitorChat(x.visitor || x.room), onclick: () => openRoom(x.room) }, S.monitor))))));
         }
         if (st.status) kids.push(h("p", { id: "parley-error", role: "alert" }, st.status));
         panel.replaceChildren(...kids);
