@@ -41,7 +41,7 @@ func TestBadInputPerIQ(t *testing.T) {
 		{"canned: visitor", c.v, c.room, `<canned xmlns='urn:parley:chat:0' id='nope'/>`, "forbidden", ""},
 		{"canned list: visitor", c.v, p.Domain, `<canned xmlns='urn:parley:chat:0'/>`, "forbidden", ""},
 		{"reconnect: malformed", stranger, p.Domain, `<reconnect xmlns='urn:parley:chat:0' token='x'/>`, "bad-request", "session"},
-		{"reconnect: wrong token", stranger, p.Domain, fmt.Sprintf(`<reconnect xmlns='urn:parley:chat:0' session='%s' token='%s'/>`, c.sid, "A"+c.token[1:]), "not-authorized", ""},
+		{"reconnect: wrong token", stranger, p.Domain, fmt.Sprintf(`<reconnect xmlns='urn:parley:chat:0' session='%s' token='%s'/>`, c.sid, otherToken(c.token)), "not-authorized", ""},
 		{"reconnect: unknown session", stranger, p.Domain, fmt.Sprintf(`<reconnect xmlns='urn:parley:chat:0' session='nope' token='%s'/>`, c.token), "item-not-found", ""},
 		{"request: oversized body", stranger, p.Domain, `<request xmlns='urn:parley:chat:0'><body>` + big + `</body></request>`, "bad-request", "body"},
 		{"request to a room", stranger, c.room, `<request xmlns='urn:parley:chat:0'/>`, "service-unavailable", ""},

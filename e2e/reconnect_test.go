@@ -159,10 +159,7 @@ func TestExpiredSessionIsReplaced(t *testing.T) {
 	a := newAgent(t, p, "agent5")
 	c := openChat(t, p, a, "Tea", "")
 	v2 := p.visitor()
-	wrong := "B" + c.token[1:]
-	if wrong == c.token {
-		wrong = "A" + c.token[1:]
-	}
+	wrong := otherToken(c.token)
 	if r := v2.iq("set", p.Domain, fmt.Sprintf(`<reconnect xmlns='%s' session='%s' token='%s'/>`, nsParley, c.sid, wrong)); errorCondition(r) != "not-authorized" {
 		t.Fatalf("wrong token: %s", r)
 	}
@@ -235,4 +232,13 @@ func TestIdleSuspendAndGraceTransfer(t *testing.T) {
 		return isEvent(d.room, "assigned")(e) && eventAttr(e, "agent") == "Bea"
 	})
 	eventually(t, "new owner stored", func() bool { return p.session(d.sid).Owner == p.agentJID("agent8") })
+}
+
+// otherToken returns a well-formed token that differs from tok in its first
+// character (a fixed replacement would equal tok whenever tok starts with it).
+func otherToken(tok string) string {
+	if tok[0] == 'A' {
+		return "B" + tok[1:]
+	}
+	return "A" + tok[1:]
 }
