@@ -31,7 +31,7 @@ import (
 
 // ServiceNick is the nick the service's system lines come from: nobody else
 // may have it (nor anything that folds to it).
-const ServiceNick = "Parley"
+const ServiceNick = muc.ServiceNick
 
 // visitorSuffix is added to a visitor's name that collides with a reserved nick.
 const visitorSuffix = " (visitor)"
