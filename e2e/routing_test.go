@@ -55,19 +55,6 @@ func join(c *client, room, nick string) {
 	})
 }
 
-func hasStatus(e *pxmpp.Element, code string) bool {
-	x := e.Child("http://jabber.org/protocol/muc#user", "x")
-	if x == nil {
-		return false
-	}
-	for _, s := range x.ChildrenNamed("", "status") {
-		if s.Get("code") == code {
-			return true
-		}
-	}
-	return false
-}
-
 func isOffer(room string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
 		return e.Name.Local == "message" && e.Get("from") == room && e.Child(nsParley, "offer") != nil &&
