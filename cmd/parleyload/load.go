@@ -242,43 +242,24 @@ func (run *modeRun) send(ctx context.Context, r *room, d int) error {
 // talk runs the message phase: up to concurrency rooms at once, both
 // directions of a room at the same time.
 func (run *modeRun) talk(ctx context.Context) []error {
-	o := run.l.o
-	sem := make(chan struct{}, o.concurrency)
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for _, r := range run.rooms {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			mu.Lock()
-			errs = append(errs, ctx.Err())
-			mu.Unlock()
+	return run.forEach(ctx, func(ctx context.Context, r *room) error {
+		var mu sync.Mutex
+		var errs []error
+		var wg sync.WaitGroup
+		for d := range r.dirs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := run.send(ctx, r, d); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var inner sync.WaitGroup
-			for d := range r.dirs {
-				inner.Add(1)
-				go func() {
-					defer inner.Done()
-					if err := run.send(ctx, r, d); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
-				}()
-			}
-			inner.Wait()
-		}()
-	}
-	wg.Wait()
-	return errs
+		wg.Wait()
+		return errors.Join(errs...)
+	})
 }
 
 // forEach runs f for every room, concurrency at a time, and returns the first
@@ -414,9 +395,6 @@ func (l *loader) runMode(ctx context.Context, mode string) result {
 	errs := run.talk(ctx)
 	res.Seconds = time.Duration(run.lastRecv.Load()).Seconds()
 	run.fill(&res)
-	if len(errs) > 5 {
-		errs = errs[:5]
-	}
 	if len(errs) > 0 {
 		return fail("messages", errs...)
 	}
