@@ -11,10 +11,12 @@ import (
 	"mellium.im/sasl"
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
+	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
 )
 
-// Conn is one real XMPP client (mellium) logged in over c2s.
+// Conn is one real XMPP client (mellium) logged in over c2s, or a component
+// (Component).
 type Conn struct {
 	// Name is the user's localpart, or "visitor" for an anonymous login.
 	Name    string
@@ -22,6 +24,7 @@ type Conn struct {
 	Session *xmpp.Session
 
 	done chan struct{}
+	err  error // Serve's, once done is closed
 }
 
 // Login dials c2s and logs in with password as user@host, or anonymously to
@@ -61,6 +64,26 @@ func Login(ctx context.Context, c2s, user, host, password string) (*Conn, error)
 	return c, nil
 }
 
+// Component connects to addr as the XEP-0114 component domain with secret:
+// a stand-in for a service (parleyload's echo baseline). ctx bounds the dial
+// and the handshake. Nothing is read until Start.
+func Component(ctx context.Context, addr, domain, secret string) (*Conn, error) {
+	j, err := jid.Parse(domain)
+	if err != nil {
+		return nil, fmt.Errorf("component domain %q: %w", domain, err)
+	}
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("component %s: dial %s: %w", domain, addr, err)
+	}
+	sess, err := component.NewSession(ctx, j, []byte(secret), conn)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("component %s: %w", domain, err)
+	}
+	return &Conn{Name: domain, Session: sess, JID: j, done: make(chan struct{})}, nil
+}
+
 // Start reads the stream on a goroutine of its own: each stanza, decoded whole,
 // goes to handle (which must not block for long: it holds up the next one).
 // When the stream ends the connection is closed and Done is closed.
@@ -68,7 +91,7 @@ func (c *Conn) Start(handle func(*pxmpp.Element)) {
 	go func() {
 		defer close(c.done)
 		defer c.Session.Conn().Close()
-		_ = c.Session.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+		c.err = c.Session.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
 			el, err := pxmpp.Decode(*start, r)
 			if err != nil {
 				return err
@@ -81,6 +104,12 @@ func (c *Conn) Start(handle func(*pxmpp.Element)) {
 
 // Done is closed when the stream has ended (after Start).
 func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err is why the stream ended (nil for a clean close); read it after Done.
+func (c *Conn) Err() error {
+	<-c.done
+	return c.err
+}
 
 // Send writes one stanza given as tokens.
 func (c *Conn) Send(ctx context.Context, r xml.TokenReader) error {
