@@ -59,9 +59,7 @@ func isEventBy(room, typ, by string) func(*pxmpp.Element) bool {
 // The visitor's whole path: the pre-chat form, the queue, an assigned agent,
 // messages both ways with typing notifications, a link, and End chat.
 func TestBrowserChat(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	b.shot("shop", "01-shop")
 	b.click("shop", launcher)
@@ -153,9 +151,7 @@ func chatWithAgent(b *browser, p *parley, a *client, page, name, question, agent
 // While no agent is free the visitor sees its place in the queue, and it
 // moves up as the agent takes the chat ahead of it.
 func TestBrowserQueuePosition(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("ann")
 	b.startChat("ann", "Ann", "", "First in line")
 	b.phase("ann", "chat")
@@ -182,9 +178,7 @@ func TestBrowserQueuePosition(t *testing.T) {
 // The agent suspends with a cause, the page says so; the agent's next
 // message resumes the session, and the page shows that too.
 func TestBrowserAgentSuspendResume(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	a := agentFor(p, "agent3", "")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a refund", "Alice")
@@ -228,9 +222,7 @@ func TestBrowserAgentSuspendResume(t *testing.T) {
 // brings back the transcript and the agent is told; another page, No, shows
 // the form filled in with the visitor's name and starts a new session.
 func TestBrowserSuspendReconnectPrompt(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	a := agentFor(p, "agent4", "")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "my invoice", "Alice")
@@ -291,9 +283,7 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 // Closing the page, or navigating away, suspends explicitly: the agent sees
 // "suspended by the visitor", not a visitor who lost the connection.
 func TestBrowserPageCloseSuspends(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent5", "")
 
 	b.open("closing")
@@ -532,9 +522,7 @@ func TestBrowserCookiesBlocked(t *testing.T) {
 // A suspended session that expires is not offered again: the visitor gets a
 // new chat, by the form or by Return to chat (a session that replaces it).
 func TestBrowserExpiredSession(t *testing.T) {
-	p := startWeb(t, "--suspend-timeout", "2s", "--abandon-after", "2s")
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t, "--suspend-timeout", "2s", "--abandon-after", "2s")
 	a := agentFor(p, "agent10", "")
 	b.open("shop")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "expiry", "Alice")
@@ -583,9 +571,7 @@ func TestBrowserExpiredSession(t *testing.T) {
 // later gets the prompt (the widget cannot tell the modes apart), and nothing
 // is reconnected before Yes.
 func TestBrowserReconnectAlways(t *testing.T) {
-	p := startWeb(t, "--reconnect", "always")
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t, "--reconnect", "always")
 	a := agentFor(p, "agent11", "")
 	b.open("shop")
 	b.open("other")
@@ -645,9 +631,7 @@ func TestBrowserReconnectAlways(t *testing.T) {
 // found nothing: its request brings the prompt after the form; Yes joins the
 // chat and keeps the question in the composer.
 func TestBrowserPromptAfterForm(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent4", "")
 	b.open("shop")
 	first, _ := chatWithAgent(b, p, a, "shop", "Ann", "a first matter", "Alice")
@@ -771,9 +755,7 @@ func TestBrowserKeyboardAndPhone(t *testing.T) {
 // The token cookie is first-party, SameSite=Lax, with the configured
 // lifetime. It is the only one: the name cookie of earlier versions goes.
 func TestBrowserTokenCookie(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	_, b := startBrowser(t)
 	b.open("shop")
 	var kept string
 	b.eval("shop", `(() => { document.cookie = "parley_token_nick=Old%20Name; Path=/; SameSite=Lax; Max-Age=86400"; return document.cookie; })()`, &kept)
@@ -814,9 +796,7 @@ func TestBrowserTokenCookie(t *testing.T) {
 // suspend); the widget reconnects with a new JID, rejoins with the token it
 // holds, and the transcript shows no line twice.
 func TestBrowserConnectionLost(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent1", "")
 	b.open("shop")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a flaky line", "Alice")

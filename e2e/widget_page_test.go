@@ -30,6 +30,16 @@ const (
 	statusLine = `css=header .status`
 )
 
+// startBrowser runs parleyd for browser tests (startWeb, with args) and a
+// browser (launched with no options) for the visitor.
+func startBrowser(t *testing.T, args ...string) (*parley, *browser) {
+	t.Helper()
+	p := startWeb(t, args...)
+	b := newBrowser(t, p)
+	b.launch(launchOpts{})
+	return p, b
+}
+
 // open loads the demo shop in a new page (tab) of the current browser.
 func (b *browser) open(page string) {
 	b.t.Helper()
