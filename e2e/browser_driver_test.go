@@ -47,7 +47,13 @@ func requireBrowser(t *testing.T) {
 	if len(missing) == 0 {
 		return
 	}
-	msg := "browser tests need " + strings.Join(missing, ", ") + "; run scripts/install-deps.sh"
+	missingTool(t, "browser tests need "+strings.Join(missing, ", ")+"; run scripts/install-deps.sh")
+}
+
+// missingTool skips the test for want of a tool (msg says which and how to
+// install it), or fails it when CI=true: in CI every tool is installed.
+func missingTool(t *testing.T, msg string) {
+	t.Helper()
 	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
 		t.Fatal(msg + " (CI=true, so this fails instead of skipping)")
 	}
