@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"strings"
 
+	"github.com/parley-chat/parley/muc"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
@@ -13,10 +14,6 @@ const (
 	NSMUCUser = "http://jabber.org/protocol/muc#user"
 	NSStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
 )
-
-// ServiceNick is the nick system lines of a session's room come from
-// (docs/protocol.md).
-const ServiceNick = "Parley"
 
 // IsMessage matches a message from from ("" for anyone) whose body contains body.
 func IsMessage(from, body string) func(*pxmpp.Element) bool {
@@ -29,10 +26,11 @@ func IsMessage(from, body string) func(*pxmpp.Element) bool {
 	}
 }
 
-// IsEvent matches a Parley event of type typ in room, from the service's nick.
+// IsEvent matches a Parley event of type typ in room, from the service's nick
+// (muc.ServiceNick, docs/protocol.md).
 func IsEvent(room, typ string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
-		if e.Name.Local != "message" || e.Get("from") != room+"/"+ServiceNick {
+		if e.Name.Local != "message" || e.Get("from") != room+"/"+muc.ServiceNick {
 			return false
 		}
 		ev := e.Child(NSParley, "event")
