@@ -225,17 +225,30 @@ func (run *modeRun) send(ctx context.Context, r *room, d int) error {
 	}
 	for {
 		got := dd.delivered.Load()
-		timer.Reset(o.stall)
-		select {
-		case <-dd.done:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			if dd.delivered.Load() == got {
-				return stalled()
-			}
+		if err := waitClosed(ctx, dd.done, o.stall); !errors.Is(err, errStall) {
+			return err
 		}
+		if dd.delivered.Load() == got {
+			return stalled()
+		}
+	}
+}
+
+// errStall is waitClosed's answer when the time passed first.
+var errStall = errors.New("stalled")
+
+// waitClosed waits until ch is closed (nil), ctx ends (its error) or d
+// passes (errStall).
+func waitClosed(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errStall
 	}
 }
 
@@ -550,16 +563,11 @@ func (run *modeRun) parleySetup(ctx context.Context, r *room) error {
 	if err := v.joinRoom(ctx, o.stall, r.jid, "Visitor"); err != nil {
 		return err
 	}
-	t := time.NewTimer(o.stall)
-	defer t.Stop()
-	select {
-	case <-r.joined:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	err = waitClosed(ctx, r.joined, o.stall)
+	if errors.Is(err, errStall) {
 		return fmt.Errorf("room %d (%s): no agent joined within %v", r.idx, r.jid, o.stall)
 	}
+	return err
 }
 
 // parleyClose: the agent closes the session (the room is destroyed).
