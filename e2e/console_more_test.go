@@ -98,6 +98,9 @@ func TestAgentConsoleFileUpload(t *testing.T) {
 	if !strings.HasPrefix(href, "http://localhost:") {
 		t.Fatalf("the link is %q", href)
 	}
+	if n := v.count("shop", link); n != 1 {
+		t.Errorf("the widget shows the link %d times", n)
+	}
 	v.shot("shop", "console-19-file-visitor")
 	// The agent sees it in the chat too.
 	c.waitFor(a1, `converse-muc a[href="`+href+`"]`, "")
