@@ -188,6 +188,8 @@ func TestAgentConsoleOfferAlerts(t *testing.T) {
 		c.waitFor(a1, ".parley-offer", "Chat request from "+name)
 	}
 	offer("Ann")
+	// My chats lists the queued offer too.
+	c.waitFor(a1, ".parley-chat.parley-offered", "Ann Offered · offer")
 	if a := c.alerts(a1); len(a.Notes)+len(a.Sounds) != 0 {
 		t.Fatalf("alerts with the page in the foreground: %+v", a)
 	}
@@ -357,4 +359,35 @@ func TestAgentConsoleOriginID(t *testing.T) {
 		t.Errorf("the console shows the line %d times", n)
 	}
 	c.shot(a1, "console-25-origin-id")
+}
+
+// Availability with the service in the account's roster: the subscription
+// made once (as an agent's other client would), the console's login
+// presence reaches the service and signs the agent in, and the console's
+// control still sets show and max chats and signs out.
+func TestAgentConsoleRoster(t *testing.T) {
+	p := startConsole(t)
+	const a1 = "agent3"
+	p.grant(p.agentJID(a1), "chat")
+	forgetContact(t, p, a1, p.Domain)
+	t.Cleanup(func() { forgetContact(t, p, a1, p.Domain) })
+	a := p.agent(a1)
+	a.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
+	a.send(`<presence xmlns='jabber:client'/>`)
+	subscribe(p, a)
+	a.expect("the service subscribing back", isPresence(p.Domain, "subscribe"))
+	a.send(`<presence xmlns='jabber:client' type='subscribed' to='%s'/>`, p.Domain)
+	a.close()
+	eventually(t, "agent3 offline again", func() bool { return p.metric("parley_agents_online") == 0 })
+
+	c := console(t, p, a1)
+	// Signed in by the login's presence alone: nothing clicked.
+	c.waitFor(a1, "#parley-load", "Available · 0 of ")
+	eventually(t, "agent3 signed in by roster", func() bool { return p.metric("parley_agents_online") == 1 })
+	c.shot(a1, "console-26-roster")
+	setAvailability(c, a1, "away", "2")
+	c.waitFor(a1, "#parley-load", "Away · 0 of 2 chats")
+	setAvailability(c, a1, "offline", "2")
+	c.waitFor(a1, "#parley-load", "Not signed in to Parley")
+	eventually(t, "agent3 signed out", func() bool { return p.metric("parley_agents_online") == 0 })
 }

@@ -26,6 +26,7 @@ export function register(converse) {
         offers: new Map(), // room -> {room, session, queue, deadline, name, email, page, question}
         selected: "", // room JID of the chat the tools act on
         back: new Set(), // rooms whose visitor is back (from <reconnected/> headlines)
+        declined: new Set(), // rooms whose offer this page declined
         canned: [],
         cannedFilter: "",
         details: new Map(), // room -> [{label, value}]
@@ -155,6 +156,7 @@ export function register(converse) {
       function decline(room) {
         api.send(stx`<message xmlns="jabber:client" to="${room}"><x xmlns="${NS_MUC_USER}"><decline to="${room}"/></x></message>`);
         st.offers.delete(room);
+        st.declined.add(room);
         render();
         setTimeout(refresh, 300);
       }
@@ -377,7 +379,10 @@ export function register(converse) {
         const mine = ws.sessions.filter((s) => s.role !== "offer");
         const isBack = (s) => s.state === "suspended" && (s.reconnected === "true" || st.back.has(s.room));
         mine.sort((a, b) => isBack(b) - isBack(a));
-        kids.push(section("parley-chats", S.myChats, mine.length === 0 ? h("p", {}, S.noChats) :
+        // Queued offers the agent may still take come last, without an Open
+        // button: the offer card above accepts or declines them.
+        const offered = ws.sessions.filter((s) => s.role === "offer" && !st.declined.has(s.room));
+        kids.push(section("parley-chats", S.myChats, mine.length + offered.length === 0 ? h("p", {}, S.noChats) :
           h("ul", { role: "list" }, ...mine.map((s) => {
             const name = s.visitor.name || s.id;
             const room = _converse.state?.chatboxes?.get(s.room);
@@ -389,7 +394,9 @@ export function register(converse) {
                 " · ", S.waiting(minutes(s.started)), unread ? [" · ", h("span", { class: "parley-unread" }, S.unread(unread))] : null),
               isBack(s) ? h("p", { class: "parley-isback", role: "alert" }, S.isBack(name), " ",
                 h("button", { type: "button", class: "parley-resume-back", onclick: () => { openRoom(s.room); resume(s.room); } }, S.resume)) : null);
-          }))));
+          }), ...offered.map((s) => h("li", { class: "parley-chat parley-offered", "data-room": s.room, "data-role": "offer" },
+            h("strong", {}, s.visitor.name || s.id), " ", h("span", { class: "parley-state" }, S.state.queued, " · ", S.role.offer),
+            " · ", S.waiting(minutes(s.started)))))));
         // The selected chat's tools.
         const cur = ws.sessions.find((s) => s.room === st.selected && s.role !== "offer");
         if (!cur) {
