@@ -40,7 +40,7 @@ func TestAgentConsoleOffline(t *testing.T) {
 	b.do("localOnly", nil)
 	b.do("newPage", map[string]any{"page": "login", "url": b.base + "agent/"})
 	b.waitFor("login", "#converse-login-jid", "")
-	b.waitFor("login", "converse-footer .parley-footer", "Parley agent console")
+	b.do("waitFor", map[string]any{"page": "login", "target": "converse-footer", "state": "attached"})
 	b.shot("login", "console-0-login")
 	var imgs []string
 	b.eval("login", `[...document.querySelectorAll("img")].map((i) => i.src).filter((s) => s && !s.startsWith("data:"))`, &imgs)
@@ -52,6 +52,7 @@ func TestAgentConsoleOffline(t *testing.T) {
 	if got := b.nonLocal(); len(got) > 0 {
 		t.Fatalf("the login page requested outside hosts: %v", got)
 	}
+	b.waitFor("login", "converse-footer .parley-footer", "Parley agent console")
 	var ignored bool
 	b.eval("login", `fetch("https://conversejs.org/media/logos/blokt.png").then(() => false, () => true)`, &ignored)
 	if got := b.nonLocal(); len(got) != 1 || !strings.Contains(got[0], "conversejs.org") {
