@@ -2,6 +2,7 @@
 // Parley's plugin, configured from the page's data attributes (parleyd
 // fills them from its settings). Fully offline: every asset is local.
 import { register } from "./plugin.js";
+import { S } from "./strings.js";
 
 const d = document.body.dataset;
 const conv = window.converse;
@@ -19,7 +20,7 @@ conv.plugins.add("parley-console", {
         if (this.childElementCount) return;
         const p = document.createElement("p");
         p.className = "brand-subtitle subdued parley-footer";
-        p.textContent = "Parley agent console · Converse.js";
+        p.textContent = S.footer;
         this.append(p);
       }
     }

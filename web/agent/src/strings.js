@@ -59,4 +59,5 @@ export const S = {
   failed: (what, why) => `${what} failed: ${why}`,
   sessionButton: "Parley session",
   cannedButton: "Canned response",
+  footer: "Parley agent console · Converse.js",
 };
