@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,11 +20,23 @@ import (
 
 // Element is an XML element with its attributes, children and text. Names
 // carry resolved namespaces; an empty Space on output means "inherit".
+//
+// Text is all the character data directly inside, concatenated: what a
+// reader of a leaf element (a body, a value) wants. A decoded element also
+// remembers where each child stood in that text, so that it renders its
+// mixed content (XHTML-IM's <p>Hello <b>world</b>, again!</p>) in document
+// order; one built with New, Add and SetText renders its text first. Setting
+// Text or Children directly, rather than through SetText and Add, falls back
+// to text first.
 type Element struct {
 	Name     xml.Name
 	Attr     []xml.Attr
 	Children []*Element
 	Text     string // character data directly inside, concatenated
+
+	// at[i] is the offset in Text at which Children[i] stands (offsets
+	// never decrease); used only while len(at) == len(Children).
+	at []int
 }
 
 // ErrTooDeep is returned for elements nested deeper than MaxDepth.
@@ -53,18 +66,26 @@ func New(space, local string, attrs ...string) *Element {
 	return e
 }
 
-// Add appends children and returns e.
+// Add appends children (after the text) and returns e.
 func (e *Element) Add(c ...*Element) *Element {
 	for _, x := range c {
 		if x != nil {
+			if e.ordered() {
+				e.at = append(e.at, len(e.Text))
+			}
 			e.Children = append(e.Children, x)
 		}
 	}
 	return e
 }
 
-// SetText sets the text and returns e.
-func (e *Element) SetText(s string) *Element { e.Text = s; return e }
+// SetText sets the text (before any children) and returns e.
+func (e *Element) SetText(s string) *Element { e.Text, e.at = s, nil; return e }
+
+// ordered reports whether at still says where each child stands in Text.
+func (e *Element) ordered() bool {
+	return len(e.at) == len(e.Children) && (len(e.at) == 0 || e.at[len(e.at)-1] <= len(e.Text))
+}
 
 // Get returns the value of an unqualified attribute.
 func (e *Element) Get(name string) string {
@@ -159,6 +180,7 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
+			top.at = append(top.at, text[len(text)-1].Len())
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
 			text = append(text, &strings.Builder{})
@@ -273,11 +295,23 @@ func (e *Element) tokens(out *[]xml.Token) {
 	// since one element may be shared by many outgoing stanzas.
 	start := xml.StartElement{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...)}
 	*out = append(*out, start)
-	if e.Text != "" {
-		*out = append(*out, xml.CharData(e.Text))
+	at := e.at
+	if !e.ordered() {
+		at = nil // text first
 	}
-	for _, c := range e.Children {
+	done := 0 // bytes of Text written
+	for i, c := range e.Children {
+		if i < len(at) && at[i] > done {
+			*out = append(*out, xml.CharData(e.Text[done:at[i]]))
+			done = at[i]
+		} else if at == nil && done < len(e.Text) {
+			*out = append(*out, xml.CharData(e.Text))
+			done = len(e.Text)
+		}
 		c.tokens(out)
+	}
+	if done < len(e.Text) {
+		*out = append(*out, xml.CharData(e.Text[done:]))
 	}
 	*out = append(*out, start.End())
 }
@@ -295,7 +329,7 @@ func (e *Element) String() string {
 // namespace, e.g. jabber:component:accept) become unqualified, so they
 // inherit the namespace of wherever they are written.
 func (e *Element) Strip(space string) *Element {
-	c := &Element{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...), Text: e.Text}
+	c := &Element{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...), Text: e.Text, at: slices.Clone(e.at)}
 	if c.Name.Space == space {
 		c.Name.Space = ""
 	}
