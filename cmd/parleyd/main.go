@@ -252,7 +252,9 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	run.run(conn.Run)
 	run.run(func(ctx context.Context) error { return listenPermissions(ctx, pool, store, runner, log) })
 	if cfg.Retention > 0 {
-		run.run(func(ctx context.Context) error { return retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log) })
+		run.run(func(ctx context.Context) error {
+			return retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log)
+		})
 	}
 	return run.wait()
 }
