@@ -70,7 +70,7 @@ func New(space, local string, attrs ...string) *Element {
 func (e *Element) Add(c ...*Element) *Element {
 	for _, x := range c {
 		if x != nil {
-			if e.ordered() {
+			if e.at != nil && e.ordered() { // nil at: text first, as it would say
 				e.at = append(e.at, len(e.Text))
 			}
 			e.Children = append(e.Children, x)
@@ -89,22 +89,17 @@ func (e *Element) ordered() bool {
 
 // Get returns the value of an unqualified attribute.
 func (e *Element) Get(name string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == name && a.Name.Space == "" {
-			return a.Value
-		}
+	if i := slices.IndexFunc(e.Attr, unqualified(name)); i >= 0 {
+		return e.Attr[i].Value
 	}
 	return ""
 }
 
 // Has reports whether an unqualified attribute is present.
-func (e *Element) Has(name string) bool {
-	for _, a := range e.Attr {
-		if a.Name.Local == name && a.Name.Space == "" {
-			return true
-		}
-	}
-	return false
+func (e *Element) Has(name string) bool { return slices.ContainsFunc(e.Attr, unqualified(name)) }
+
+func unqualified(name string) func(xml.Attr) bool {
+	return func(a xml.Attr) bool { return a.Name.Local == name && a.Name.Space == "" }
 }
 
 // Set sets an unqualified attribute (removing it when value is empty).
@@ -128,19 +123,22 @@ func (e *Element) Set(name, value string) *Element {
 // Child returns the first child with that namespace and local name ("" space
 // matches any).
 func (e *Element) Child(space, local string) *Element {
-	for _, c := range e.Children {
-		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
-			return c
-		}
+	if i := slices.IndexFunc(e.Children, named(space, local)); i >= 0 {
+		return e.Children[i]
 	}
 	return nil
+}
+
+func named(space, local string) func(*Element) bool {
+	return func(c *Element) bool { return c.Name.Local == local && (space == "" || c.Name.Space == space) }
 }
 
 // ChildrenNamed returns every child with that namespace and local name.
 func (e *Element) ChildrenNamed(space, local string) []*Element {
 	var out []*Element
+	match := named(space, local)
 	for _, c := range e.Children {
-		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
+		if match(c) {
 			out = append(out, c)
 		}
 	}
