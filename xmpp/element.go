@@ -25,9 +25,10 @@ import (
 // reader of a leaf element (a body, a value) wants. A decoded element also
 // remembers where each child stood in that text, so that it renders its
 // mixed content (XHTML-IM's <p>Hello <b>world</b>, again!</p>) in document
-// order; one built with New, Add and SetText renders its text first. Setting
-// Text or Children directly, rather than through SetText and Add, falls back
-// to text first.
+// order; one built with New, Add and SetText renders its text first. Change
+// a decoded element through SetText and Add, which keep that order true
+// (SetText puts the text first, Add puts the child last); fields assigned
+// directly may not.
 type Element struct {
 	Name     xml.Name
 	Attr     []xml.Attr
