@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,12 +56,15 @@ func TestRelayedExtensionsInDocumentOrder(t *testing.T) {
 		m.sender.send(`<message xmlns='jabber:client' type='groupchat' to='%s' id='%s'><body>%s</body>%s</message>`,
 			c.room, m.id, xmlEscape(m.body), m.inner)
 	}
+	var seen strings.Builder // every stanza checked, for test-artifacts/relay/
+	defer func() { saveArtifact(t, filepath.Join("relay", "received.xml"), seen.String()) }()
 	live := map[string]string{} // message id → relayed part, as the first occupant got it
 	for who, cl := range occupants {
 		for _, m := range msgs {
 			got := cl.expect(fmt.Sprintf("message %s from the %s", m.id, m.from), func(e *pxmpp.Element) bool {
 				return e.Name.Local == "message" && e.Get("from") == c.room+"/"+m.nick && e.Get("id") == m.id
 			})
+			fmt.Fprintf(&seen, "<!-- the %s, live -->\n%s\n", who, got)
 			part := relayedPart(got)
 			if part != m.want {
 				t.Errorf("the %s received %s as\n%s\nwant\n%s", who, m.id, part, m.want)
@@ -90,6 +95,7 @@ func TestRelayedExtensionsInDocumentOrder(t *testing.T) {
 		}
 		byBody := map[string]*pxmpp.Element{}
 		for _, m := range archivedMessages(t, cl, c.room, forms[who]) {
+			fmt.Fprintf(&seen, "<!-- the %s, archived -->\n%s\n", who, m)
 			if b := m.Child("", "body"); b != nil {
 				byBody[b.Text] = m
 			}
@@ -155,6 +161,19 @@ func archivedMessages(t *testing.T, c *client, room, form string) []*pxmpp.Eleme
 		out = append(out, fwd.Child("jabber:client", "message"))
 	}
 	return out
+}
+
+// saveArtifact writes text to test-artifacts/NAME (for a person to look at).
+func saveArtifact(t *testing.T, name, text string) {
+	root, _ := filepath.Abs("..")
+	path := filepath.Join(root, "test-artifacts", name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Logf("artifact %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Logf("artifact %s: %v", name, err)
+	}
 }
 
 func xmlEscape(s string) string {
