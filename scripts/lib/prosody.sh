@@ -14,12 +14,18 @@
 # runs and scripts/bench.sh) and chat1..chat8.example.test (one per concurrently
 # running test), Prosody's own MUC on conference.example.test (the baseline of
 # cmd/parleyload; anonymous guests may create rooms there) and echo.example.test,
-# a spare component domain for parleyload's echo baseline.
+# a spare component domain for parleyload's echo baseline; upload.example.test, the
+# XEP-0363 file share (mod_http_file_share) for example.test's users, served on the
+# same HTTP port under the host name "localhost" (requests for 127.0.0.1 go to
+# the guest host's WebSocket and BOSH), so its URLs are http://localhost:PORT/file_share/….
 
 PROSODY_DIR="$STATE/prosody"
 PROSODY_CFG="$PROSODY_DIR/prosody.cfg.lua"
 PROSODY_DATA="$PROSODY_DIR/data"
 PROSODY_LOG="$PROSODY_DIR/prosody.log"
+
+# Prosody's own addition to the test bed's hosts (TESTBED_* in common.sh).
+PROSODY_UPLOAD=upload.example.test
 
 prosody_pid() { cat "$PROSODY_DIR/pid" 2>/dev/null || true; }
 prosody_running() { pid_alive "$(prosody_pid)" prosody; }
@@ -104,6 +110,9 @@ prosody_write_config() {
 		# Prosody's own MUC, the load tool's baseline: rooms are created on the
 		# first join by anyone (the anonymous guests included) and open at once.
 		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$TESTBED_MUC"
+		# XEP-0363 uploads (agents' files in the agent console): a 1 MiB limit
+		# is plenty for tests; only example.test's users may upload (the default).
+		printf '\nComponent "%s" "http_file_share"\n\thttp_host = "localhost"\n\thttp_file_share_size_limit = 1048576\n' "$PROSODY_UPLOAD"
 		local comp_host
 		for comp_host in "$TESTBED_MAIN_COMPONENT" $TESTBED_TEST_COMPONENTS "$TESTBED_ECHO_COMPONENT"; do
 			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(dquote "$secret")"
@@ -171,6 +180,7 @@ prosody_up() {
 
 	{
 		testbed_env prosody "$PROSODY_LOG" "$comp" "$c2s" "$http" "$secret"
+		echo "export PARLEY_TEST_UPLOAD_HOST='$PROSODY_UPLOAD'"
 		echo "export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")"
 	} >"$PROSODY_DIR/env"
 }
