@@ -191,11 +191,11 @@ func childText2(el *xmpp.Element, local string) (string, bool) {
 func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	from, to, err := addrs(el)
 	if err != nil {
-		return nil, muc.Errorf("modify", "bad-request", "%v", err)
+		return nil, muc.Errorf(muc.Modify, muc.BadRequest, "%v", err)
 	}
 	q := &sessions.IQ{From: from, To: to, ID: el.Get("id"), Type: el.Get("type")}
 	if len(el.Children) != 1 {
-		return q, muc.Errorf("modify", "bad-request", "an IQ %s carries exactly one child element", q.Type)
+		return q, muc.Errorf(muc.Modify, muc.BadRequest, "an IQ %s carries exactly one child element", q.Type)
 	}
 	c := el.Children[0]
 	switch c.Name.Space + " " + c.Name.Local {
@@ -209,7 +209,7 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 			return q, err
 		}
 		if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
-			return q, muc.Errorf("modify", "bad-request", "at most one visitor element")
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "at most one visitor element")
 		}
 		if v := c.Child(sessions.NS, "visitor"); v != nil {
 			for _, a := range v.Attr {
@@ -226,7 +226,7 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	case sessions.NS + " reconnect":
 		r := &sessions.ReconnectCmd{Session: c.Get("session"), Token: c.Get("token")}
 		if r.Session == "" || r.Token == "" {
-			return q, muc.Errorf("modify", "bad-request", "reconnect needs session and token attributes")
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "reconnect needs session and token attributes")
 		}
 		q.Cmd = r
 	case sessions.NS + " suspend":
@@ -240,7 +240,7 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	case sessions.NS + " canned":
 		r := &sessions.CannedCmd{ID: c.Get("id")}
 		if q.Type == "set" && r.ID == "" {
-			return q, muc.Errorf("modify", "bad-request", "canned needs an id attribute")
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "canned needs an id attribute")
 		}
 		q.Cmd = r
 	case nsDiscoInfo + " query":
@@ -260,10 +260,10 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		switch cmd.Action {
 		case "", "execute", "complete", "next", "cancel":
 		default:
-			return q, muc.Errorf("modify", "bad-request", "unknown action %q", cmd.Action)
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "unknown action %q", cmd.Action)
 		}
 		if cmd.Node == "" {
-			return q, muc.Errorf("modify", "bad-request", "a command needs a node")
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "a command needs a node")
 		}
 		if x := c.Child(nsData, "x"); x != nil && x.Get("type") == "submit" {
 			cmd.Form = map[string][]string{}
@@ -301,7 +301,7 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	case nsVersion + " query":
 		q.Cmd = c // answered by the gateway itself
 	default:
-		return q, muc.Errorf("cancel", "service-unavailable", "%s is not supported here", c.Name.Space)
+		return q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "%s is not supported here", c.Name.Space)
 	}
 	return q, nil
 }
@@ -314,5 +314,5 @@ func boolAttr(el *xmpp.Element, name string) (bool, *muc.Error) {
 	case "true", "1":
 		return true, nil
 	}
-	return false, muc.Errorf("modify", "bad-request", "%s must be true or false", name)
+	return false, muc.Errorf(muc.Modify, muc.BadRequest, "%s must be true or false", name)
 }

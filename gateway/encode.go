@@ -31,15 +31,6 @@ func (e *encoder) payload(s string) []*xmpp.Element {
 	return els
 }
 
-func errorEl(err *muc.Error) *xmpp.Element {
-	x := xmpp.New("", "error", "type", err.Type)
-	x.Add(xmpp.New(nsStanzas, err.Condition))
-	if err.Text != "" {
-		x.Add(xmpp.New(nsStanzas, "text").SetText(err.Text))
-	}
-	return x
-}
-
 func text(local, s string) *xmpp.Element {
 	if s == "" {
 		return nil

@@ -387,7 +387,7 @@ func TestHandleNeverAnswersErrorsWithErrors(t *testing.T) {
 	}
 	// And a direct errorReply to an error is refused too.
 	g.errorReply(readStanza(t, []byte(stanza("message", agent.String(), room.String(), "e7", "error", ""))),
-		muc.Errorf("cancel", "bad-request", "x"))
+		muc.Errorf(muc.Cancel, muc.BadRequest, "x"))
 	if sent := g.out.all(); len(sent) != 0 {
 		t.Errorf("errorReply answered an error: %v", sent)
 	}

@@ -426,7 +426,7 @@ var outCases = []outCase{
 	}, map[string]string{"": nsAccept}},
 	{"stanza_iq_error", &sessions.Stanza{
 		Name: "iq", Type: "error", ID: "r2", From: service, To: visitor,
-		Err: muc.Errorf("modify", "bad-request", "new must be true or false"),
+		Err: muc.Errorf(muc.Modify, muc.BadRequest, "new must be true or false"),
 	}, map[string]string{"": nsAccept, "error": nsAccept, "error/bad-request": nsStanzas, "error/text": nsStanzas}},
 	{"stanza_iq_error_no_text", &sessions.Stanza{
 		Name: "iq", Type: "error", ID: "r3", From: room, To: agent,

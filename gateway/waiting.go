@@ -16,7 +16,7 @@ import (
 func decodeLeaveMessage(c *xmpp.Element) (*sessions.LeaveMessageCmd, *muc.Error) {
 	r := &sessions.LeaveMessageCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
 	if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
-		return nil, muc.Errorf("modify", "bad-request", "at most one visitor element")
+		return nil, muc.Errorf(muc.Modify, muc.BadRequest, "at most one visitor element")
 	}
 	if v := c.Child(sessions.NS, "visitor"); v != nil {
 		for _, a := range v.Attr {
@@ -27,7 +27,7 @@ func decodeLeaveMessage(c *xmpp.Element) (*sessions.LeaveMessageCmd, *muc.Error)
 	}
 	b := c.Child(sessions.NS, "body")
 	if b == nil {
-		return nil, muc.Errorf("modify", "bad-request", "leave-message needs a body")
+		return nil, muc.Errorf(muc.Modify, muc.BadRequest, "leave-message needs a body")
 	}
 	r.Body = b.Text
 	return r, nil

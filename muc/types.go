@@ -9,7 +9,6 @@
 package muc
 
 import (
-	"fmt"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -83,25 +82,6 @@ type Entry struct {
 	// Person identifies who is behind the JID: JIDs with the same Person may
 	// share one nick (a visitor's two windows, an agent's two clients).
 	Person string
-}
-
-// Error is an XMPP stanza error decided by the room.
-type Error struct {
-	Type      string // "cancel", "auth", "modify", "wait"
-	Condition string // RFC 6120 defined condition, e.g. "not-acceptable"
-	Text      string
-}
-
-func (e *Error) Error() string {
-	if e.Text != "" {
-		return fmt.Sprintf("muc: %s (%s): %s", e.Condition, e.Type, e.Text)
-	}
-	return fmt.Sprintf("muc: %s (%s)", e.Condition, e.Type)
-}
-
-// Errorf builds an *Error.
-func Errorf(typ, condition, format string, args ...any) *Error {
-	return &Error{Type: typ, Condition: condition, Text: fmt.Sprintf(format, args...)}
 }
 
 // Stanza is a stanza to send: *Presence or *Message.

@@ -102,7 +102,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		return
 	}
 	if q.Type != "set" {
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		e.replyErr(q, errExecuteWithSet())
 		return
 	}
 	var def *adhocDef
@@ -112,7 +112,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		}
 	}
 	if def == nil {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no command %q", c.Node))
 		return
 	}
 	if !allowed(*def, who) {
@@ -176,7 +176,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		}
 		to, err := jid.Parse(first(c.Form, "jid"))
 		if err != nil || to.Localpart() == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be an agent's JID"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "jid must be an agent's JID"))
 			return
 		}
 		if merr := e.conference(s, q.From, []Invite{{To: to, Reason: first(c.Form, "reason")}}, first(c.Form, "mode") == "transfer"); merr != nil {
@@ -252,11 +252,11 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		}
 	}
 	if perms == nil {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no command %q", c.Node))
 		return
 	}
 	if !e.hasAny(bare, perms) {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "you may not run %s", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you may not run %s", c.Node))
 		return
 	}
 	if c.Action == "cancel" {
@@ -345,30 +345,30 @@ func (e *Engine) adminCommand(q *IQ, c *AdHocCmd) {
 	case "grant", "revoke":
 		j, err := jid.Parse(first(c.Form, "jid"))
 		if err != nil || j.Localpart() == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be a user's JID"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "jid must be a user's JID"))
 			return
 		}
 		op.JID, op.Perms = j.Bare().String(), c.Form["permissions"]
 		if len(op.Perms) == 0 {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "choose at least one permission"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "choose at least one permission"))
 			return
 		}
 		for _, p := range op.Perms {
 			if p != PermChat && p != PermSupervise && p != PermAdmin {
-				e.replyErr(q, muc.Errorf("modify", "bad-request", "unknown permission %q", p))
+				e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "unknown permission %q", p))
 				return
 			}
 		}
 	case "canned-add":
 		op.Canned = Canned{ID: first(c.Form, "id"), Title: first(c.Form, "title"), Body: strings.Join(c.Form["body"], "\n")}
 		if op.Canned.ID == "" || strings.TrimSpace(op.Canned.Body) == "" || len(op.Canned.Body) > e.cfg.MaxBody {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "a canned response needs an id and 1 to %d bytes of text", e.cfg.MaxBody))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "a canned response needs an id and 1 to %d bytes of text", e.cfg.MaxBody))
 			return
 		}
 	case "canned-remove":
 		op.Canned.ID = first(c.Form, "id")
 		if op.Canned.ID == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "id is required"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "id is required"))
 			return
 		}
 	}

@@ -217,7 +217,7 @@ func (e *Engine) safeHandle(in Input) {
 			e.out.Admin = e.out.Admin[:nAdm]
 			e.out.Panics = append(e.out.Panics, fmt.Sprintf("%T: %v", in, r))
 			if q, ok := in.(*IQ); ok {
-				e.replyErr(q, muc.Errorf("wait", "internal-server-error", "the service failed on this request"))
+				e.replyErr(q, muc.Errorf(muc.Wait, muc.InternalServerError, "the service failed on this request"))
 			}
 		}
 	}()

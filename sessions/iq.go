@@ -35,11 +35,11 @@ func (e *Engine) iq(q *IQ) {
 	s := e.lookup(q.To)
 	if q.To.Resourcepart() != "" {
 		if _, ok := q.Cmd.(*PingCmd); !ok {
-			e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "IQs to occupants are not relayed"))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "IQs to occupants are not relayed"))
 			return
 		}
 		if s == nil {
-			e.replyErr(q, muc.Errorf("cancel", "not-acceptable", "not joined"))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAcceptable, "not joined"))
 			return
 		}
 		if err := s.room.SelfPing(q.From, q.To.Resourcepart()); err != nil {
@@ -54,11 +54,11 @@ func (e *Engine) iq(q *IQ) {
 		*MUCOwnerCmd, *MUCAdminCmd:
 	case *CannedCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "post a canned response with an IQ set"))
 			return
 		}
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+		e.replyErr(q, errNotInSessions())
 		return
 	}
 	if s == nil {
@@ -66,7 +66,7 @@ func (e *Engine) iq(q *IQ) {
 			e.archiveOfEnded(q, c)
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	e.roomIQ(s, q)
@@ -76,20 +76,20 @@ func (e *Engine) serviceIQ(q *IQ) {
 	switch c := q.Cmd.(type) {
 	case *RequestCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "request must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "request must be an IQ set"))
 			return
 		}
 		e.request(q, c)
 	case *ReconnectCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "reconnect must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "reconnect must be an IQ set"))
 			return
 		}
 		e.reconnect(q, c)
 	case *CannedCmd:
 		bare := q.fromBare()
 		if !e.has(bare, PermChat) && !e.has(bare, PermAdmin) && !e.has(bare, PermSupervise) {
-			e.replyErr(q, muc.Errorf("auth", "forbidden", "canned responses are for agents"))
+			e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "canned responses are for agents"))
 			return
 		}
 		var b strings.Builder
@@ -99,7 +99,7 @@ func (e *Engine) serviceIQ(q *IQ) {
 		e.reply(q, el("canned", NS, nil, b.String()))
 	case *DiscoInfoCmd:
 		if c.Node != "" {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			e.replyErr(q, errNoNode())
 			return
 		}
 		var b strings.Builder
@@ -115,11 +115,11 @@ func (e *Engine) serviceIQ(q *IQ) {
 		case NSCommands:
 			e.reply(q, e.serviceCommandItems(q.fromBare()))
 		default:
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			e.replyErr(q, errNoNode())
 		}
 	case *AdHocCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+			e.replyErr(q, errExecuteWithSet())
 			return
 		}
 		e.serviceAdhoc(q, c)
@@ -131,12 +131,12 @@ func (e *Engine) serviceIQ(q *IQ) {
 		e.workspace(q)
 	case *LeaveMessageCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "leave-message must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "leave-message must be an IQ set"))
 			return
 		}
 		e.leaveMessage(q, c)
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by the service"))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "not supported by the service"))
 	}
 }
 
@@ -166,7 +166,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 	switch c := q.Cmd.(type) {
 	case *PingCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
 		e.reply(q, "")
@@ -174,7 +174,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
 		if c.Node == "x-roomuser-item" {
@@ -194,7 +194,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
 	case *DiscoItemsCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
 		if c.Node == NSCommands {
@@ -221,18 +221,18 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
 		default:
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 		}
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+		e.replyErr(q, errNotInSessions())
 	}
 }
 
 func forbidden(who actor, text string) *muc.Error {
 	if who == actorNone {
-		return muc.Errorf("cancel", "item-not-found", "no such chat session")
+		return errNoSession()
 	}
-	return muc.Errorf("auth", "forbidden", "%s", text)
+	return muc.Errorf(muc.Auth, muc.Forbidden, "%s", text)
 }
 
 // post puts a message from an agent into the room (canned response, comment by IQ).
@@ -296,7 +296,7 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", forbidden(who, "only the session's agents may post canned responses")
 		}
 		if c.Resolved == nil {
-			return "", muc.Errorf("cancel", "item-not-found", "no canned response %q", c.ID)
+			return "", muc.Errorf(muc.Cancel, muc.ItemNotFound, "no canned response %q", c.ID)
 		}
 		e.actOn(s, "canned")
 		e.post(s, from, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
@@ -306,13 +306,13 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", forbidden(who, "only the session's agents may comment")
 		}
 		if strings.TrimSpace(c.Text) == "" || len(c.Text) > e.cfg.MaxBody {
-			return "", muc.Errorf("modify", "bad-request", "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
+			return "", muc.Errorf(muc.Modify, muc.BadRequest, "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
 		}
 		e.actOn(s, "comment")
 		e.post(s, from, "comment", c.Text, el("comment", NS, nil, ""))
 		return "Comment added", nil
 	}
-	return "", muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions")
+	return "", errNotInSessions()
 }
 
 func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Error) {
@@ -327,7 +327,7 @@ func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Er
 			cause = e.cfg.Causes[0]
 		}
 		if !e.knownCause(cause) {
-			return "", muc.Errorf("modify", "bad-request", "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", "))
+			return "", muc.Errorf(muc.Modify, muc.BadRequest, "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", "))
 		}
 		switch s.rec.State {
 		case StateActive:
@@ -344,7 +344,7 @@ func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Er
 			}
 			return "Suspension cause: " + cause, nil
 		}
-		return "", muc.Errorf("cancel", "unexpected-request", "a %s session cannot be suspended", s.rec.State)
+		return "", muc.Errorf(muc.Cancel, muc.UnexpectedRequest, "a %s session cannot be suspended", s.rec.State)
 	}
 	return "", forbidden(who, "only the session's agents and its visitor may suspend it")
 }
@@ -361,21 +361,21 @@ func (e *Engine) knownCause(c string) bool {
 // validRequest checks a request against the limits (PROTOCOL 9).
 func (e *Engine) validRequest(c *RequestCmd) *muc.Error {
 	if len(c.Body) > e.cfg.MaxBody {
-		return muc.Errorf("modify", "bad-request", "body longer than %d bytes", e.cfg.MaxBody)
+		return muc.Errorf(muc.Modify, muc.BadRequest, "body longer than %d bytes", e.cfg.MaxBody)
 	}
 	if !utf8.ValidString(c.Body) {
-		return muc.Errorf("modify", "bad-request", "body is not valid UTF-8")
+		return muc.Errorf(muc.Modify, muc.BadRequest, "body is not valid UTF-8")
 	}
 	if len(c.Visitor) > e.cfg.MaxFields {
-		return muc.Errorf("modify", "bad-request", "more than %d visitor details", e.cfg.MaxFields)
+		return muc.Errorf(muc.Modify, muc.BadRequest, "more than %d visitor details", e.cfg.MaxFields)
 	}
 	for k, v := range c.Visitor {
 		if len(k) > 64 || len(v) > e.cfg.MaxField {
-			return muc.Errorf("modify", "bad-request", "visitor detail %q longer than %d bytes", k, e.cfg.MaxField)
+			return muc.Errorf(muc.Modify, muc.BadRequest, "visitor detail %q longer than %d bytes", k, e.cfg.MaxField)
 		}
 	}
 	if c.Queue != "" && !e.knownQueue(c.Queue) {
-		return muc.Errorf("cancel", "item-not-found", "no queue %q", c.Queue)
+		return muc.Errorf(muc.Cancel, muc.ItemNotFound, "no queue %q", c.Queue)
 	}
 	return nil
 }
@@ -490,9 +490,9 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	id := e.newSessionID()
 	if _, err := e.router.Enqueue(id, queue, e.now); err != nil {
 		if err == routing.ErrQueueFull {
-			return nil, muc.Errorf("wait", "resource-constraint", "the %s queue is full; try again later", queue)
+			return nil, muc.Errorf(muc.Wait, muc.ResourceConstraint, "the %s queue is full; try again later", queue)
 		}
-		return nil, muc.Errorf("wait", "internal-server-error", "%v", err)
+		return nil, muc.Errorf(muc.Wait, muc.InternalServerError, "%v", err)
 	}
 	addr, _ := jid.New(id, e.cfg.Domain.Domainpart(), "")
 	s := &session{
@@ -550,7 +550,7 @@ func copyMap(m map[string]string) map[string]string {
 func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 	rec := c.Stored
 	if rec == nil || rec.ID != q.To.Localpart() {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	bare := q.fromBare()
@@ -572,7 +572,7 @@ func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 	case visitor:
 		e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: rec.ID, NoComments: true})
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 	}
 }
 

@@ -100,12 +100,12 @@ func (e *Engine) reconnect(q *IQ, c *ReconnectCmd) {
 			e.replace(q, c)
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	if !tokenMatches(c.Token, s.rec.TokenHash) {
 		e.obs.Reconnect("not_authorized")
-		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		e.replyErr(q, errBadToken())
 		return
 	}
 	e.doReconnect(q, s, c.Token)
@@ -117,7 +117,7 @@ func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
 	old := c.Stored
 	if !tokenMatches(c.Token, old.TokenHash) {
 		e.obs.Reconnect("not_authorized")
-		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		e.replyErr(q, errBadToken())
 		return
 	}
 	req := &RequestCmd{Queue: old.Queue, Visitor: old.Visitor, Body: ""}

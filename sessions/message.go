@@ -52,7 +52,7 @@ func (e *Engine) message(m *Message) {
 	}
 	if e.isService(m.To) {
 		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
-			e.msgErr(m, muc.Errorf("cancel", "service-unavailable", "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
+			e.msgErr(m, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
 		}
 		return
 	}
@@ -66,18 +66,18 @@ func (e *Engine) message(m *Message) {
 	}
 	if s == nil {
 		if reason, ok := e.goneFor(m.To, m.From); ok {
-			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "this chat session has ended: %s", reason))
+			e.msgErr(m, muc.Errorf(muc.Modify, muc.NotAcceptable, "this chat session has ended: %s", reason))
 			return
 		}
-		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		e.msgErr(m, errNotInRoom())
 		return
 	}
 	if m.To.Resourcepart() != "" {
 		if _, in := s.room.Lookup(m.From); !in {
-			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+			e.msgErr(m, errNotInRoom())
 			return
 		}
-		e.msgErr(m, muc.Errorf("cancel", "not-allowed", "private messages are not allowed in chat sessions"))
+		e.msgErr(m, muc.Errorf(muc.Cancel, muc.NotAllowed, "private messages are not allowed in chat sessions"))
 		return
 	}
 	if m.Decline {
@@ -92,20 +92,20 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if m.Type != "groupchat" {
-		e.msgErr(m, muc.Errorf("modify", "bad-request", "messages to a chat session must be of type groupchat"))
+		e.msgErr(m, muc.Errorf(muc.Modify, muc.BadRequest, "messages to a chat session must be of type groupchat"))
 		return
 	}
 	occ, in := s.room.Lookup(m.From)
 	if !in {
-		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		e.msgErr(m, errNotInRoom())
 		return
 	}
 	if m.Subject != nil {
-		e.msgErr(m, muc.Errorf("auth", "forbidden", "the subject of a chat session cannot be changed"))
+		e.msgErr(m, muc.Errorf(muc.Auth, muc.Forbidden, "the subject of a chat session cannot be changed"))
 		return
 	}
 	if len(m.Body) > e.cfg.MaxBody {
-		e.msgErr(m, muc.Errorf("modify", "bad-request", "message body longer than %d bytes", e.cfg.MaxBody))
+		e.msgErr(m, muc.Errorf(muc.Modify, muc.BadRequest, "message body longer than %d bytes", e.cfg.MaxBody))
 		return
 	}
 	if m.Body == "" && !m.OOB {
@@ -130,7 +130,7 @@ func (e *Engine) message(m *Message) {
 		kind = "link"
 	}
 	if kind == "comment" && who != actorAgent {
-		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may comment"))
+		e.msgErr(m, muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may comment"))
 		return
 	}
 	role := roleName(who)
@@ -183,12 +183,12 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	occ, in := s.room.Lookup(from)
 	who := e.actorOf(s, fromJID(from), in && occ.Person == "visitor")
 	if who != actorAgent {
-		return muc.Errorf("auth", "forbidden", "only the session's agents may invite")
+		return muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may invite")
 	}
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		if !e.has(bare, PermChat) {
-			return muc.Errorf("auth", "forbidden", "%s does not hold the Use Media Chat permission", bare)
+			return muc.Errorf(muc.Auth, muc.Forbidden, "%s does not hold the Use Media Chat permission", bare)
 		}
 	}
 	e.actOn(s, "conference")

@@ -144,7 +144,7 @@ func (e *Engine) checkJoinNick(s *session, asked string, ent muc.Entry) (nick st
 	}
 	if ent.Person == "visitor" {
 		if !e.nickFree(s, asked, "visitor") {
-			return "", false, muc.Errorf("cancel", "conflict", "that nick belongs to someone else in this chat; join as %s", e.visitorNickOf(s))
+			return "", false, muc.Errorf(muc.Cancel, muc.Conflict, "that nick belongs to someone else in this chat; join as %s", e.visitorNickOf(s))
 		}
 		return asked, false, nil
 	}

@@ -25,15 +25,15 @@ func (e *Engine) presence(p *Presence) {
 	switch p.Type {
 	case "":
 		if nick == "" {
-			e.presenceErr(p, muc.Errorf("modify", "jid-malformed", "join a chat session with a nick: room@service/nick"))
+			e.presenceErr(p, muc.Errorf(muc.Modify, muc.JIDMalformed, "join a chat session with a nick: room@service/nick"))
 			return
 		}
 		if s == nil {
 			if reason, ok := e.goneFor(p.To, p.From); ok {
-				e.presenceErr(p, muc.Errorf("cancel", "gone", "%s", reason))
+				e.presenceErr(p, muc.Errorf(muc.Cancel, muc.Gone, "%s", reason))
 				return
 			}
-			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+			e.presenceErr(p, errNotEntitled())
 			return
 		}
 		e.join(s, p)
@@ -95,7 +95,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		}
 	case "":
 		if !allowed {
-			e.presenceErr(p, muc.Errorf("auth", "forbidden", "you do not hold the Use Media Chat permission"))
+			e.presenceErr(p, muc.Errorf(muc.Auth, muc.Forbidden, "you do not hold the Use Media Chat permission"))
 			return
 		}
 		res := p.From.Resourcepart()
@@ -193,11 +193,11 @@ func (e *Engine) join(s *session, p *Presence) {
 	if !ok {
 		if e.has(p.From.Bare().String(), PermChat) {
 			e.uninvited(s, p.From)
-			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you were not invited to this chat through Parley: "+
+			e.presenceErr(p, muc.Errorf(muc.Auth, muc.RegistrationRequired, "you were not invited to this chat through Parley: "+
 				"ask its agent to run the room's ad-hoc command \"conference\" for you"))
 			return
 		}
-		e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+		e.presenceErr(p, errNotEntitled())
 		return
 	}
 	bare := p.From.Bare().String()

@@ -244,7 +244,7 @@ func (e *Engine) availability(q *IQ, c *AvailabilityCmd) {
 	names := e.cfg.Queues
 	if c.Queue != "" {
 		if !e.knownQueue(c.Queue) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no queue %q", c.Queue))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no queue %q", c.Queue))
 			return
 		}
 		names = []string{c.Queue}
@@ -267,7 +267,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	}
 	if strings.TrimSpace(c.Body) == "" {
 		e.obs.Request("bad_request")
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "a message needs a body"))
+		e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "a message needs a body"))
 		return
 	}
 	hash, wellFormed := HashToken(c.Token)
@@ -370,13 +370,13 @@ func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	switch {
 	case q.Type != "set":
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		e.replyErr(q, errExecuteWithSet())
 	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 	case s.rec.State != StateMissed:
-		e.replyErr(q, muc.Errorf("cancel", "not-allowed", "only a missed session can be taken; this one is %s", s.rec.State))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
 	case !e.serves(bare, s.rec.Queue):
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "you do not serve the %s queue", s.rec.Queue))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	default:
 		e.take(s, bare)
 		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", "")

@@ -54,13 +54,13 @@ type WorkspaceQueue struct {
 
 func (e *Engine) workspace(q *IQ) {
 	if q.Type != "get" {
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "workspace is an IQ get"))
+		e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "workspace is an IQ get"))
 		return
 	}
 	bare := q.fromBare()
 	sup := e.has(bare, PermSupervise)
 	if !e.has(bare, PermChat) && !sup {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "the workspace is for agents"))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "the workspace is for agents"))
 		return
 	}
 	w := &Workspace{From: q.To, To: q.From, ID: q.ID, Causes: append([]string(nil), e.cfg.Causes...)}

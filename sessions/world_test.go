@@ -301,7 +301,7 @@ func errCond(s *Stanza) string {
 	if s == nil || s.Err == nil {
 		return ""
 	}
-	return s.Err.Condition
+	return string(s.Err.Condition)
 }
 
 // resultSession asserts r is a result carrying <session/> and returns its attributes.
