@@ -299,7 +299,7 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		}
 		q.Cmd = r
 	case nsVersion + " query":
-		q.Cmd = c // answered by the gateway itself
+		q.Cmd = &sessions.VersionCmd{} // answered by the gateway itself
 	default:
 		return q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "%s is not supported here", c.Name.Space)
 	}

@@ -84,8 +84,6 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return invitationEl(v)
 	case *sessions.ReservedNick:
 		return reservedNickEl(v)
-	case *xmpp.Element:
-		return v
 	case *sessions.Withdrawal:
 		return encodeWithdrawal(v)
 	case *sessions.Workspace:

@@ -276,13 +276,9 @@ func (g *Gateway) submit(el *xmpp.Element, in sessions.Input) {
 // iq answers what needs no domain state and does the store reads the others need.
 func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 	switch c := q.Cmd.(type) {
-	case *xmpp.Element:
-		if c.Name.Space == nsVersion {
-			g.sendEl(xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(
-				xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
-			return
-		}
-		g.errorReply(el, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "not supported"))
+	case *sessions.VersionCmd:
+		g.sendEl(xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(
+			xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
 	case *sessions.AdHocCmd:
 		if c.Node != "canned" {
 			g.submit(el, q)

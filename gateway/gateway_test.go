@@ -567,7 +567,7 @@ func TestDeliverEncodesAndCountsDrops(t *testing.T) {
 	g := newTestGateway(t, Config{})
 	g.Deliver([]sessions.Out{
 		&muc.Message{From: room, To: visitor, Type: "groupchat", Body: "one"},
-		"not an output", // encodes to nil: skipped
+		unknownOut{}, // encodes to nil: skipped
 		&sessions.Stanza{Name: "iq", Type: "result", ID: "r1", From: service, To: visitor},
 	})
 	sent := g.out.all()
@@ -703,3 +703,8 @@ func TestLimiterSweep(t *testing.T) {
 		t.Errorf("%d buckets after the sweep, want 2 (drained, new)", n)
 	}
 }
+
+// unknownOut is an effect the encoder does not know.
+type unknownOut struct{}
+
+func (unknownOut) Outgoing() {}

@@ -21,6 +21,9 @@ type mamQuery struct {
 	last       bool // <before/> given: page from the end
 }
 
+// MAMQuery marks the parsed query as the engine's opaque sessions.MAMQuery.
+func (*mamQuery) MAMQuery() {}
+
 const mamMaxPage = 100
 
 func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {

@@ -85,7 +85,10 @@ type Entry struct {
 }
 
 // Stanza is a stanza to send: *Presence or *Message.
-type Stanza interface{ isStanza() }
+type Stanza interface {
+	isStanza()
+	Outgoing()
+}
 
 // Item is the <item/> of a muc#user presence.
 type Item struct {
@@ -124,6 +127,14 @@ type Message struct {
 
 func (*Presence) isStanza() {}
 func (*Message) isStanza()  {}
+
+// Outgoing marks the room's stanzas as effects the domain hands to the edge
+// (sessions.Out).
+func (*Presence) Outgoing() {}
+
+// Outgoing marks the room's stanzas as effects the domain hands to the edge
+// (sessions.Out).
+func (*Message) Outgoing() {}
 
 // PresenceInfo is an occupant's availability as it sent it.
 type PresenceInfo struct {

@@ -70,7 +70,7 @@ func TestOwnerAndAdminQueries(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	sid, _ := w.active(ann, "Hi")
-	for _, c := range []any{&MUCOwnerCmd{}, &MUCAdminCmd{}} {
+	for _, c := range []Cmd{&MUCOwnerCmd{}, &MUCAdminCmd{}} {
 		_, r := w.iq(alice, roomJID(sid), "get", c)
 		if errCond(r) != "forbidden" || r.Err.Text == "" {
 			t.Errorf("%T answered %+v, want forbidden with a text", c, r)

@@ -746,7 +746,7 @@ func TestMAMGrants(t *testing.T) {
 			if tok == "right" {
 				tok = token
 			}
-			cmd := &MAMCmd{Token: tok, Query: "q"}
+			cmd := &MAMCmd{Token: tok, Query: testQuery("q")}
 			out, r := w.cmd(c.from, sid, cmd)
 			if !c.grant {
 				if errCond(r) != "item-not-found" || len(out.MAM) != 0 {
@@ -775,13 +775,13 @@ func TestIQsToServiceAndRooms(t *testing.T) {
 		name, from string
 		to         jid.JID
 		typ        string
-		cmd        any
+		cmd        Cmd
 		want       string // "" for a result
 	}{
 		{"service ping", eve, svc, "get", &PingCmd{}, ""},
 		{"service disco#info", eve, svc, "get", &DiscoInfoCmd{}, ""},
 		{"service disco#info node", eve, svc, "get", &DiscoInfoCmd{Node: "x"}, "item-not-found"},
-		{"service unknown payload", eve, svc, "get", struct{}{}, "service-unavailable"},
+		{"service unknown payload", eve, svc, "get", &VersionCmd{} /* one the engine leaves to the edge */, "service-unavailable"},
 		{"canned list by a stranger", eve, svc, "get", &CannedCmd{}, "forbidden"},
 		{"canned list by an agent", alice, svc, "get", &CannedCmd{List: []Canned{{ID: "c1", Title: "Thanks", Body: "Thank you"}}}, ""},
 		{"reconnect as get", ann, svc, "get", &ReconnectCmd{}, "bad-request"},
@@ -791,7 +791,7 @@ func TestIQsToServiceAndRooms(t *testing.T) {
 		{"self-ping not joined", sue, occupantJID(sid, "Sue"), "get", &PingCmd{}, "not-acceptable"},
 		{"self-ping unknown room", sue, occupantJID("aaaaaaaaaaaaaaaaaaaaaaaaaa", "Sue"), "get", &PingCmd{}, "not-acceptable"},
 		{"unknown room", alice, roomJID("aaaaaaaaaaaaaaaaaaaaaaaaaa"), "get", &DiscoInfoCmd{}, "item-not-found"},
-		{"room unknown payload by the owner", alice, roomJID(sid), "set", struct{}{}, "service-unavailable"},
+		{"room unknown payload by the owner", alice, roomJID(sid), "set", &VersionCmd{} /* one the engine leaves to the edge */, "service-unavailable"},
 		{"room disco#items by the owner", alice, roomJID(sid), "get", &DiscoItemsCmd{}, ""},
 		{"room disco#items by a stranger", eve, roomJID(sid), "get", &DiscoItemsCmd{}, "item-not-found"},
 		{"IQ to an occupant", alice, occupantJID(sid, "Ann"), "get", &DiscoInfoCmd{}, "service-unavailable"},

@@ -96,10 +96,10 @@ func TestFixed_StrangerLearnsRoomExists(t *testing.T) {
 		name     string
 		to       func(room string) jid.JID
 		typ      string
-		cmd      any
+		cmd      Cmd
 		wantBoth string
 	}{
-		{"unknown payload to the room", roomJID, "set", struct{}{}, "service-unavailable"},
+		{"unknown payload to the room", roomJID, "set", &VersionCmd{}, "service-unavailable"},
 		{"IQ to an occupant", func(r string) jid.JID { return occupantJID(r, "Ann") }, "get", &DiscoInfoCmd{}, ""},
 		{"canned get to the room", roomJID, "get", &CannedCmd{ID: "x"}, ""},
 	}

@@ -248,18 +248,18 @@ func (w *world) send(m *Message, sid string) Output {
 }
 
 // cmd sends an IQ set carrying c to the room sid and returns the answer.
-func (w *world) cmd(from, sid string, c any) (Output, *Stanza) {
+func (w *world) cmd(from, sid string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	return w.iq(from, roomJID(sid), "set", c)
 }
 
 // svc sends an IQ set carrying c to the service and returns the answer.
-func (w *world) svc(from string, c any) (Output, *Stanza) {
+func (w *world) svc(from string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	return w.iq(from, jid.MustParse(service), "set", c)
 }
 
-func (w *world) iq(from string, to jid.JID, typ string, c any) (Output, *Stanza) {
+func (w *world) iq(from string, to jid.JID, typ string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	q := &IQ{From: jid.MustParse(from), To: to, ID: w.nextID(), Type: typ, Cmd: c}
 	out := w.step(q)
@@ -584,3 +584,8 @@ func equal(a, b []string) bool {
 }
 
 func mustJID(s string) jid.JID { return jid.MustParse(s) }
+
+// testQuery stands for the edge's parsed MAM query, which the engine only carries.
+type testQuery string
+
+func (testQuery) MAMQuery() {}
