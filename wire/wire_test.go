@@ -1,0 +1,130 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmlstream"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+type element interface {
+	xmlstream.Marshaler
+	xmlstream.WriterTo
+	xml.Marshaler
+}
+
+var started = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+// Each element, its golden rendering, and a decoder that reads it back.
+var cases = []struct {
+	name   string
+	value  element
+	decode func([]byte) (any, error)
+}{
+	{"event_suspended", Event{Type: "suspended", By: "agent", State: "suspended", Cause: "Investigation", Wait: -1}, decodeAs[Event]},
+	{"event_queued", Event{Type: "queued", By: "system", State: "queued", Position: 2, Wait: 0}, decodeAs[Event]},
+	{"event_escaped", Event{Type: "assigned", State: "active", Agent: `Al "<&>" ice`, Wait: -1}, decodeAs[Event]},
+	{"session_request", Session{ID: "k7q2", Room: "k7q2@chat.example.com", State: "queued", Token: "tok", Started: started}, decodeAs[Session]},
+	{"session_reconnect", Session{ID: "k7q2", Room: "k7q2@chat.example.com", State: "suspended", SuspendedBy: "agent",
+		Cause: "Lunch", Started: started, Replaces: "old1", Nick: "Ann", Reconnected: true}, decodeAs[Session]},
+	{"resumable", Resumable{Mode: "prompt", Session: Session{ID: "k7q2", Room: "k7q2@chat.example.com", State: "active", Started: started}}, decodeAs[Resumable]},
+	{"reconnected", Reconnected{Session: "k7q2", State: "suspended"}, decodeAs[Reconnected]},
+	{"canned_marker", Canned{ID: "thanks"}, decodeAs[Canned]},
+	{"canned_list", Canned{Items: []CannedItem{{ID: "c1", Title: "Thanks", Text: "Thank you & bye"}, {ID: "c2", Title: "Wait"}}}, decodeAs[Canned]},
+	{"comment_marker", Comment{}, decodeAs[Comment]},
+	{"comment_text", Comment{Text: "check <the> order"}, decodeAs[Comment]},
+}
+
+func decodeAs[T any, P interface {
+	*T
+	xml.Unmarshaler
+}](b []byte) (any, error) {
+	var v T
+	if err := xml.Unmarshal(b, P(&v)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func render(t *testing.T, v element) []byte {
+	t.Helper()
+	b, err := xml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Encoding matches the golden file; the three ways to write agree; decoding
+// the golden file gives the value back.
+func TestEncodeDecode(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := render(t, c.value)
+			path := filepath.Join("testdata", c.name+".xml")
+			if *update {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = bytes.TrimSuffix(want, []byte("\n"))
+			if !bytes.Equal(got, want) {
+				t.Errorf("encoded:\n got %s\nwant %s", got, want)
+			}
+			var b bytes.Buffer
+			enc := xml.NewEncoder(&b)
+			if _, err := c.value.WriteXML(enc); err != nil {
+				t.Fatal(err)
+			}
+			if err := enc.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("WriteXML:\n got %s\nwant %s", b.String(), want)
+			}
+			back, err := c.decode(want)
+			if err != nil {
+				t.Fatalf("decode %s: %v", want, err)
+			}
+			if !reflect.DeepEqual(back, c.value) {
+				t.Errorf("decoded %+v, want %+v", back, c.value)
+			}
+		})
+	}
+}
+
+// Decoding takes what clients may write: other prefixes, unknown attributes
+// and children, single quotes.
+func TestDecodeLenient(t *testing.T) {
+	var ev Event
+	if err := xml.Unmarshal([]byte(`<p:event xmlns:p='urn:parley:chat:0' type='closed' by='visitor' extra='x'><unknown/></p:event>`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev != (Event{Type: "closed", By: "visitor", Wait: -1}) {
+		t.Errorf("event %+v", ev)
+	}
+	var s Session
+	if err := xml.Unmarshal([]byte(`<session xmlns='urn:parley:chat:0' id='a' started='yesterday'/>`), &s); err == nil {
+		t.Error("a started that is not a date-time must not decode")
+	}
+	var r Resumable
+	if err := xml.Unmarshal([]byte(`<resumable xmlns='urn:parley:chat:0' mode='always'><x/><session id='s1'/></resumable>`), &r); err != nil || r.Mode != "always" || r.Session.ID != "s1" {
+		t.Errorf("resumable %+v, %v", r, err)
+	}
+	if !strings.Contains(string(render(t, Canned{})), `<canned xmlns="urn:parley:chat:0"></canned>`) {
+		t.Errorf("empty canned list: %s", render(t, Canned{}))
+	}
+}
