@@ -30,7 +30,9 @@ func (e Event) TokenReader() xml.TokenReader {
 }
 
 // WriteXML implements xmlstream.WriterTo.
-func (e Event) WriteXML(w xmlstream.TokenWriter) (int, error) { return xmlstream.Copy(w, e.TokenReader()) }
+func (e Event) WriteXML(w xmlstream.TokenWriter) (int, error) {
+	return xmlstream.Copy(w, e.TokenReader())
+}
 
 // MarshalXML implements xml.Marshaler.
 func (e Event) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
@@ -195,7 +197,9 @@ func (c Canned) TokenReader() xml.TokenReader {
 }
 
 // WriteXML implements xmlstream.WriterTo.
-func (c Canned) WriteXML(w xmlstream.TokenWriter) (int, error) { return xmlstream.Copy(w, c.TokenReader()) }
+func (c Canned) WriteXML(w xmlstream.TokenWriter) (int, error) {
+	return xmlstream.Copy(w, c.TokenReader())
+}
 
 // MarshalXML implements xml.Marshaler.
 func (c Canned) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
@@ -237,7 +241,9 @@ func (c Comment) TokenReader() xml.TokenReader {
 }
 
 // WriteXML implements xmlstream.WriterTo.
-func (c Comment) WriteXML(w xmlstream.TokenWriter) (int, error) { return xmlstream.Copy(w, c.TokenReader()) }
+func (c Comment) WriteXML(w xmlstream.TokenWriter) (int, error) {
+	return xmlstream.Copy(w, c.TokenReader())
+}
 
 // MarshalXML implements xml.Marshaler.
 func (c Comment) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
