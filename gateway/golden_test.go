@@ -414,12 +414,13 @@ var outCases = []outCase{
 	}},
 	{"message_event", &muc.Message{
 		From: room, To: visitor, Type: "groupchat", ID: "e3", Body: "Chat suspended by the agent",
-		Payload:  `<event xmlns='urn:parley:chat:0' type='suspended' by='agent' state='suspended' cause='Investigation'/>`,
+		Element:  &sessions.Event{Type: "suspended", By: "agent", State: sessions.StateSuspended, Cause: "Investigation", Wait: -1},
 		StanzaID: "19",
 	}, map[string]string{"": nsAccept, "body": nsAccept, "event": nsParley, "stanza-id": "urn:xmpp:sid:0"}},
 	{"stanza_iq_result", &sessions.Stanza{
 		Name: "iq", Type: "result", ID: "r1", From: service, To: visitor,
-		Payload: `<session xmlns='urn:parley:chat:0' id='k7q2mzbv4hx3ncde5tw6yrfj2a' room='k7q2mzbv4hx3ncde5tw6yrfj2a@chat.example.com' state='queued' token='` + tokenStr + `' started='2026-11-24T10:00:00Z'/>`,
+		Payload: &sessions.SessionAnswer{ID: "k7q2mzbv4hx3ncde5tw6yrfj2a", Room: jid.MustParse("k7q2mzbv4hx3ncde5tw6yrfj2a@chat.example.com"),
+			State: sessions.StateQueued, Token: tokenStr, Started: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)},
 	}, map[string]string{"": nsAccept, "session": nsParley}},
 	{"stanza_iq_result_empty", &sessions.Stanza{
 		Name: "iq", Type: "result", ID: "p1", From: room, To: agent,
@@ -435,7 +436,7 @@ var outCases = []outCase{
 	{"stanza_headline", &sessions.Stanza{
 		Name: "message", Type: "headline", From: service, To: agent,
 		Body:    "The visitor of a suspended chat is back",
-		Payload: `<reconnected xmlns='urn:parley:chat:0' session='k7q2mzbv4hx3ncde5tw6yrfj2a' state='suspended'/>`,
+		Payload: &sessions.Reconnected{Session: "k7q2mzbv4hx3ncde5tw6yrfj2a", State: sessions.StateSuspended},
 	}, map[string]string{"": nsAccept, "body": nsAccept, "reconnected": nsParley}},
 	{"stanza_presence_subscribed", &sessions.Stanza{
 		Name: "presence", Type: "subscribed", From: service, To: jid.MustParse("alice@example.com"),

@@ -112,6 +112,7 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 		inner := xmpp.New("jabber:client", "message", "from", from, "type", "groupchat")
 		inner.Add(text("body", en.Body))
 		inner.Add(enc.payload(en.Payload)...)
+		inner.Add(roomElement(en.Element)) // a store that keeps entries as the engine made them
 		fwd := xmpp.New(nsForward, "forwarded").Add(
 			xmpp.New(nsDelay, "delay", "stamp", en.At.UTC().Format(time.RFC3339Nano)), inner)
 		res := xmpp.New(nsMAM, "result", "queryid", mq.queryID, "id", strconv.FormatInt(en.Seq, 10)).Add(fwd)

@@ -284,13 +284,23 @@ func (r *Room) historyFor(o *Occupant, to jid.JID, h HistoryRequest, now time.Ti
 		if l.Nick != "" {
 			from = r.occupantJID(l.Nick)
 		}
-		out = append(out, &Message{From: from, To: to, Type: "groupchat", Body: l.Body, Payload: l.Payload, Delay: l.At, StanzaID: l.StanzaID})
+		out = append(out, &Message{From: from, To: to, Type: "groupchat", Body: l.Body, Payload: l.Payload, Element: l.Element, Delay: l.At, StanzaID: l.StanzaID})
 	}
 	return out
 }
 
 // approxSize estimates the characters of a history stanza for maxchars.
-func approxSize(l Line) int { return 160 + len(l.Nick) + len(l.Body) + len(l.Payload) }
+func approxSize(l Line) int {
+	n := 160 + len(l.Nick) + len(l.Body) + len(l.Payload)
+	if l.Element != nil {
+		n += elementSize
+	}
+	return n
+}
+
+// elementSize estimates the characters of a line's own element (an event
+// with its attributes), which the room holds typed and does not render.
+const elementSize = 120
 
 // SetPresence updates the presence of a JID that is in the room and tells everyone.
 func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
@@ -393,7 +403,7 @@ func (r *Room) deliver(id string, l Line) []Stanza {
 			continue
 		}
 		for _, to := range viewer.JIDs {
-			out = append(out, &Message{From: from, To: to, Type: "groupchat", ID: id, Body: l.Body, Payload: l.Payload, StanzaID: l.StanzaID})
+			out = append(out, &Message{From: from, To: to, Type: "groupchat", ID: id, Body: l.Body, Payload: l.Payload, Element: l.Element, StanzaID: l.StanzaID})
 		}
 	}
 	return out

@@ -121,6 +121,7 @@ type Message struct {
 	Body     string
 	Subject  *string
 	Payload  string    // extension children as self-contained XML
+	Element  Element   // the service's own element, rendered after Payload; nil when none
 	Delay    time.Time // non-zero on history
 	StanzaID string    // XEP-0359 id assigned by the room ("" for the subject)
 }
@@ -135,6 +136,11 @@ func (*Presence) Outgoing() {}
 // Outgoing marks the room's stanzas as effects the domain hands to the edge
 // (sessions.Out).
 func (*Message) Outgoing() {}
+
+// Element is one of the service's own elements a room line carries (a
+// session event, the marker of a canned response or of a comment) as a typed
+// value. The room only carries it; the edge renders it.
+type Element interface{ RoomElement() }
 
 // PresenceInfo is an occupant's availability as it sent it.
 type PresenceInfo struct {
@@ -160,6 +166,7 @@ type Line struct {
 	At         time.Time
 	Body       string
 	Payload    string
+	Element    Element // the service's own element, as a typed value; nil when none
 	StanzaID   string
 	AgentsOnly bool // delivered to moderators only (internal comments)
 }

@@ -14,28 +14,28 @@ func TestAdHocOnRoom(t *testing.T) {
 	// The list depends on who asks.
 	_, r := w.iq(alice, roomJID(sid), "get", &DiscoItemsCmd{Node: NSCommands})
 	for _, node := range []string{"suspend", "resume", "close", "canned", "comment", "conference", "details"} {
-		if !strings.Contains(r.Payload, `node="`+node+`"`) {
+		if !strings.Contains(xmlOf(r.Payload), `node="`+node+`"`) {
 			t.Errorf("agent's commands lack %s: %s", node, r.Payload)
 		}
 	}
 	_, r = w.iq(ann, roomJID(sid), "get", &DiscoItemsCmd{Node: NSCommands})
-	if strings.Contains(r.Payload, `node="resume"`) || !strings.Contains(r.Payload, `node="suspend"`) {
+	if strings.Contains(xmlOf(r.Payload), `node="resume"`) || !strings.Contains(xmlOf(r.Payload), `node="suspend"`) {
 		t.Errorf("visitor's commands: %s", r.Payload)
 	}
 
 	// suspend: a form with the causes first, then the submission does it.
 	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "suspend", Action: "execute"})
-	if !strings.Contains(r.Payload, `status="executing"`) || !strings.Contains(r.Payload, "Visitor Machine Restart") {
+	if !strings.Contains(xmlOf(r.Payload), `status="executing"`) || !strings.Contains(xmlOf(r.Payload), "Visitor Machine Restart") {
 		t.Fatalf("suspend form: %s", r.Payload)
 	}
 	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "suspend", Action: "complete", Form: map[string][]string{"cause": {"Visitor Machine Restart"}}})
-	if !strings.Contains(r.Payload, `status="completed"`) || w.record(sid).SuspendCause != "Visitor Machine Restart" {
+	if !strings.Contains(xmlOf(r.Payload), `status="completed"`) || w.record(sid).SuspendCause != "Visitor Machine Restart" {
 		t.Fatalf("suspend: %s %+v", r.Payload, w.record(sid))
 	}
 	// canned: the list comes from the edge; posting resumes.
 	canned := []Canned{{ID: "hi", Title: "Hello", Body: "Hello there"}}
 	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "canned", Canned: canned})
-	if !strings.Contains(r.Payload, `label="Hello"`) {
+	if !strings.Contains(xmlOf(r.Payload), `label="Hello"`) {
 		t.Fatalf("canned form: %s", r.Payload)
 	}
 	out, _ := w.cmd(alice, sid, &AdHocCmd{Node: "canned", Action: "complete", Canned: canned, Form: map[string][]string{"id": {"hi"}}})
@@ -44,7 +44,7 @@ func TestAdHocOnRoom(t *testing.T) {
 	}
 	// details: a result form with the visitor's question.
 	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "details"})
-	if !strings.Contains(r.Payload, NS+"#visitor") || !strings.Contains(r.Payload, "Where is my order?") {
+	if !strings.Contains(xmlOf(r.Payload), NS+"#visitor") || !strings.Contains(xmlOf(r.Payload), "Where is my order?") {
 		t.Fatalf("details: %s", r.Payload)
 	}
 	// the visitor may not resume; an unknown node is item-not-found; cancel cancels.
@@ -54,13 +54,13 @@ func TestAdHocOnRoom(t *testing.T) {
 	if _, r = w.cmd(alice, sid, &AdHocCmd{Node: "nope"}); errCond(r) != "item-not-found" {
 		t.Fatalf("unknown node: %+v", r)
 	}
-	if _, r = w.cmd(alice, sid, &AdHocCmd{Node: "comment", Action: "cancel"}); !strings.Contains(r.Payload, `status="canceled"`) {
+	if _, r = w.cmd(alice, sid, &AdHocCmd{Node: "comment", Action: "cancel"}); !strings.Contains(xmlOf(r.Payload), `status="canceled"`) {
 		t.Fatalf("cancel: %+v", r)
 	}
 	// conference with mode transfer: carol takes the session over when she joins.
 	_, r = w.cmd(alice, sid, &AdHocCmd{Node: "conference", Action: "complete",
 		Form: map[string][]string{"jid": {bareOf(carol)}, "mode": {"transfer"}}})
-	if !strings.Contains(r.Payload, "completed") {
+	if !strings.Contains(xmlOf(r.Payload), "completed") {
 		t.Fatalf("transfer: %+v", r)
 	}
 	out = w.join(carol, sid, "Carol")
@@ -80,7 +80,7 @@ func TestAdHocOnRoom(t *testing.T) {
 	}
 	// the service's command lists carol's sessions.
 	_, r = w.svc(carol, &AdHocCmd{Node: "sessions"})
-	if !strings.Contains(r.Payload, sid) {
+	if !strings.Contains(xmlOf(r.Payload), sid) {
 		t.Fatalf("sessions command: %s", r.Payload)
 	}
 	if _, r = w.svc(eve, &AdHocCmd{Node: "sessions"}); errCond(r) != "forbidden" {
@@ -99,7 +99,7 @@ func TestSignInInvitesBackToOwnSessions(t *testing.T) {
 	out := w.signIn(alice)
 	found := false
 	for _, s := range stanzas(out, "message", alice) {
-		if s.From.String() == sid+"@"+service && strings.Contains(s.Payload, "invite") {
+		if s.From.String() == sid+"@"+service && strings.Contains(xmlOf(s.Payload), "invite") {
 			found = true
 		}
 	}

@@ -43,7 +43,7 @@ func benchRoom(b *testing.B, history int) (*Engine, jid.JID) {
 	if r == nil || r.Type != "result" {
 		b.Fatalf("request answered %+v", r)
 	}
-	a, ok := find(r.Payload, NS, "session")
+	a, ok := find(xmlOf(r.Payload), NS, "session")
 	if !ok {
 		b.Fatalf("no session in %q", r.Payload)
 	}

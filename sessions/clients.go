@@ -68,7 +68,7 @@ func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
 		e.obs.Offer("declined")
 	}
 	delete(s.offered, bare)
-	e.cmdDone(q, c, "Chat request declined; it goes to another agent", "")
+	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
 }
 
 // roomAdmin answers muc#owner and muc#admin queries: an agent's destroy
@@ -85,7 +85,7 @@ func (e *Engine) roomAdmin(s *session, q *IQ, who actor) {
 			return
 		}
 		e.close(s, "agent")
-		e.reply(q, "")
+		e.reply(q, nil)
 		return
 	}
 	if _, ok := q.Cmd.(*MUCOwnerCmd); ok {

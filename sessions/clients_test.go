@@ -27,11 +27,11 @@ func TestDeclineCommand(t *testing.T) {
 		other = alice
 	}
 	_, r := w.cmd(agent, sid, &DiscoItemsCmd{Node: NSCommands})
-	if r == nil || r.Type != "result" || !strings.Contains(r.Payload, `node="decline"`) || strings.Contains(r.Payload, `node="close"`) {
+	if r == nil || r.Type != "result" || !strings.Contains(xmlOf(r.Payload), `node="decline"`) || strings.Contains(xmlOf(r.Payload), `node="close"`) {
 		t.Fatalf("commands for an offered agent: %+v", r)
 	}
 	out, r = w.cmd(agent, sid, &AdHocCmd{Node: "decline", Action: "execute"})
-	if r == nil || r.Type != "result" || !strings.Contains(r.Payload, "completed") {
+	if r == nil || r.Type != "result" || !strings.Contains(xmlOf(r.Payload), "completed") {
 		t.Fatalf("decline answered %+v", r)
 	}
 	if got := offers(out)[sid]; len(got) != 1 || got[0] != other {
@@ -53,7 +53,7 @@ func TestVisibilityAgreesWithJoins(t *testing.T) {
 		t.Errorf("disco#info to the agent whose offer lapsed: %+v", r)
 	}
 	_, r := w.svc(alice, &DiscoItemsCmd{})
-	if r == nil || !strings.Contains(r.Payload, sid) {
+	if r == nil || !strings.Contains(xmlOf(r.Payload), sid) {
 		t.Errorf("disco#items on the service does not list the room it may join: %+v", r)
 	}
 	if _, r := w.cmd(eve, sid, &DiscoInfoCmd{}); errCond(r) != "item-not-found" {
@@ -123,11 +123,11 @@ func TestDetailsFormLabelled(t *testing.T) {
 	w.signIn(alice)
 	sid, _ := w.active(ann, "Hi")
 	_, r := w.cmd(alice, sid, &AdHocCmd{Node: "details", Action: "execute"})
-	if r == nil || !strings.Contains(r.Payload, `var="question" type="text-single" label="Question"`) {
+	if r == nil || !strings.Contains(xmlOf(r.Payload), `var="question" type="text-single" label="Question"`) {
 		t.Errorf("details form %+v", r)
 	}
 	_, r = w.iq(alice, jid.MustParse(sid+"@"+service), "get", &DiscoInfoCmd{})
-	if r == nil || !strings.Contains(r.Payload, `label="Name"`) {
+	if r == nil || !strings.Contains(xmlOf(r.Payload), `label="Name"`) {
 		t.Errorf("disco#info form %+v", r)
 	}
 }

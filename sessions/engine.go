@@ -260,7 +260,7 @@ func (e *Engine) sendMUC(st []muc.Stanza) {
 	}
 }
 
-func (e *Engine) reply(iq *IQ, payload string) {
+func (e *Engine) reply(iq *IQ, payload Payload) {
 	e.send(&Stanza{Name: "iq", From: iq.To, To: iq.From, ID: iq.ID, Type: "result", Payload: payload})
 }
 
@@ -333,13 +333,13 @@ func tokenMatches(token string, hash []byte) bool {
 }
 
 // line appends a transcript entry for s and returns it as a history line.
-func (e *Engine) line(s *session, role, from, nick, kind, body, payload string) muc.Line {
+func (e *Engine) line(s *session, role, from, nick, kind, body, payload string, elem muc.Element) muc.Line {
 	s.lastSeq++
 	e.out.Batch.Transcript = append(e.out.Batch.Transcript, Entry{
 		Session: s.rec.ID, Seq: s.lastSeq, At: e.now, AuthorRole: role, AuthorJID: from,
-		Nick: nick, Kind: kind, Body: body, Payload: payload,
+		Nick: nick, Kind: kind, Body: body, Payload: payload, Element: elem,
 	})
-	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload,
+	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload, Element: elem,
 		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == "comment"}
 }
 
@@ -350,7 +350,7 @@ func (e *Engine) event(s *session, ev Event, body string) {
 	if ev.State == "" {
 		ev.State = s.rec.State
 	}
-	l := e.line(s, "system", "", muc.ServiceNick, "event", body, ev.render())
+	l := e.line(s, "system", "", muc.ServiceNick, "event", body, "", &ev)
 	e.sendMUC(s.room.AnnounceAsService(l))
 }
 

@@ -168,8 +168,8 @@ func TestOfferGoesToLongestIdleAgent(t *testing.T) {
 			}
 			for _, to := range got {
 				for _, m := range stanzas(out, "message", to) {
-					a, _ := find(m.Payload, NS, "offer")
-					inv, ok := find(m.Payload, muc.NSUser, "invite")
+					a, _ := find(xmlOf(m.Payload), NS, "offer")
+					inv, ok := find(xmlOf(m.Payload), muc.NSUser, "invite")
 					if m.From.String() != sid+"@"+service || a["timeout"] != "30" || a["queue"] != "support" ||
 						!ok || inv["from"] != sid+"@"+service {
 						t.Errorf("offer %+v", m)
@@ -548,10 +548,10 @@ func TestConference(t *testing.T) {
 	if len(inv) != 1 {
 		t.Fatalf("invitations to carol's resources: %+v", out.Out)
 	}
-	if a, ok := find(inv[0].Payload, muc.NSUser, "invite"); !ok || a["from"] != bareOf(alice) {
+	if a, ok := find(xmlOf(inv[0].Payload), muc.NSUser, "invite"); !ok || a["from"] != bareOf(alice) {
 		t.Errorf("invitation %q", inv[0].Payload)
 	}
-	if a, ok := find(inv[0].Payload, NS, "conference"); !ok || a["session"] != sid {
+	if a, ok := find(xmlOf(inv[0].Payload), NS, "conference"); !ok || a["session"] != sid {
 		t.Errorf("invitation %q carries no <p:conference session=%s/>", inv[0].Payload, sid)
 	}
 	out = w.join(carol, sid, "Carol")
@@ -639,7 +639,7 @@ type discoInfo struct {
 func parseDisco(t *testing.T, r *Stanza) (discoInfo, map[string]string) {
 	t.Helper()
 	var d discoInfo
-	if err := xml.Unmarshal([]byte(r.Payload), &d); err != nil {
+	if err := xml.Unmarshal([]byte(xmlOf(r.Payload)), &d); err != nil {
 		t.Fatalf("disco#info %q: %v", r.Payload, err)
 	}
 	if len(d.Forms) == 0 {
@@ -818,7 +818,7 @@ func TestDiscoItemsHidesRooms(t *testing.T) {
 	sid, _ := w.active(ann, "Hi")
 	for who, visible := range map[string]bool{alice: true, sue: true, bob: false, eve: false, ann: false} {
 		_, r := w.iq(who, jid.MustParse(service), "get", &DiscoItemsCmd{})
-		a, found := find(r.Payload, "", "item")
+		a, found := find(xmlOf(r.Payload), "", "item")
 		if found != visible || (found && a["jid"] != sid+"@"+service) {
 			t.Errorf("%s sees %q", who, r.Payload)
 		}

@@ -22,7 +22,7 @@ func invitationStanza(inv *Invitation) *Stanza {
 	case InviteConference, InviteTransfer:
 		p += el("conference", NS, []string{"session", inv.Session, "from", inv.Inviter.String(), "mode", inv.Mode()}, "")
 	}
-	return &Stanza{Name: "message", From: inv.Room, To: inv.To, Body: inv.Body, Payload: p}
+	return &Stanza{Name: "message", From: inv.Room, To: inv.To, Body: inv.Body, Payload: rawXML(p)}
 }
 
 func reasonOf(r string) string {

@@ -124,7 +124,7 @@ type Stanza struct {
 	ID       string
 	Type     string
 	Body     string
-	Payload  string // children as XML
+	Payload  Payload // typed content, rendered by the edge; nil when none
 	Err      *muc.Error
 }
 

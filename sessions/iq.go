@@ -46,7 +46,7 @@ func (e *Engine) iq(q *IQ) {
 			e.replyErr(q, err.(*muc.Error))
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 		return
 	}
 	switch q.Cmd.(type) {
@@ -92,26 +92,17 @@ func (e *Engine) serviceIQ(q *IQ) {
 			e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "canned responses are for agents"))
 			return
 		}
-		var b strings.Builder
-		for _, c := range c.List {
-			b.WriteString(el("item", "", []string{"id", c.ID, "title", c.Title}, text(c.Body)))
-		}
-		e.reply(q, el("canned", NS, nil, b.String()))
+		e.reply(q, &CannedList{Items: c.List})
 	case *DiscoInfoCmd:
 		if c.Node != "" {
 			e.replyErr(q, errNoNode())
 			return
 		}
-		var b strings.Builder
-		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", "Parley chat sessions"}, ""))
-		for _, f := range ServiceFeatures {
-			b.WriteString(el("feature", "", []string{"var", f}, ""))
-		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", nil, b.String()))
+		e.reply(q, &DiscoInfo{Identity: Identity{"conference", "text", "Parley chat sessions"}, Features: ServiceFeatures})
 	case *DiscoItemsCmd:
 		switch c.Node {
 		case "":
-			e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
+			e.reply(q, &DiscoItems{Items: e.visibleRooms(q.fromBare())})
 		case NSCommands:
 			e.reply(q, e.serviceCommandItems(q.fromBare()))
 		default:
@@ -124,7 +115,7 @@ func (e *Engine) serviceIQ(q *IQ) {
 		}
 		e.serviceAdhoc(q, c)
 	case *PingCmd:
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *AvailabilityCmd:
 		e.availability(q, c)
 	case *WorkspaceCmd:
@@ -142,7 +133,7 @@ func (e *Engine) serviceIQ(q *IQ) {
 
 // visibleRooms lists the rooms bare may know of: its own sessions, or all for
 // a supervisor.
-func (e *Engine) visibleRooms(bare string) string {
+func (e *Engine) visibleRooms(bare string) []DiscoItem {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
@@ -152,12 +143,12 @@ func (e *Engine) visibleRooms(bare string) string {
 		}
 	}
 	sort.Strings(ids)
-	var b strings.Builder
+	items := make([]DiscoItem, 0, len(ids))
 	for _, id := range ids {
 		s := e.byID[id]
-		b.WriteString(el("item", "", []string{"jid", s.room.Addr().String(), "name", s.room.Subject()}, ""))
+		items = append(items, DiscoItem{JID: s.room.Addr(), Name: s.room.Subject()})
 	}
-	return b.String()
+	return items
 }
 
 func (e *Engine) roomIQ(s *session, q *IQ) {
@@ -169,7 +160,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 			e.replyErr(q, errNoSession())
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *MUCOwnerCmd, *MUCAdminCmd:
 		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
@@ -183,31 +174,27 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 			e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
 			return
 		}
-		var b strings.Builder
-		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", s.room.Subject()}, ""))
-		for _, f := range roomFeatures {
-			b.WriteString(el("feature", "", []string{"var", f}, ""))
-		}
+		info := &DiscoInfo{Node: c.Node, Identity: Identity{"conference", "text", s.room.Subject()}, Features: roomFeatures}
 		if who != actorVisitor {
-			b.WriteString(formEl(NS+"#visitor", e.visitorFields(s)))
+			info.Form = resultForm(NS+"#visitor", e.visitorFields(s))
 		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
+		e.reply(q, info)
 	case *DiscoItemsCmd:
 		if !e.canSee(s, q.From, who) {
 			e.replyErr(q, errNoSession())
 			return
 		}
 		if c.Node == NSCommands {
-			e.reply(q, commandItems(s.room.Addr().String(), e.roomCommandsFor(s, q.From), who))
+			e.reply(q, commandItems(s.room.Addr(), e.roomCommandsFor(s, q.From), who))
 			return
 		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
+		e.reply(q, &DiscoItems{})
 	case *SuspendCmd, *ResumeCmd, *CloseCmd, *CannedCmd, *CommentCmd:
 		if _, err := e.perform(s, q.From, who, c); err != nil {
 			e.replyErr(q, err)
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *AdHocCmd:
 		if c.Node == "decline" && who == actorNone {
 			e.declineCommand(s, q, c)
@@ -236,10 +223,10 @@ func forbidden(who actor, text string) *muc.Error {
 }
 
 // post puts a message from an agent into the room (canned response, comment by IQ).
-func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
+func (e *Engine) post(s *session, from jid.JID, kind, body string, elem muc.Element) {
 	bare := from.Bare().String()
 	nick := e.agentNick(s, bare)
-	l := e.line(s, "agent", from.String(), nick, kind, body, payload)
+	l := e.line(s, "agent", from.String(), nick, kind, body, "", elem)
 	if kind == "comment" {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
@@ -299,7 +286,7 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", muc.Errorf(muc.Cancel, muc.ItemNotFound, "no canned response %q", c.ID)
 		}
 		e.actOn(s, "canned")
-		e.post(s, from, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
+		e.post(s, from, "canned", c.Resolved.Body, &CannedMark{ID: c.Resolved.ID})
 		return "Canned response posted", nil
 	case *CommentCmd:
 		if who != actorAgent {
@@ -309,7 +296,7 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", muc.Errorf(muc.Modify, muc.BadRequest, "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
 		}
 		e.actOn(s, "comment")
-		e.post(s, from, "comment", c.Text, el("comment", NS, nil, ""))
+		e.post(s, from, "comment", c.Text, &CommentMark{})
 		return "Comment added", nil
 	}
 	return "", errNotInSessions()
@@ -405,7 +392,7 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		// Only a question: never creates anything, whatever else it carries.
 		e.obs.Request("probe")
 		if !known || len(live) == 0 {
-			e.reply(q, "")
+			e.reply(q, nil)
 			return
 		}
 		s, scenario := e.choose(live)
@@ -449,7 +436,7 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		return
 	}
 	e.obs.Request("created")
-	e.reply(q, sessionEl(s, token, true, false))
+	e.reply(q, sessionAnswer(s, token, false))
 }
 
 // choose picks the session to offer for a token (PROTOCOL 3): the most
@@ -524,7 +511,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	}
 	e.touch(s)
 	if c.Body != "" {
-		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), "message", c.Body, ""))
+		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), "message", c.Body, "", nil))
 	}
 	return s, nil
 }
@@ -578,10 +565,10 @@ func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 
 // resumable is the reconnect prompt's payload; mode='always' tells the widget
 // the service is configured to reconnect without asking.
-func (e *Engine) resumable(s *session) string {
+func (e *Engine) resumable(s *session) *Resumable {
 	mode := "prompt"
 	if e.cfg.ReconnectAlways {
 		mode = "always"
 	}
-	return el("resumable", NS, []string{"mode", mode}, sessionEl(s, "", false, false))
+	return &Resumable{Mode: mode, Session: *sessionAnswer(s, "", false)}
 }

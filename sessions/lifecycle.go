@@ -130,7 +130,7 @@ func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
 		return
 	}
 	e.obs.Reconnect("replaced")
-	e.reply(q, sessionEl(s, c.Token, true, false))
+	e.reply(q, sessionAnswer(s, c.Token, false))
 }
 
 func (e *Engine) doReconnect(q *IQ, s *session, token string) {
@@ -138,7 +138,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 		s.rec.VisitorJIDs = append(s.rec.VisitorJIDs, q.From.String())
 		e.touch(s)
 	}
-	e.reply(q, sessionEl(s, token, true, true))
+	e.reply(q, sessionAnswer(s, token, true))
 	owner := s.rec.Owner
 	if s.rec.State == StateSuspended && owner != "" {
 		if t, off := e.offline[owner]; off && !e.router.Online(owner) && e.now.Sub(t) >= e.cfg.Grace {
@@ -164,7 +164,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 	for _, to := range e.agentTargets(owner) {
 		e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: to,
 			Body:    reconnectNotice(name, s),
-			Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
+			Payload: &Reconnected{Session: s.rec.ID, State: s.rec.State}})
 		if !present {
 			e.send(e.invitation(s, InviteReconnect, to, s.room.Addr(), name+" reconnected",
 				inviteBody(s, "the visitor reconnected")+"."+howToAnswer(s, false)))
@@ -338,7 +338,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		}
 		lines := make([]muc.Line, 0, len(snap.History[rec.ID]))
 		for _, h := range snap.History[rec.ID] {
-			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload,
+			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload, Element: h.Element,
 				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == "comment"})
 		}
 		s.room.LoadHistory(lines)

@@ -634,13 +634,13 @@ func TestReconnectToSuspendedTellsOwner(t *testing.T) {
 			}
 			head, invites := 0, 0
 			for _, m := range stanzas(out, "message", alice) {
-				if a, ok := find(m.Payload, NS, "reconnected"); ok {
+				if a, ok := find(xmlOf(m.Payload), NS, "reconnected"); ok {
 					head++
 					if m.Type != "headline" || a["session"] != sid || m.From.String() != sid+"@"+service {
 						t.Errorf("headline %+v", m)
 					}
 				}
-				if a, ok := find(m.Payload, muc.NSUser, "invite"); ok {
+				if a, ok := find(xmlOf(m.Payload), muc.NSUser, "invite"); ok {
 					invites++
 					_ = a
 				}

@@ -137,7 +137,7 @@ func (e *Engine) message(m *Message) {
 	if who == actorAgent {
 		e.actOn(s, kind)
 	}
-	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload, nil)
 	e.keepOrigin(s, m, occ)
 	if kind == "comment" {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written

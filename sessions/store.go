@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/parley-chat/parley/muc"
 )
 
 // ErrNotFound is what a Store returns when a row asked for does not exist.
@@ -81,6 +83,10 @@ type Entry struct {
 	Kind       string // "message", "canned", "link", "comment", "event"
 	Body       string
 	Payload    string // extension children as self-contained XML, may be ""
+	// Element is the service's own element of the line (an event, a canned
+	// or comment marker) as a typed value; the store writes it rendered,
+	// after Payload, so a restored line carries it in Payload. Nil when none.
+	Element muc.Element
 	// OriginID and OriginSender: the message's XEP-0359 origin-id and who
 	// sent it ("visitor" or an agent's bare JID); at most one entry per
 	// session has a given pair. Both "" when the message had none.

@@ -315,10 +315,10 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	if name == "" {
 		name = "Visitor"
 	}
-	s.room.Record(e.line(s, "visitor", q.From.String(), name, "message", c.Body, ""))
+	s.room.Record(e.line(s, "visitor", q.From.String(), name, "message", c.Body, "", nil))
 	e.obs.Request("missed")
 	e.wobs.Missed(queue)
-	e.reply(q, sessionEl(s, token, true, false))
+	e.reply(q, sessionAnswer(s, token, false))
 	e.announceMissed(s)
 }
 
@@ -379,6 +379,6 @@ func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
 		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	default:
 		e.take(s, bare)
-		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", "")
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
 	}
 }

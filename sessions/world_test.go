@@ -125,8 +125,8 @@ func (w *world) step(in ...Input) Output {
 	w.agents = append(w.agents, out.Batch.Agents...)
 	for _, o := range out.Out {
 		if s, ok := o.(*Stanza); ok && s.Name == "iq" && s.Type == "result" {
-			if a, ok := find(s.Payload, NS, "session"); ok && a["token"] != "" {
-				w.tokenBySID[a["id"]] = a["token"]
+			if a, ok := s.Payload.(*SessionAnswer); ok && a.Token != "" {
+				w.tokenBySID[a.ID] = a.Token
 			}
 		}
 	}
@@ -313,11 +313,11 @@ func resultSession(t *testing.T, r *Stanza) map[string]string {
 	if r.Type != "result" {
 		t.Fatalf("IQ answer is %s (%s), want a result", r.Type, errCond(r))
 	}
-	a, ok := find(r.Payload, NS, "session")
-	if !ok || !strings.HasPrefix(r.Payload, "<session") {
-		t.Fatalf("result %q does not carry <session xmlns=%q/>", r.Payload, NS)
+	a, ok := r.Payload.(*SessionAnswer)
+	if !ok {
+		t.Fatalf("result %#v does not carry <session xmlns=%q/>", r.Payload, NS)
 	}
-	return a
+	return sessionAttrs(a)
 }
 
 // resultResumable asserts r is a result carrying <resumable/> and returns its session's attributes.
@@ -326,14 +326,11 @@ func resultResumable(t *testing.T, r *Stanza) map[string]string {
 	if r == nil || r.Type != "result" {
 		t.Fatalf("answer %+v, want a result", r)
 	}
-	if _, ok := find(r.Payload, NS, "resumable"); !ok {
-		t.Fatalf("result %q does not carry <resumable/>", r.Payload)
-	}
-	a, ok := find(r.Payload, "", "session")
+	res, ok := r.Payload.(*Resumable)
 	if !ok {
-		t.Fatalf("resumable %q carries no session", r.Payload)
+		t.Fatalf("result %#v does not carry <resumable/>", r.Payload)
 	}
-	return a
+	return sessionAttrs(&res.Session)
 }
 
 // find returns the attributes of the first element named local (in ns, when
@@ -365,12 +362,10 @@ type event struct {
 	Type, By, State, Cause, Agent, Position string
 }
 
-func parseEvent(payload string) (event, bool) {
-	a, ok := find(payload, NS, "event")
-	if !ok {
-		return event{}, false
-	}
-	return event{Type: a["type"], By: a["by"], State: a["state"], Cause: a["cause"], Agent: a["agent"], Position: a["position"]}, true
+// sessionAttrs are a session answer's attributes as the wire carries them.
+func sessionAttrs(s *SessionAnswer) map[string]string {
+	a, _ := find(sessionXML(s, NS), NS, "session")
+	return a
 }
 
 // events are the events of sid written in this output, in order.
@@ -380,7 +375,7 @@ func events(out Output, sid string) []event {
 		if e.Session != sid || e.Kind != "event" {
 			continue
 		}
-		if ev, ok := parseEvent(e.Payload); ok {
+		if ev, ok := eventFrom(e.Element); ok {
 			evs = append(evs, ev)
 		}
 	}
@@ -419,7 +414,7 @@ func eventRecipients(out Output, sid, typ string) []string {
 		if !ok || m.From.Localpart() != sid || !m.Delay.IsZero() {
 			continue
 		}
-		if ev, ok := parseEvent(m.Payload); ok && ev.Type == typ {
+		if ev, ok := eventFrom(m.Element); ok && ev.Type == typ {
 			to = append(to, m.To.String())
 		}
 	}
@@ -492,7 +487,7 @@ func offers(out Output) map[string][]string {
 		if !ok || s.Name != "message" {
 			continue
 		}
-		if a, ok := find(s.Payload, NS, "offer"); ok {
+		if a, ok := find(xmlOf(s.Payload), NS, "offer"); ok {
 			m[a["session"]] = append(m[a["session"]], s.To.String())
 		}
 	}
