@@ -52,7 +52,7 @@ func (e *Engine) message(m *Message) {
 	}
 	if e.isService(m.To) {
 		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
-			e.msgErr(m, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
+			e.msgErr(m, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "send chat requests as request IQs in the namespace urn:parley:chat:0"))
 		}
 		return
 	}
