@@ -258,7 +258,7 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || s.agents[bare] == "owner" || s.agents[bare] == "conference" || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
+		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
 			ids = append(ids, id)
 		}
 	}
@@ -288,11 +288,10 @@ func (e *Engine) queuesCommand(q *IQ, c *AdHocCmd) {
 		x.Items = append(x.Items, []Field{field("name", "text-single", "", []string{"queue " + n}),
 			field("waiting", "text-single", "", []string{itoa(lengths[n])})})
 	}
-	shows := []string{"offline", "available", "chat", "away", "xa", "dnd"}
 	for _, a := range e.router.Agents() {
-		show := "?"
-		if int(a.Show) < len(shows) {
-			show = shows[a.Show]
+		show := a.Show.String()
+		if show == "" {
+			show = "?"
 		}
 		x.Items = append(x.Items, []Field{field("name", "text-single", "", []string{a.JID}),
 			field("load", "text-single", "", []string{itoa(a.Load) + " / " + itoa(a.Capacity)}),

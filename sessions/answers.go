@@ -23,7 +23,7 @@ type SessionAnswer struct {
 	Room        jid.JID
 	State       State
 	Token       string
-	SuspendedBy string
+	SuspendedBy SuspendedBy
 	Cause       string
 	Started     time.Time
 	Replaces    string

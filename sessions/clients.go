@@ -156,7 +156,7 @@ func (e *Engine) uninvited(s *session, who jid.JID) {
 		"To bring in a colleague, run the ad-hoc command \"conference\" on the room (mode conference or transfer), " +
 		"or send the room a XEP-0045 invitation; a client's own direct invitation does not reach Parley."
 	for a, role := range s.agents {
-		if role != "owner" && role != "conference" {
+		if role != RoleOwner && role != RoleConference {
 			continue
 		}
 		for _, to := range e.agentTargets(a) {

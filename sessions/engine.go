@@ -72,9 +72,9 @@ func (nopObserver) Ended(State, string)    {}
 type session struct {
 	rec         Record
 	room        *muc.Room
-	agents      map[string]string // bare JID -> "owner" / "conference" / "previous"
-	offered     map[string]bool   // agents offered it while it waits: the first to join owns it
-	invited     map[string]bool   // agents invited to a conference: may join as moderators
+	agents      map[string]AgentRole // bare JID -> its role
+	offered     map[string]bool      // agents offered it while it waits: the first to join owns it
+	invited     map[string]bool      // agents invited to a conference: may join as moderators
 	lastSeq     int64
 	visitorGone time.Time           // the last visitor JID left; zero while one is present or before any joined
 	reconnected bool                // a visitor reconnected while suspended: the owner was told
@@ -333,14 +333,14 @@ func tokenMatches(token string, hash []byte) bool {
 }
 
 // line appends a transcript entry for s and returns it as a history line.
-func (e *Engine) line(s *session, role, from, nick, kind, body, payload string, elem muc.Element) muc.Line {
+func (e *Engine) line(s *session, role, from, nick string, kind EntryKind, body, payload string, elem muc.Element) muc.Line {
 	s.lastSeq++
 	e.out.Batch.Transcript = append(e.out.Batch.Transcript, Entry{
 		Session: s.rec.ID, Seq: s.lastSeq, At: e.now, AuthorRole: role, AuthorJID: from,
 		Nick: nick, Kind: kind, Body: body, Payload: payload, Element: elem,
 	})
 	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload, Element: elem,
-		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == "comment"}
+		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == KindComment}
 }
 
 func itoa64(n int64) string { return itoa(int(n)) }
@@ -350,7 +350,7 @@ func (e *Engine) event(s *session, ev Event, body string) {
 	if ev.State == "" {
 		ev.State = s.rec.State
 	}
-	l := e.line(s, "system", "", muc.ServiceNick, "event", body, "", &ev)
+	l := e.line(s, "system", "", muc.ServiceNick, KindEvent, body, "", &ev)
 	e.sendMUC(s.room.AnnounceAsService(l))
 }
 

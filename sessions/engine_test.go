@@ -604,7 +604,7 @@ func TestEveryWrittenLineIsDeliveredInTheSameOutput(t *testing.T) {
 		}
 		for _, e := range out.Batch.Transcript {
 			want := sorted([]string{alice, ann, sue})
-			if e.Kind == "comment" {
+			if e.Kind == KindComment {
 				want = sorted([]string{alice, sue})
 			}
 			var got []string

@@ -223,11 +223,11 @@ func forbidden(who actor, text string) *muc.Error {
 }
 
 // post puts a message from an agent into the room (canned response, comment by IQ).
-func (e *Engine) post(s *session, from jid.JID, kind, body string, elem muc.Element) {
+func (e *Engine) post(s *session, from jid.JID, kind EntryKind, body string, elem muc.Element) {
 	bare := from.Bare().String()
 	nick := e.agentNick(s, bare)
 	l := e.line(s, "agent", from.String(), nick, kind, body, "", elem)
-	if kind == "comment" {
+	if kind == KindComment {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
 	if occ, ok := s.room.Lookup(from); ok {
@@ -286,7 +286,7 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", muc.Errorf(muc.Cancel, muc.ItemNotFound, "no canned response %q", c.ID)
 		}
 		e.actOn(s, "canned")
-		e.post(s, from, "canned", c.Resolved.Body, &CannedMark{ID: c.Resolved.ID})
+		e.post(s, from, KindCanned, c.Resolved.Body, &CannedMark{ID: c.Resolved.ID})
 		return "Canned response posted", nil
 	case *CommentCmd:
 		if who != actorAgent {
@@ -296,7 +296,7 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", muc.Errorf(muc.Modify, muc.BadRequest, "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
 		}
 		e.actOn(s, "comment")
-		e.post(s, from, "comment", c.Text, &CommentMark{})
+		e.post(s, from, KindComment, c.Text, &CommentMark{})
 		return "Comment added", nil
 	}
 	return "", errNotInSessions()
@@ -306,7 +306,7 @@ func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Er
 	switch who {
 	case actorVisitor:
 		if s.rec.State == StateActive || s.rec.State == StateQueued {
-			e.suspend(s, "visitor", "", true)
+			e.suspend(s, ByVisitor, "", true)
 		}
 		return "Session suspended", nil
 	case actorAgent:
@@ -318,13 +318,13 @@ func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Er
 		}
 		switch s.rec.State {
 		case StateActive:
-			e.suspend(s, "agent", cause, true)
+			e.suspend(s, ByAgent, cause, true)
 			return "Session suspended: " + cause, nil
 		case StateSuspended:
 			if s.rec.SuspendCause != cause {
 				s.rec.SuspendCause = cause
-				if s.rec.SuspendedBy != "visitor" {
-					s.rec.SuspendedBy = "agent"
+				if s.rec.SuspendedBy != ByVisitor {
+					s.rec.SuspendedBy = ByAgent
 				}
 				e.touch(s)
 				e.event(s, Event{Type: "suspended", By: "agent", Cause: cause}, "Suspension cause changed to "+cause)
@@ -446,7 +446,7 @@ func (e *Engine) choose(ids []string) (*session, string) {
 	var best *session
 	for _, id := range ids {
 		s := e.byID[id]
-		if s.rec.State == StateSuspended && s.rec.SuspendedBy == "visitor" && s.rec.Explicit {
+		if s.rec.State == StateSuspended && s.rec.SuspendedBy == ByVisitor && s.rec.Explicit {
 			if best == nil || s.rec.SuspendedAt.After(best.rec.SuspendedAt) {
 				best = s
 			}
@@ -489,7 +489,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 			Replaces: replaces, CreatedAt: e.now,
 		},
 		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
-		agents:  make(map[string]string),
+		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 		// The idle rule runs until the visitor joins: one who never comes is
@@ -511,7 +511,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	}
 	e.touch(s)
 	if c.Body != "" {
-		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), "message", c.Body, "", nil))
+		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), KindMessage, c.Body, "", nil))
 	}
 	return s, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // suspend moves s to suspended (PROTOCOL 5).
-func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
+func (e *Engine) suspend(s *session, by SuspendedBy, cause string, explicit bool) {
 	if s.rec.State == StateQueued {
 		e.router.Remove(s.rec.ID)
 	}
@@ -26,15 +26,15 @@ func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
 	e.suspendedInQueue(s)
 	s.reconnected = false
 	e.touch(s)
-	e.obs.Suspend(by, cause)
-	body := "Chat suspended by the " + by
-	if by == "system" {
+	e.obs.Suspend(string(by), cause)
+	body := "Chat suspended by the " + string(by)
+	if by == BySystem {
 		body = "Chat suspended: the visitor is away"
 	}
 	if cause != "" {
 		body += " (" + cause + ")"
 	}
-	e.event(s, Event{Type: "suspended", By: by, Cause: cause}, body)
+	e.event(s, Event{Type: "suspended", By: string(by), Cause: cause}, body)
 }
 
 // resume makes a suspended session active again; how is what resumed it.
@@ -178,7 +178,7 @@ func (e *Engine) transfer(s *session) {
 	owner := s.rec.Owner
 	if owner != "" {
 		e.router.Release(owner, s.rec.ID)
-		s.agents[owner] = "previous"
+		s.agents[owner] = RolePrevious
 	}
 	s.rec.Owner = ""
 	s.rec.State = StateQueued
@@ -259,7 +259,7 @@ func (e *Engine) timers() {
 		case StateActive:
 			if !s.visitorGone.IsZero() && !s.room.Present("visitor") && e.now.Sub(s.visitorGone) >= e.cfg.IdleSuspend {
 				s.visitorGone = timeZero
-				e.suspend(s, "system", "", false)
+				e.suspend(s, BySystem, "", false)
 				continue
 			}
 			if s.rec.State == StateActive && e.ownerGone(s) {
@@ -320,7 +320,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			continue
 		}
 		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
-			agents: make(map[string]string), offered: make(map[string]bool), invited: make(map[string]bool),
+			agents: make(map[string]AgentRole), offered: make(map[string]bool), invited: make(map[string]bool),
 			lastSeq: snap.LastSeq[rec.ID]}
 		s.reserveNick(e.visitorNickOf(s), "visitor")
 		s.room.SetSubject(e.subjectOf(s))
@@ -329,17 +329,17 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			s.reserveAgent(a.JID)
 		}
 		if rec.Owner != "" {
-			s.agents[rec.Owner] = "owner" // the record is authoritative over the first role seen
+			s.agents[rec.Owner] = RoleOwner // the record is authoritative over the first role seen
 		}
 		for a, role := range s.agents {
-			if role == "owner" && a != rec.Owner {
-				s.agents[a] = "previous"
+			if role == RoleOwner && a != rec.Owner {
+				s.agents[a] = RolePrevious
 			}
 		}
 		lines := make([]muc.Line, 0, len(snap.History[rec.ID]))
 		for _, h := range snap.History[rec.ID] {
 			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload, Element: h.Element,
-				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == "comment"})
+				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == KindComment})
 		}
 		s.room.LoadHistory(lines)
 		s.restoreOrigins(snap.History[rec.ID])

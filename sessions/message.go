@@ -31,10 +31,10 @@ func (e *Engine) actorOf(s *session, m interface{ fromBare() string }, visitor b
 		return actorVisitor
 	}
 	bare := m.fromBare()
-	if r := s.agents[bare]; (r == "owner" || r == "conference") && e.has(bare, PermChat) {
+	if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && e.has(bare, PermChat) {
 		return actorAgent
 	}
-	if e.has(bare, PermSupervise) || s.agents[bare] == "previous" {
+	if e.has(bare, PermSupervise) || s.agents[bare] == RolePrevious {
 		return actorSupervisor
 	}
 	return actorNone
@@ -122,24 +122,24 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	who := e.actorOf(s, m, occ.Person == "visitor")
-	kind := "message"
+	kind := KindMessage
 	switch {
 	case m.Comment:
-		kind = "comment"
+		kind = KindComment
 	case m.OOB:
-		kind = "link"
+		kind = KindLink
 	}
-	if kind == "comment" && who != actorAgent {
+	if kind == KindComment && who != actorAgent {
 		e.msgErr(m, muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may comment"))
 		return
 	}
 	role := roleName(who)
 	if who == actorAgent {
-		e.actOn(s, kind)
+		e.actOn(s, string(kind))
 	}
 	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload, nil)
 	e.keepOrigin(s, m, occ)
-	if kind == "comment" {
+	if kind == KindComment {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
 	st, err := s.room.Send(m.From, m.ID, l)

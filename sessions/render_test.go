@@ -63,7 +63,7 @@ func sessionXML(s *SessionAnswer, ns string) string {
 		rec = "true"
 	}
 	return el("session", ns, []string{"id", s.ID, "room", s.Room.String(), "state", string(s.State),
-		"token", s.Token, "suspended-by", s.SuspendedBy, "cause", s.Cause, "started", stampOf(s.Started),
+		"token", s.Token, "suspended-by", string(s.SuspendedBy), "cause", s.Cause, "started", stampOf(s.Started),
 		"replaces", s.Replaces, "nick", s.Nick, "reconnected", rec}, "")
 }
 

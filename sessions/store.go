@@ -51,7 +51,7 @@ type Record struct {
 	VisitorJIDs  []string          // full JIDs allowed to join as the visitor
 	Visitor      map[string]string // free-form visitor details (name, email, page…)
 	Question     string            // the request's <body/>
-	SuspendedBy  string            // "visitor", "agent", "system" or ""
+	SuspendedBy  SuspendedBy       // "" when not suspended
 	SuspendCause string
 	Explicit     bool // suspended explicitly (by visitor click/close, or agent)
 	Replaces     string
@@ -67,8 +67,8 @@ type Record struct {
 // conference): it may rejoin the room and read its transcript.
 type SessionAgent struct {
 	Session string
-	JID     string // bare
-	Role    string // "owner" or "conference"
+	JID     string    // bare
+	Role    AgentRole // owner or conference
 	At      time.Time
 }
 
@@ -80,7 +80,7 @@ type Entry struct {
 	AuthorRole string // "visitor", "agent", "supervisor", "system"
 	AuthorJID  string // full JID of the sender ("" for system)
 	Nick       string
-	Kind       string // "message", "canned", "link", "comment", "event"
+	Kind       EntryKind
 	Body       string
 	Payload    string // extension children as self-contained XML, may be ""
 	// Element is the service's own element of the line (an event, a canned

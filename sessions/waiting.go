@@ -297,7 +297,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 			CreatedAt: e.now,
 		},
 		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
-		agents:  make(map[string]string),
+		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 	}
@@ -315,7 +315,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	if name == "" {
 		name = "Visitor"
 	}
-	s.room.Record(e.line(s, "visitor", q.From.String(), name, "message", c.Body, "", nil))
+	s.room.Record(e.line(s, "visitor", q.From.String(), name, KindMessage, c.Body, "", nil))
 	e.obs.Request("missed")
 	e.wobs.Missed(queue)
 	e.reply(q, sessionAnswer(s, token, false))
@@ -344,7 +344,7 @@ func (e *Engine) announceMissed(s *session) {
 // session from now on, whose visitor is away until it comes back with its
 // cookie (the idle rule then suspends it like any other).
 func (e *Engine) take(s *session, bare string) {
-	s.agents[bare] = "owner"
+	s.agents[bare] = RoleOwner
 	s.rec.Owner = bare
 	s.rec.State = StateActive
 	s.rec.AssignedAt = e.now
@@ -354,7 +354,7 @@ func (e *Engine) take(s *session, bare string) {
 	}
 	e.router.Occupy(bare, s.rec.ID)
 	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
 	if !s.room.Present(bare) {
 		// Taken by command: its nick in the room is not known yet.
 		e.event(s, Event{Type: "assigned", By: "agent"}, "An agent has answered your message")

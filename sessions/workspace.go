@@ -33,11 +33,11 @@ type WorkspaceSession struct {
 	ID, Queue   string
 	Room        jid.JID
 	State       State
-	Role        string // "owner", "conference", or "offer" (offered to the asker, not yet taken)
+	Role        AgentRole // owner, conference, or offer (offered to the asker, not yet taken)
 	Visitor     map[string]string
 	Question    string
 	Started     time.Time
-	SuspendedBy string
+	SuspendedBy SuspendedBy
 	Cause       string
 	Reconnected bool // the visitor came back to the suspended session and waits for a resume
 }
@@ -71,7 +71,7 @@ func (e *Engine) workspace(q *IQ) {
 	}
 	for _, s := range e.byID {
 		role := s.agents[bare]
-		if role != "owner" && role != "conference" {
+		if role != RoleOwner && role != RoleConference {
 			role = ""
 			if s.offered[bare] && s.rec.State == StateQueued {
 				role = "offer"

@@ -28,7 +28,7 @@ func EventOf(ev *sessions.Event) Event {
 // SessionOf is the <session/> of a domain answer.
 func SessionOf(s *sessions.SessionAnswer) Session {
 	return Session{ID: s.ID, Room: s.Room.String(), State: string(s.State), Token: s.Token,
-		SuspendedBy: s.SuspendedBy, Cause: s.Cause, Started: s.Started, Replaces: s.Replaces, Nick: s.Nick,
+		SuspendedBy: string(s.SuspendedBy), Cause: s.Cause, Started: s.Started, Replaces: s.Replaces, Nick: s.Nick,
 		Reconnected: s.Reconnected}
 }
 
