@@ -33,6 +33,7 @@ type Room struct {
 	byJID        map[string]string    // full JID -> nick
 	history      []Line
 	destroyed    bool
+	fold         func(string) string // the key nicks are compared under (nick.go)
 }
 
 // NewRoom makes an empty room at addr (a bare JID) keeping at most
@@ -159,7 +160,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 	if oj, err := r.addr.WithResource(nick); err != nil || oj.Resourcepart() != nick {
 		return nil, Errorf(Modify, JIDMalformed, "the nick is not a valid resourcepart")
 	}
-	if nick == ServiceNick {
+	if r.isServiceNick(nick) {
 		return nil, Errorf(Cancel, Conflict, "the nick %s belongs to the service", ServiceNick)
 	}
 	key := full.String()
@@ -172,7 +173,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		return r.broadcastPresence(o, full, "", false), nil
 	}
 	o, exists := r.occupants[nick]
-	if exists && o.Person != e.Person {
+	if exists && o.Person != e.Person || !exists && r.NickTaken(nick, e.Person) {
 		return nil, Errorf(Cancel, Conflict, "that nick is in use")
 	}
 	var out []Stanza

@@ -488,7 +488,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 			VisitorJIDs: []string{from.String()}, Visitor: copyMap(c.Visitor), Question: c.Body,
 			Replaces: replaces, CreatedAt: e.now,
 		},
-		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
+		room:    newRoom(addr, e.cfg.HistoryLimit),
 		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),

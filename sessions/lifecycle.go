@@ -319,7 +319,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		if err != nil {
 			continue
 		}
-		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
+		s := &session{rec: cloneRecord(rec), room: newRoom(addr, e.cfg.HistoryLimit),
 			agents: make(map[string]AgentRole), offered: make(map[string]bool), invited: make(map[string]bool),
 			lastSeq: snap.LastSeq[rec.ID]}
 		s.reserveNick(e.visitorNickOf(s), "visitor")

@@ -296,7 +296,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 			VisitorJIDs: []string{q.From.String()}, Visitor: copyMap(c.Visitor), Question: c.Body,
 			CreatedAt: e.now,
 		},
-		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
+		room:    newRoom(addr, e.cfg.HistoryLimit),
 		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
