@@ -27,6 +27,9 @@ import (
 
 // Config holds the rules the engine applies.
 type Config struct {
+	// faultOnRoomSend, set by tests only, runs before the room's stanzas are
+	// queued: a panic there comes after the room and the session changed.
+	faultOnRoomSend func()
 	Domain          jid.JID // the component's JID, e.g. chat.example.com
 	SignIn          jid.JID // the sign-in address agents add as a contact; zero: agents@Domain
 	Queues          []string
@@ -97,6 +100,8 @@ func (s *session) visitorJID(j jid.JID) bool {
 
 // Engine is the domain. Not safe for concurrent use: the Runner serialises.
 type Engine struct {
+	journal  inputJournal // isolate.go: what the input being handled added
+	cp       checkpoint   // isolate.go: the target session before the input
 	cfg      Config
 	obs      Observer
 	router   *routing.Router
@@ -206,8 +211,20 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 func (e *Engine) safeHandle(in Input) {
 	nOut, nTok, nSes, nAg, nTr, nMAM, nAdm := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
 		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM), len(e.out.Admin)
+	var cp *checkpoint
+	if s := e.target(in); s != nil {
+		cp = &e.cp
+		cp.take(s)
+	}
+	e.journal.origins, e.journal.created = e.journal.origins[:0], e.journal.created[:0]
 	defer func() {
 		if r := recover(); r != nil {
+			if cp != nil {
+				s := cp.s
+				cp.rollback()
+				e.restoreIndex(s)
+			}
+			e.journal.undo(e)
 			e.out.Out = e.out.Out[:nOut]
 			e.out.Batch.Tokens = e.out.Batch.Tokens[:nTok]
 			e.out.Batch.Sessions = e.out.Batch.Sessions[:nSes]
@@ -255,6 +272,9 @@ func cloneRecord(r Record) Record {
 func (e *Engine) send(s ...Out) { e.out.Out = append(e.out.Out, s...) }
 
 func (e *Engine) sendMUC(st []muc.Stanza) {
+	if e.cfg.faultOnRoomSend != nil {
+		e.cfg.faultOnRoomSend()
+	}
 	for _, s := range st {
 		e.out.Out = append(e.out.Out, s)
 	}

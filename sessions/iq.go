@@ -501,6 +501,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	s.reserveNick(e.visitorNickOf(s), "visitor")
 	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
+	e.journal.created = append(e.journal.created, id)
 	if len(tokenHash) > 0 {
 		k := hex.EncodeToString(tokenHash)
 		e.byToken[k] = append(e.byToken[k], id)

@@ -304,6 +304,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	s.reserveNick(e.visitorNickOf(s), "visitor")
 	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
+	e.journal.created = append(e.journal.created, id)
 	k := hex.EncodeToString(hash)
 	e.byToken[k] = append(e.byToken[k], id)
 	if !e.tokens[k] {
