@@ -199,50 +199,13 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	}
 	c := el.Children[0]
 	switch c.Name.Space + " " + c.Name.Local {
-	case sessions.NS + " request":
-		r := &sessions.RequestCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
-		var err *muc.Error
-		if r.Probe, err = boolAttr(c, "probe"); err != nil {
+	case sessions.NS + " request", sessions.NS + " reconnect", sessions.NS + " suspend", sessions.NS + " resume",
+		sessions.NS + " close", sessions.NS + " comment", sessions.NS + " canned":
+		cmd, err := decodeParley(c, q.Type)
+		if err != nil {
 			return q, err
 		}
-		if r.New, err = boolAttr(c, "new"); err != nil {
-			return q, err
-		}
-		if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
-			return q, muc.Errorf(muc.Modify, muc.BadRequest, "at most one visitor element")
-		}
-		if v := c.Child(sessions.NS, "visitor"); v != nil {
-			for _, a := range v.Attr {
-				if a.Name.Space != "" {
-					continue
-				}
-				r.Visitor[a.Name.Local] = a.Value
-			}
-		}
-		if b := c.Child(sessions.NS, "body"); b != nil {
-			r.Body = b.Text
-		}
-		q.Cmd = r
-	case sessions.NS + " reconnect":
-		r := &sessions.ReconnectCmd{Session: c.Get("session"), Token: c.Get("token")}
-		if r.Session == "" || r.Token == "" {
-			return q, muc.Errorf(muc.Modify, muc.BadRequest, "reconnect needs session and token attributes")
-		}
-		q.Cmd = r
-	case sessions.NS + " suspend":
-		q.Cmd = &sessions.SuspendCmd{Cause: c.Get("cause")}
-	case sessions.NS + " resume":
-		q.Cmd = &sessions.ResumeCmd{}
-	case sessions.NS + " close":
-		q.Cmd = &sessions.CloseCmd{}
-	case sessions.NS + " comment":
-		q.Cmd = &sessions.CommentCmd{Text: c.Text}
-	case sessions.NS + " canned":
-		r := &sessions.CannedCmd{ID: c.Get("id")}
-		if q.Type == "set" && r.ID == "" {
-			return q, muc.Errorf(muc.Modify, muc.BadRequest, "canned needs an id attribute")
-		}
-		q.Cmd = r
+		q.Cmd = cmd
 	case nsDiscoInfo + " query":
 		q.Cmd = &sessions.DiscoInfoCmd{Node: c.Get("node")}
 	case nsDiscoItems + " query":
@@ -304,15 +267,4 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		return q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "%s is not supported here", c.Name.Space)
 	}
 	return q, nil
-}
-
-// boolAttr reads an xs:boolean attribute (absent is false).
-func boolAttr(el *xmpp.Element, name string) (bool, *muc.Error) {
-	switch el.Get(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, muc.Errorf(muc.Modify, muc.BadRequest, "%s must be true or false", name)
 }

@@ -13,6 +13,7 @@ package wire
 
 import (
 	"encoding/xml"
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,3 +79,5 @@ func boolAttr(b bool) string {
 	}
 	return ""
 }
+
+func sortStrings(s []string) { slices.Sort(s) }

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -42,6 +43,11 @@ var cases = []struct {
 	{"canned_list", Canned{Items: []CannedItem{{ID: "c1", Title: "Thanks", Text: "Thank you & bye"}, {ID: "c2", Title: "Wait"}}}, decodeAs[Canned]},
 	{"comment_marker", Comment{}, decodeAs[Comment]},
 	{"comment_text", Comment{Text: "check <the> order"}, decodeAs[Comment]},
+	{"request", Request{Queue: "support", Token: "tok", New: true, Visitor: map[string]string{"email": "ann@example.com", "name": "Ann"},
+		Body: "Where is my parcel?"}, decodeAs[Request]},
+	{"request_probe", Request{Token: "tok", Probe: true, Visitor: map[string]string{}}, decodeAs[Request]},
+	{"reconnect", Reconnect{Session: "k7q2", Token: "tok"}, decodeAs[Reconnect]},
+	{"suspend", Suspend{Cause: "Lunch"}, decodeAs[Suspend]},
 }
 
 func decodeAs[T any, P interface {
@@ -126,5 +132,27 @@ func TestDecodeLenient(t *testing.T) {
 	}
 	if !strings.Contains(string(render(t, Canned{})), `<canned xmlns="urn:parley:chat:0"></canned>`) {
 		t.Errorf("empty canned list: %s", render(t, Canned{}))
+	}
+}
+
+// What a client may get wrong in a request is refused with the reason.
+func TestDecodeRefusals(t *testing.T) {
+	var r Request
+	err := xml.Unmarshal([]byte(`<request xmlns='urn:parley:chat:0' new='maybe'/>`), &r)
+	var be *BoolError
+	if !errors.As(err, &be) || be.Attr != "new" || err.Error() != "new must be true or false" {
+		t.Errorf("new='maybe': %v", err)
+	}
+	err = xml.Unmarshal([]byte(`<request xmlns='urn:parley:chat:0'><visitor name='a'/><visitor name='b'/></request>`), &r)
+	if !errors.Is(err, ErrVisitors) {
+		t.Errorf("two visitors: %v", err)
+	}
+	var rc Reconnect
+	if err := xml.Unmarshal([]byte(`<reconnect xmlns='urn:parley:chat:0' session='s'/>`), &rc); !errors.Is(err, ErrReconnect) {
+		t.Errorf("reconnect without token: %v", err)
+	}
+	if err := xml.Unmarshal([]byte(`<request xmlns='urn:parley:chat:0' probe='1'><body>hi <b>there</b>!</body><x:visitor xmlns:x='urn:other' name='no'/></request>`), &r); err != nil ||
+		!r.Probe || r.Body != "hi !" || len(r.Visitor) != 0 {
+		t.Errorf("request %+v, %v", r, err)
 	}
 }
