@@ -183,7 +183,9 @@ func (s *Suspend) UnmarshalXML(d *xml.Decoder, st xml.StartElement) error {
 }
 
 // WriteXML implements xmlstream.WriterTo.
-func (r Request) WriteXML(w xmlstream.TokenWriter) (int, error) { return xmlstream.Copy(w, r.TokenReader()) }
+func (r Request) WriteXML(w xmlstream.TokenWriter) (int, error) {
+	return xmlstream.Copy(w, r.TokenReader())
+}
 
 // WriteXML implements xmlstream.WriterTo.
 func (r Reconnect) WriteXML(w xmlstream.TokenWriter) (int, error) {
@@ -191,4 +193,6 @@ func (r Reconnect) WriteXML(w xmlstream.TokenWriter) (int, error) {
 }
 
 // WriteXML implements xmlstream.WriterTo.
-func (s Suspend) WriteXML(w xmlstream.TokenWriter) (int, error) { return xmlstream.Copy(w, s.TokenReader()) }
+func (s Suspend) WriteXML(w xmlstream.TokenWriter) (int, error) {
+	return xmlstream.Copy(w, s.TokenReader())
+}
