@@ -122,26 +122,12 @@ func (r Resumable) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 // UnmarshalXML implements xml.Unmarshaler.
 func (r *Resumable) UnmarshalXML(d *xml.Decoder, st xml.StartElement) error {
 	*r = Resumable{Mode: attr(st, "mode")}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
+	return children(d, func(t xml.StartElement) error {
+		if t.Name.Local == "session" {
+			return r.Session.UnmarshalXML(d, t)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local == "session" {
-				if err := r.Session.UnmarshalXML(d, t); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := d.Skip(); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
+		return d.Skip()
+	})
 }
 
 // Reconnected is <reconnected/>, the notice to a session's agents that its

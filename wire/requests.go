@@ -81,40 +81,25 @@ func (r *Request) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 		return err
 	}
 	visitors, body := 0, false
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
-			case t.Name.Space == NS && t.Name.Local == "visitor":
-				if visitors++; visitors > 1 {
-					return ErrVisitors
-				}
-				for _, a := range t.Attr {
-					if a.Name.Space == "" {
-						r.Visitor[a.Name.Local] = a.Value
-					}
-				}
-				if err := d.Skip(); err != nil {
-					return err
-				}
-			case t.Name.Space == NS && t.Name.Local == "body" && !body:
-				body = true
-				if r.Body, err = text(d); err != nil {
-					return err
-				}
-			default:
-				if err := d.Skip(); err != nil {
-					return err
+	return children(d, func(t xml.StartElement) error {
+		switch {
+		case t.Name.Space == NS && t.Name.Local == "visitor":
+			if visitors++; visitors > 1 {
+				return ErrVisitors
+			}
+			for _, a := range t.Attr {
+				if a.Name.Space == "" {
+					r.Visitor[a.Name.Local] = a.Value
 				}
 			}
-		case xml.EndElement:
-			return nil
+		case t.Name.Space == NS && t.Name.Local == "body" && !body:
+			body = true
+			var err error
+			r.Body, err = text(d)
+			return err
 		}
-	}
+		return d.Skip()
+	})
 }
 
 // text reads the character data directly inside the element the decoder is
@@ -130,11 +115,12 @@ func text(d *xml.Decoder) (string, error) {
 		case xml.CharData:
 			b.Write(t)
 		case xml.StartElement:
-			if err := d.Skip(); err != nil {
-				return "", err
-			}
+			err = d.Skip()
 		case xml.EndElement:
 			return b.String(), nil
+		}
+		if err != nil {
+			return "", err
 		}
 	}
 }

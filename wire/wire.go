@@ -81,3 +81,22 @@ func boolAttr(b bool) string {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// children calls f for each child element of the element the decoder is in,
+// up to its end; f consumes the child (decoding or skipping it).
+func children(d *xml.Decoder, f func(xml.StartElement) error) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := f(t.Copy()); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
