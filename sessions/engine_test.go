@@ -818,8 +818,8 @@ func TestDiscoItemsHidesRooms(t *testing.T) {
 	sid, _ := w.active(ann, "Hi")
 	for who, visible := range map[string]bool{alice: true, sue: true, bob: false, eve: false, ann: false} {
 		_, r := w.iq(who, jid.MustParse(service), "get", &DiscoItemsCmd{})
-		a, found := find(xmlOf(r.Payload), "", "item")
-		if found != visible || (found && a["jid"] != sid+"@"+service) {
+		items := r.Payload.(*DiscoItems).Items
+		if found := len(items) > 0; found != visible || (found && items[0].JID.String() != sid+"@"+service) {
 			t.Errorf("%s sees %q", who, r.Payload)
 		}
 	}

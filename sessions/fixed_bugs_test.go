@@ -168,7 +168,7 @@ func TestFixed_EndedSessionStillActionableInSameBatch(t *testing.T) {
 				Cmd: &RequestCmd{Token: token, TokenKnown: true, Queue: "support"}},
 		)
 		r := reply(out, "r")
-		if a, ok := find(xmlOf(r.Payload), "", "session"); !ok || a["id"] == sid {
+		if a, ok := r.Payload.(*SessionAnswer); !ok || a.ID == sid {
 			t.Errorf("request after the close answered %q, want a new session", r.Payload)
 		}
 	})

@@ -634,9 +634,9 @@ func TestReconnectToSuspendedTellsOwner(t *testing.T) {
 			}
 			head, invites := 0, 0
 			for _, m := range stanzas(out, "message", alice) {
-				if a, ok := find(xmlOf(m.Payload), NS, "reconnected"); ok {
+				if a, ok := m.Payload.(*Reconnected); ok {
 					head++
-					if m.Type != "headline" || a["session"] != sid || m.From.String() != sid+"@"+service {
+					if m.Type != "headline" || a.Session != sid || m.From.String() != sid+"@"+service {
 						t.Errorf("headline %+v", m)
 					}
 				}

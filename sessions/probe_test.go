@@ -45,7 +45,7 @@ func TestProbeWithNewCreatesNothing(t *testing.T) {
 	if len(out.Batch.Sessions) != 0 || len(out.Batch.Tokens) != 0 {
 		t.Fatalf("probe with new created rows: %+v", out.Batch)
 	}
-	if a, ok := find(xmlOf(r.Payload), NS, "resumable"); !ok || a["mode"] != "always" {
+	if a, ok := r.Payload.(*Resumable); !ok || a.Mode != "always" {
 		t.Fatalf("probe answer: %q", r.Payload)
 	}
 }
