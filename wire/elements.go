@@ -29,11 +29,6 @@ func (e Event) TokenReader() xml.TokenReader {
 		"wait", wait, "agent", e.Agent, "cause", e.Cause))
 }
 
-// WriteXML implements xmlstream.WriterTo.
-func (e Event) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, e.TokenReader())
-}
-
 // MarshalXML implements xml.Marshaler.
 func (e Event) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 	return marshal(enc, e.TokenReader())
@@ -72,11 +67,6 @@ func (s Session) tokens(space string) xml.TokenReader {
 // TokenReader implements xmlstream.Marshaler.
 func (s Session) TokenReader() xml.TokenReader { return s.tokens(NS) }
 
-// WriteXML implements xmlstream.WriterTo.
-func (s Session) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, s.TokenReader())
-}
-
 // MarshalXML implements xml.Marshaler.
 func (s Session) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 	return marshal(enc, s.TokenReader())
@@ -109,11 +99,6 @@ func (r Resumable) TokenReader() xml.TokenReader {
 	return xmlstream.Wrap(r.Session.tokens(""), start(NS, "resumable", "mode", r.Mode))
 }
 
-// WriteXML implements xmlstream.WriterTo.
-func (r Resumable) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, r.TokenReader())
-}
-
 // MarshalXML implements xml.Marshaler.
 func (r Resumable) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 	return marshal(enc, r.TokenReader())
@@ -136,25 +121,21 @@ type Reconnected struct {
 	Session, State string
 }
 
-// TokenReader implements xmlstream.Marshaler.
-func (r Reconnected) TokenReader() xml.TokenReader {
-	return empty(start(NS, "reconnected", "session", r.Session, "state", r.State))
-}
+var reconnectedCodec = flat[Reconnected]{"reconnected",
+	func(r Reconnected) []string { return []string{"session", r.Session, "state", r.State} },
+	func(a func(string) string) Reconnected { return Reconnected{Session: a("session"), State: a("state")} }}
 
-// WriteXML implements xmlstream.WriterTo.
-func (r Reconnected) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, r.TokenReader())
-}
+// TokenReader implements xmlstream.Marshaler.
+func (r Reconnected) TokenReader() xml.TokenReader { return reconnectedCodec.tokens(r) }
 
 // MarshalXML implements xml.Marshaler.
-func (r Reconnected) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
-	return marshal(enc, r.TokenReader())
+func (r Reconnected) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	return reconnectedCodec.marshal(e, r)
 }
 
 // UnmarshalXML implements xml.Unmarshaler.
-func (r *Reconnected) UnmarshalXML(d *xml.Decoder, st xml.StartElement) error {
-	*r = Reconnected{Session: attr(st, "session"), State: attr(st, "state")}
-	return d.Skip()
+func (r *Reconnected) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
+	return reconnectedCodec.unmarshal(d, s, r)
 }
 
 // CannedItem is one canned response in a <canned/> list.
@@ -180,11 +161,6 @@ func (c Canned) TokenReader() xml.TokenReader {
 		items = append(items, xmlstream.Wrap(body, start("", "item", "id", it.ID, "title", it.Title)))
 	}
 	return xmlstream.Wrap(xmlstream.MultiReader(items...), start(NS, "canned", "id", c.ID))
-}
-
-// WriteXML implements xmlstream.WriterTo.
-func (c Canned) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, c.TokenReader())
 }
 
 // MarshalXML implements xml.Marshaler.
@@ -224,11 +200,6 @@ func (c Comment) TokenReader() xml.TokenReader {
 		body = xmlstream.Token(xml.CharData(c.Text))
 	}
 	return xmlstream.Wrap(body, start(NS, "comment"))
-}
-
-// WriteXML implements xmlstream.WriterTo.
-func (c Comment) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, c.TokenReader())
 }
 
 // MarshalXML implements xml.Marshaler.

@@ -44,24 +44,29 @@ type Request struct {
 
 // TokenReader implements xmlstream.Marshaler.
 func (r Request) TokenReader() xml.TokenReader {
+	return xmlstream.Wrap(requestChildren(r.Visitor, r.Body), start(NS, "request", "queue", r.Queue, "token", r.Token,
+		"probe", boolAttr(r.Probe), "new", boolAttr(r.New)))
+}
+
+// requestChildren are a request's <visitor/> (attributes in name order) and <body/>.
+func requestChildren(visitor map[string]string, body string) xml.TokenReader {
 	var inner []xml.TokenReader
-	if len(r.Visitor) > 0 {
-		keys := make([]string, 0, len(r.Visitor))
-		for k := range r.Visitor {
+	if len(visitor) > 0 {
+		keys := make([]string, 0, len(visitor))
+		for k := range visitor {
 			keys = append(keys, k)
 		}
 		sortStrings(keys)
 		pairs := make([]string, 0, 2*len(keys))
 		for _, k := range keys {
-			pairs = append(pairs, k, r.Visitor[k])
+			pairs = append(pairs, k, visitor[k])
 		}
 		inner = append(inner, empty(start("", "visitor", pairs...)))
 	}
-	if r.Body != "" {
-		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(r.Body)), start("", "body")))
+	if body != "" {
+		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), start("", "body")))
 	}
-	return xmlstream.Wrap(xmlstream.MultiReader(inner...), start(NS, "request", "queue", r.Queue, "token", r.Token,
-		"probe", boolAttr(r.Probe), "new", boolAttr(r.New)))
+	return xmlstream.MultiReader(inner...)
 }
 
 // MarshalXML implements xml.Marshaler.
@@ -80,8 +85,16 @@ func (r *Request) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 	if r.New, err = boolOf(s, "new"); err != nil {
 		return err
 	}
-	visitors, body := 0, false
-	return children(d, func(t xml.StartElement) error {
+	_, err = readRequestChildren(d, r.Visitor, &r.Body)
+	return err
+}
+
+// readRequestChildren reads a request's children up to its end: the one
+// <visitor/>'s unqualified attributes into visitor, the first <body/>'s text
+// into body; found says whether there was a body.
+func readRequestChildren(d *xml.Decoder, visitor map[string]string, body *string) (found bool, err error) {
+	visitors := 0
+	err = children(d, func(t xml.StartElement) error {
 		switch {
 		case t.Name.Space == NS && t.Name.Local == "visitor":
 			if visitors++; visitors > 1 {
@@ -89,17 +102,18 @@ func (r *Request) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 			}
 			for _, a := range t.Attr {
 				if a.Name.Space == "" {
-					r.Visitor[a.Name.Local] = a.Value
+					visitor[a.Name.Local] = a.Value
 				}
 			}
-		case t.Name.Space == NS && t.Name.Local == "body" && !body:
-			body = true
+		case t.Name.Space == NS && t.Name.Local == "body" && !found:
+			found = true
 			var err error
-			r.Body, err = text(d)
+			*body, err = text(d)
 			return err
 		}
 		return d.Skip()
 	})
+	return found, err
 }
 
 // text reads the character data directly inside the element the decoder is
@@ -154,31 +168,19 @@ func (r *Reconnect) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 // Suspend is <suspend/>, with the agent's cause when it gives one.
 type Suspend struct{ Cause string }
 
+var suspendCodec = flat[Suspend]{"suspend",
+	func(s Suspend) []string { return []string{"cause", s.Cause} },
+	func(a func(string) string) Suspend { return Suspend{Cause: a("cause")} }}
+
 // TokenReader implements xmlstream.Marshaler.
-func (s Suspend) TokenReader() xml.TokenReader { return empty(start(NS, "suspend", "cause", s.Cause)) }
+func (s Suspend) TokenReader() xml.TokenReader { return suspendCodec.tokens(s) }
 
 // MarshalXML implements xml.Marshaler.
-func (s Suspend) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
-	return marshal(enc, s.TokenReader())
+func (s Suspend) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	return suspendCodec.marshal(e, s)
 }
 
 // UnmarshalXML implements xml.Unmarshaler.
 func (s *Suspend) UnmarshalXML(d *xml.Decoder, st xml.StartElement) error {
-	*s = Suspend{Cause: attr(st, "cause")}
-	return d.Skip()
-}
-
-// WriteXML implements xmlstream.WriterTo.
-func (r Request) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, r.TokenReader())
-}
-
-// WriteXML implements xmlstream.WriterTo.
-func (r Reconnect) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, r.TokenReader())
-}
-
-// WriteXML implements xmlstream.WriterTo.
-func (s Suspend) WriteXML(w xmlstream.TokenWriter) (int, error) {
-	return xmlstream.Copy(w, s.TokenReader())
+	return suspendCodec.unmarshal(d, st, s)
 }

@@ -1,6 +1,6 @@
 // Package wire is the one XML form of Parley's own protocol elements
 // (namespace urn:parley:chat:0, PROTOCOL 3 to 7 and docs/protocol.md). Each
-// element is a Go type with TokenReader, WriteXML, MarshalXML and UnmarshalXML,
+// element is a Go type with TokenReader, MarshalXML and UnmarshalXML,
 // as mellium's disco/info and ping types are. The gateway renders the domain's
 // effects with these types and decodes Parley's elements with them; the
 // transcript keeps what the same code wrote for the occupants.
@@ -99,4 +99,22 @@ func children(d *xml.Decoder, f func(xml.StartElement) error) error {
 			return nil
 		}
 	}
+}
+
+// flat is the codec of one of Parley's elements that has attributes only:
+// its local name, its attributes as name, value pairs (empty ones left out)
+// and the value made from the attributes read.
+type flat[T any] struct {
+	local string
+	attrs func(T) []string
+	from  func(attr func(string) string) T
+}
+
+func (f flat[T]) tokens(v T) xml.TokenReader { return empty(start(NS, f.local, f.attrs(v)...)) }
+
+func (f flat[T]) marshal(e *xml.Encoder, v T) error { return marshal(e, f.tokens(v)) }
+
+func (f flat[T]) unmarshal(d *xml.Decoder, s xml.StartElement, v *T) error {
+	*v = f.from(func(name string) string { return attr(s, name) })
+	return d.Skip()
 }

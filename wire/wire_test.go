@@ -19,7 +19,6 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 type element interface {
 	xmlstream.Marshaler
-	xmlstream.WriterTo
 	xml.Marshaler
 }
 
@@ -48,6 +47,11 @@ var cases = []struct {
 	{"request_probe", Request{Token: "tok", Probe: true, Visitor: map[string]string{}}, decodeAs[Request]},
 	{"reconnect", Reconnect{Session: "k7q2", Token: "tok"}, decodeAs[Reconnect]},
 	{"suspend", Suspend{Cause: "Lunch"}, decodeAs[Suspend]},
+	{"offer", Offer{Session: "k7q2", Timeout: 30, Queue: "support"}, decodeAs[Offer]},
+	{"conference", Conference{Session: "k7q2", From: "alice@example.com", Mode: "transfer"}, decodeAs[Conference]},
+	{"withdrawn", Withdrawn{Session: "k7q2", Reason: "visitor-left"}, decodeAs[Withdrawn]},
+	{"missed", Missed{Session: "k7q2", Queue: "support"}, decodeAs[Missed]},
+	{"leave_message", LeaveMessage{Queue: "support", Token: "tok", Visitor: map[string]string{"name": "Ann"}, Body: "Call me back"}, decodeAs[LeaveMessage]},
 }
 
 func decodeAs[T any, P interface {
@@ -92,14 +96,14 @@ func TestEncodeDecode(t *testing.T) {
 			}
 			var b bytes.Buffer
 			enc := xml.NewEncoder(&b)
-			if _, err := c.value.WriteXML(enc); err != nil {
+			if _, err := xmlstream.Copy(enc, c.value.TokenReader()); err != nil {
 				t.Fatal(err)
 			}
 			if err := enc.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			if b.String() != string(want) {
-				t.Errorf("WriteXML:\n got %s\nwant %s", b.String(), want)
+				t.Errorf("TokenReader:\n got %s\nwant %s", b.String(), want)
 			}
 			back, err := c.decode(want)
 			if err != nil {
@@ -146,6 +150,10 @@ func TestDecodeRefusals(t *testing.T) {
 	err = xml.Unmarshal([]byte(`<request xmlns='urn:parley:chat:0'><visitor name='a'/><visitor name='b'/></request>`), &r)
 	if !errors.Is(err, ErrVisitors) {
 		t.Errorf("two visitors: %v", err)
+	}
+	var lm LeaveMessage
+	if err := xml.Unmarshal([]byte(`<leave-message xmlns='urn:parley:chat:0' queue='q'><visitor/></leave-message>`), &lm); !errors.Is(err, ErrNoBody) {
+		t.Errorf("leave-message without body: %v", err)
 	}
 	var rc Reconnect
 	if err := xml.Unmarshal([]byte(`<reconnect xmlns='urn:parley:chat:0' session='s'/>`), &rc); !errors.Is(err, ErrReconnect) {
