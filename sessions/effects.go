@@ -53,3 +53,6 @@ func (*Availability) Outgoing() {}
 
 // Outgoing marks an effect (Out).
 func (*Workspace) Outgoing() {}
+
+// Outgoing marks an effect (Out).
+func (*QueueFigures) Outgoing() {}
