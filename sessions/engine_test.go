@@ -167,11 +167,10 @@ func TestOfferGoesToLongestIdleAgent(t *testing.T) {
 				t.Errorf("offered to %v, want %v", got, c.want)
 			}
 			for _, to := range got {
-				for _, m := range stanzas(out, "message", to) {
-					a, _ := find(xmlOf(m.Payload), NS, "offer")
-					inv, ok := find(xmlOf(m.Payload), muc.NSUser, "invite")
-					if m.From.String() != sid+"@"+service || a["timeout"] != "30" || a["queue"] != "support" ||
-						!ok || inv["from"] != sid+"@"+service {
+				for _, m := range messagesTo(out, to) {
+					inv, ok := m.(*Invitation)
+					if !ok || inv.Kind != InviteOffer || inv.Room.String() != sid+"@"+service || inv.Timeout != 30 ||
+						inv.Queue != "support" || inv.Inviter.String() != sid+"@"+service {
 						t.Errorf("offer %+v", m)
 					}
 				}
@@ -544,15 +543,12 @@ func TestConference(t *testing.T) {
 	}
 
 	out = w.send(&Message{From: jid.MustParse(alice), Invites: []Invite{{To: jid.MustParse("carol@example.com"), Reason: "billing"}}}, sid)
-	inv := stanzas(out, "message", carol)
+	inv := messagesTo(out, carol)
 	if len(inv) != 1 {
 		t.Fatalf("invitations to carol's resources: %+v", out.Out)
 	}
-	if a, ok := find(xmlOf(inv[0].Payload), muc.NSUser, "invite"); !ok || a["from"] != bareOf(alice) {
-		t.Errorf("invitation %q", inv[0].Payload)
-	}
-	if a, ok := find(xmlOf(inv[0].Payload), NS, "conference"); !ok || a["session"] != sid {
-		t.Errorf("invitation %q carries no <p:conference session=%s/>", inv[0].Payload, sid)
+	if i, ok := inv[0].(*Invitation); !ok || i.Inviter.String() != bareOf(alice) || i.Kind != InviteConference || i.Session != sid {
+		t.Errorf("invitation %+v, want a conference invitation to %s from %s", inv[0], sid, bareOf(alice))
 	}
 	out = w.join(carol, sid, "Carol")
 	ps := presencesTo(out, carol)

@@ -633,16 +633,17 @@ func TestReconnectToSuspendedTellsOwner(t *testing.T) {
 				t.Errorf("result %v", s)
 			}
 			head, invites := 0, 0
-			for _, m := range stanzas(out, "message", alice) {
-				if a, ok := m.Payload.(*Reconnected); ok {
-					head++
-					if m.Type != "headline" || a.Session != sid || m.From.String() != sid+"@"+service {
-						t.Errorf("headline %+v", m)
+			for _, o := range messagesTo(out, alice) {
+				if m, ok := o.(*Stanza); ok {
+					if a, ok := m.Payload.(*Reconnected); ok {
+						head++
+						if m.Type != "headline" || a.Session != sid || m.From.String() != sid+"@"+service {
+							t.Errorf("headline %+v", m)
+						}
 					}
 				}
-				if a, ok := find(xmlOf(m.Payload), muc.NSUser, "invite"); ok {
+				if _, ok := o.(*Invitation); ok {
 					invites++
-					_ = a
 				}
 			}
 			if head != 1 {

@@ -480,18 +480,30 @@ func stanzas(out Output, name, to string) []*Stanza {
 func offers(out Output) map[string][]string {
 	m := make(map[string][]string)
 	for _, o := range out.Out {
-		if inv, ok := o.(*Invitation); ok {
-			o = invitationStanza(inv)
-		}
-		s, ok := o.(*Stanza)
-		if !ok || s.Name != "message" {
-			continue
-		}
-		if a, ok := find(xmlOf(s.Payload), NS, "offer"); ok {
-			m[a["session"]] = append(m[a["session"]], s.To.String())
+		if inv, ok := o.(*Invitation); ok && inv.Kind == InviteOffer {
+			m[inv.Session] = append(m[inv.Session], inv.To.String())
 		}
 	}
 	return m
+}
+
+// messagesTo are the messages sent to `to` outside rooms: invitations and
+// the engine's own message stanzas, in order.
+func messagesTo(out Output, to string) []Out {
+	var ms []Out
+	for _, o := range out.Out {
+		switch v := o.(type) {
+		case *Invitation:
+			if v.To.String() == to {
+				ms = append(ms, v)
+			}
+		case *Stanza:
+			if v.Name == "message" && v.To.String() == to {
+				ms = append(ms, v)
+			}
+		}
+	}
+	return ms
 }
 
 // presencesTo are the room presences sent to `to`.
