@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -99,8 +98,8 @@ func TestSignInInvitesBackToOwnSessions(t *testing.T) {
 	w.signOut(alice)
 	out := w.signIn(alice)
 	found := false
-	for _, s := range stanzas(out, "message", alice) {
-		if s.From.String() == sid+"@"+service && strings.Contains(xmlOf(s.Payload), "invite") {
+	for _, o := range messagesTo(out, alice) {
+		if inv, ok := o.(*Invitation); ok && inv.Room.String() == sid+"@"+service {
 			found = true
 		}
 	}

@@ -3,7 +3,6 @@ package sessions
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"io"
 	"regexp"
@@ -616,36 +615,25 @@ func TestEveryWrittenLineIsDeliveredInTheSameOutput(t *testing.T) {
 	}
 }
 
-type discoInfo struct {
-	Identity struct {
-		Category string `xml:"category,attr"`
-		Name     string `xml:"name,attr"`
-	} `xml:"identity"`
-	Features []struct {
-		Var string `xml:"var,attr"`
-	} `xml:"feature"`
-	Forms []struct {
-		Fields []struct {
-			Var   string `xml:"var,attr"`
-			Value string `xml:"value"`
-		} `xml:"field"`
-	} `xml:"jabber:x:data x"`
-}
-
-func parseDisco(t *testing.T, r *Stanza) (discoInfo, map[string]string) {
+// parseDisco returns a disco#info answer and its form's fields (nil when it
+// has no form).
+func parseDisco(t *testing.T, r *Stanza) (*DiscoInfo, map[string]string) {
 	t.Helper()
-	var d discoInfo
-	if err := xml.Unmarshal([]byte(xmlOf(r.Payload)), &d); err != nil {
-		t.Fatalf("disco#info %q: %v", r.Payload, err)
+	info, ok := r.Payload.(*DiscoInfo)
+	if !ok {
+		t.Fatalf("disco#info %+v", r.Payload)
 	}
-	if len(d.Forms) == 0 {
-		return d, nil
+	if info.Form == nil {
+		return info, nil
 	}
 	f := make(map[string]string)
-	for _, fl := range d.Forms[0].Fields {
-		f[fl.Var] = fl.Value
+	for _, fl := range info.Form.Fields {
+		f[fl.Var] = ""
+		if len(fl.Values) > 0 {
+			f[fl.Var] = fl.Values[0]
+		}
 	}
-	return d, f
+	return info, f
 }
 
 // PROTOCOL 7: disco#info on the room gives agents the visitor's details,

@@ -1,12 +1,9 @@
 package sessions
 
 import (
-	"encoding/xml"
-	"io"
 	"math/rand/v2"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -333,30 +330,6 @@ func resultResumable(t *testing.T, r *Stanza) map[string]string {
 	return sessionAttrs(&res.Session)
 }
 
-// find returns the attributes of the first element named local (in ns, when
-// ns is not empty) in an XML fragment.
-func find(fragment, ns, local string) (map[string]string, bool) {
-	d := xml.NewDecoder(strings.NewReader("<r>" + fragment + "</r>"))
-	for {
-		tok, err := d.Token()
-		if err == io.EOF || err != nil {
-			return nil, false
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != local || (ns != "" && se.Name.Space != ns) {
-			continue
-		}
-		a := make(map[string]string, len(se.Attr))
-		for _, at := range se.Attr {
-			if at.Name.Space == "xmlns" || at.Name.Local == "xmlns" {
-				continue
-			}
-			a[at.Name.Local] = at.Value
-		}
-		return a, true
-	}
-}
-
 // event is a <p:event/> as a program reads it.
 type event struct {
 	Type, By, State, Cause, Agent, Position string
@@ -364,7 +337,19 @@ type event struct {
 
 // sessionAttrs are a session answer's attributes as the wire carries them.
 func sessionAttrs(s *SessionAnswer) map[string]string {
-	a, _ := find(sessionXML(s, NS), NS, "session")
+	a := map[string]string{"id": s.ID, "room": s.Room.String(), "state": string(s.State), "token": s.Token,
+		"suspended-by": string(s.SuspendedBy), "cause": s.Cause, "replaces": s.Replaces, "nick": s.Nick}
+	if !s.Started.IsZero() {
+		a["started"] = s.Started.UTC().Format(time.RFC3339)
+	}
+	if s.Reconnected {
+		a["reconnected"] = "true"
+	}
+	for k, v := range a {
+		if v == "" {
+			delete(a, k)
+		}
+	}
 	return a
 }
 
