@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/xmpptest"
+	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
@@ -156,7 +157,7 @@ var (
 	errorText      = xmpptest.ErrorText
 )
 
-const nsParley = xmpptest.NSParley
+const nsParley = wire.NS
 
 func mustParse(t testing.TB, s string) *pxmpp.Element {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
@@ -20,7 +21,8 @@ import (
 // and NANOS is when it was sent, after the run's start.
 const bodyPrefix = "pl "
 
-const nsParley = "urn:parley:chat:0"
+// Parley's namespace, for the set-up stanzas written as text.
+const nsParley = wire.NS
 
 // Directions of a room's messages.
 const (

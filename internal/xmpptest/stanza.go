@@ -5,12 +5,12 @@ import (
 	"strings"
 
 	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
-// Namespaces the predicates look into.
+// Namespaces the predicates look into (Parley's own is wire.NS).
 const (
-	NSParley  = "urn:parley:chat:0"
 	NSMUCUser = "http://jabber.org/protocol/muc#user"
 	NSStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
 )
@@ -33,7 +33,7 @@ func IsEvent(room, typ string) func(*pxmpp.Element) bool {
 		if e.Name.Local != "message" || e.Get("from") != room+"/"+muc.ServiceNick {
 			return false
 		}
-		ev := e.Child(NSParley, "event")
+		ev := e.Child(wire.NS, "event")
 		return ev != nil && ev.Get("type") == typ
 	}
 }
