@@ -287,21 +287,19 @@ func (p *parley) session(id string) sessions.Record {
 	return rec
 }
 
-// traffic calls send(0), send(1)… on a goroutine of its own, one call every
-// interval, until the stop it returns is called; stop returns how many calls
-// were made.
+// traffic calls send(0), send(1)… on a goroutine of its own, waiting every
+// before each call (so a slow send slows the traffic down), until the stop it
+// returns is called; stop returns how many calls were made.
 func traffic(every time.Duration, send func(n int)) (stop func() int) {
 	quit := make(chan struct{})
 	sent := make(chan int)
 	go func() {
-		tick := time.NewTicker(every)
-		defer tick.Stop()
 		for n := 0; ; n++ {
 			select {
 			case <-quit:
 				sent <- n
 				return
-			case <-tick.C:
+			case <-time.After(every):
 			}
 			send(n)
 		}
