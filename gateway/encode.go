@@ -103,6 +103,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return encodeAvailability(v)
 	case *sessions.MissedNotice:
 		return encodeMissedNotice(v)
+	case *sessions.QueueFigures:
+		return encodeQueueFigures(v)
 	}
 	return nil
 }

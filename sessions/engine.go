@@ -118,6 +118,8 @@ type Engine struct {
 	restore []string     // sessions Restore changed: written by the next Process
 
 	rates map[string][]time.Time // limits.go: recent requests per JID and token
+
+	qwatch *queueWatch // queuepush.go: supervisors' resources subscribed to queue figures
 }
 
 // NewEngine makes an engine with no sessions.
@@ -180,6 +182,7 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 		e.safeHandle(in)
 	}
 	e.dispatch()
+	e.pushQueues()
 	ids := make([]string, 0, len(e.dirty))
 	for id := range e.dirty {
 		ids = append(ids, id)

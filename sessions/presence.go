@@ -114,6 +114,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		e.router.SetPresence(bare, res, showOf(p.Show), p.MaxChats, e.now)
 		delete(e.offline, bare)
 	case "unavailable", "error":
+		e.unwatchQueues(p.From)
 		res := p.From.Resourcepart()
 		if rs := e.resource[bare]; rs != nil {
 			delete(rs, res)

@@ -100,6 +100,7 @@ func (e *Engine) workspace(q *IQ) {
 		}
 	}
 	if sup {
+		e.watchQueues(q.From)
 		w.Queues = make([]WorkspaceQueue, 0, len(e.cfg.Queues))
 		for _, n := range e.cfg.Queues {
 			av := e.router.Availability(n)
