@@ -113,6 +113,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		e.router.SetQueues(bare, e.queues[bare])
 		e.router.SetPresence(bare, res, showOf(p.Show), p.MaxChats, e.now)
 		delete(e.offline, bare)
+		e.noteOffline(bare)
 	case "unavailable", "error":
 		res := p.From.Resourcepart()
 		if rs := e.resource[bare]; rs != nil {
@@ -131,12 +132,13 @@ func (e *Engine) agentPresence(p *Presence) {
 			} else if e.ownsSuspended(bare) {
 				e.offline[bare] = e.now
 			}
+			e.noteOffline(bare)
 		}
 	}
 }
 
 func (e *Engine) ownsSuspended(bare string) bool {
-	for _, s := range e.byID {
+	for _, s := range e.ownedBy(bare) {
 		if s.rec.Owner == bare && s.rec.State == StateSuspended {
 			return true
 		}

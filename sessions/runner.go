@@ -172,13 +172,7 @@ type Stats struct {
 // Stats returns current counts.
 func (e *Engine) Stats() Stats {
 	st := Stats{ByState: map[State]int{StateQueued: 0, StateActive: 0, StateSuspended: 0, StateMissed: 0}, Queues: e.router.QueueLengths()}
-	for _, s := range e.byID {
-		st.ByState[s.rec.State]++
-	}
-	for _, a := range e.router.Agents() {
-		if e.router.Online(a.JID) {
-			st.Agents++
-		}
-	}
+	e.countStates(st.ByState)
+	st.Agents = e.router.OnlineCount()
 	return st
 }
