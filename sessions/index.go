@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"slices"
 	"sort"
 
 	"mellium.im/xmpp/jid"
@@ -13,6 +14,7 @@ import (
 //   - the number of live sessions in each state (the gauges of Stats);
 //   - the sessions of each owner (grace, ownsLive, ownsSuspended);
 //   - the sessions of each visitor connection (limits per visitor);
+//   - the sessions each agent owns or conferences in (inviteBack);
 //   - the timers' deadlines (timers.go);
 //   - the folded nicks of the permission holders (staffNick).
 //
@@ -30,6 +32,8 @@ type scaleState struct {
 	states  map[State]int                  // live sessions per state
 	byOwner map[string]map[string]struct{} // owner (bare JID) -> session ids
 	byConn  map[string]map[string]struct{} // first visitor JID -> session ids
+	byAgent map[string]map[string]struct{} // agent (bare JID) -> sessions it owns or conferences in
+	worked  map[string][]string            // session id -> its agents in byAgent, sorted
 	marked  map[string]struct{}            // sessions changed since their last reindex
 
 	timers sessionHeap         // timers.go: sessions by next deadline
@@ -54,6 +58,8 @@ func (x *scaleState) init() {
 	x.states = make(map[State]int)
 	x.byOwner = make(map[string]map[string]struct{})
 	x.byConn = make(map[string]map[string]struct{})
+	x.byAgent = make(map[string]map[string]struct{})
+	x.worked = make(map[string][]string)
 	x.marked = make(map[string]struct{})
 	x.linger = make(map[string]struct{})
 	x.timers.pos = make(map[string]int)
@@ -132,8 +138,10 @@ func (e *Engine) reindex(id string) {
 			e.recheckAgent(old.owner)
 		}
 		x.timers.remove(id)
+		e.reindexAgents(id, nil)
 		return
 	}
+	e.reindexAgents(id, s)
 	now := indexed{state: s.rec.State, owner: s.rec.Owner}
 	if len(s.rec.VisitorJIDs) > 0 {
 		now.conn = s.rec.VisitorJIDs[0]
@@ -157,6 +165,43 @@ func (e *Engine) reindex(id string) {
 	} else {
 		x.timers.remove(id)
 	}
+}
+
+// reindexAgents keeps byAgent: the agents of s (nil: gone) with the role
+// owner or conference.
+func (e *Engine) reindexAgents(id string, s *session) {
+	x := &e.scale
+	var now []string
+	if s != nil {
+		for a, role := range s.agents {
+			if role == "owner" || role == "conference" {
+				now = append(now, a)
+			}
+		}
+		sort.Strings(now)
+	}
+	old := x.worked[id]
+	if slices.Equal(old, now) {
+		return
+	}
+	for _, a := range old {
+		removeFrom(x.byAgent, a, id)
+	}
+	for _, a := range now {
+		addTo(x.byAgent, a, id)
+	}
+	if len(now) == 0 {
+		delete(x.worked, id)
+	} else {
+		x.worked[id] = now
+	}
+}
+
+// workedBy returns the live sessions bare may own or conference in (check
+// s.agents).
+func (e *Engine) workedBy(bare string) []*session {
+	e.scale.init()
+	return e.candidates(e.scale.byAgent[bare])
 }
 
 // candidates returns the live sessions that are in set or changed since

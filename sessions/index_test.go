@@ -34,7 +34,13 @@ func checkIndexes(t *testing.T, e *Engine, step int) {
 	states := make(map[State]int)
 	owners := make(map[string]map[string]struct{})
 	conns := make(map[string]map[string]struct{})
+	worked := make(map[string]map[string]struct{})
 	for id, s := range e.byID {
+		for a, role := range s.agents {
+			if role == "owner" || role == "conference" {
+				addTo(worked, a, id)
+			}
+		}
 		states[s.rec.State]++
 		addTo(owners, s.rec.Owner, id)
 		if len(s.rec.VisitorJIDs) > 0 {
@@ -85,6 +91,7 @@ func checkIndexes(t *testing.T, e *Engine, step int) {
 	}
 	sameSets("owner", x.byOwner, owners)
 	sameSets("connection", x.byConn, conns)
+	sameSets("agent", x.byAgent, worked)
 	st := e.Stats()
 	for _, s := range []State{StateQueued, StateActive, StateSuspended, StateMissed} {
 		if st.ByState[s] != states[s] {

@@ -313,9 +313,9 @@ func (e *Engine) takeOver(s *session, bare string) {
 // invitation to each live session it owns or conferences in and is absent from.
 func (e *Engine) inviteBack(bare string, to jid.JID) {
 	ids := make([]string, 0)
-	for id, s := range e.byID {
+	for _, s := range e.workedBy(bare) {
 		if r := s.agents[bare]; (r == "owner" || r == "conference") && !s.room.Present(bare) {
-			ids = append(ids, id)
+			ids = append(ids, s.rec.ID)
 		}
 	}
 	sort.Strings(ids)
