@@ -1,8 +1,8 @@
 package gateway
 
 import (
+	"encoding/xml"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/muc"
@@ -116,17 +116,18 @@ func decodeHistory(h *xmpp.Element) (muc.HistoryRequest, error) {
 	return r, nil
 }
 
-// kept reports whether a message child is passed on to occupants and kept.
-func kept(c *xmpp.Element) bool {
-	switch c.Name.Space {
+// kept reports whether a message child of that name is passed on to
+// occupants and kept.
+func kept(name xml.Name) bool {
+	switch name.Space {
 	case xmpp.NSComponent, "jabber:client", "":
 		return false // body, subject, thread: carried apart
 	case nsSID:
-		return c.Name.Local == "origin-id" // a stanza-id only the service may stamp
+		return name.Local == "origin-id" // a stanza-id only the service may stamp
 	case muc.NSUser, nsDelay, nsStanzas:
 		return false // invitations, and what only the service may stamp
 	case sessions.NS:
-		return c.Name.Local == "comment"
+		return name.Local == "comment"
 	}
 	return true
 }
@@ -144,9 +145,8 @@ func decodeMessage(el *xmpp.Element) (*sessions.Message, error) {
 	if s, ok := childText(el, "subject"); ok {
 		m.Subject = &s
 	}
-	var payload strings.Builder
 	for _, c := range el.Children {
-		if !kept(c) {
+		if !kept(c.Name) {
 			continue
 		}
 		switch {
@@ -162,9 +162,10 @@ func decodeMessage(el *xmpp.Element) (*sessions.Message, error) {
 		case c.Name.Space == nsSID && c.Name.Local == "origin-id":
 			m.OriginID = c.Get("id")
 		}
-		payload.WriteString(c.String())
 	}
-	m.Payload = payload.String()
+	if m.Payload, err = relayed(el); err != nil {
+		return m, badRequest{"the message's extensions could not be relayed"}
+	}
 	if x := el.Child(muc.NSUser, "x"); x != nil {
 		for _, inv := range x.ChildrenNamed(muc.NSUser, "invite") {
 			t, err := jid.Parse(inv.Get("to"))

@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 )
 
 const waitFor = 20 * time.Second // generous: nothing here measures speed
@@ -693,9 +694,11 @@ func TestLimiterSweep(t *testing.T) {
 	// Past 50000 keys a new key sweeps first.
 	l = newLimiter(1, 1)
 	for i := 0; i <= 50000; i++ {
-		l.buckets[fmt.Sprint("k", i)] = &bucket{tokens: 1, last: t0}
+		l.buckets[fmt.Sprint("k", i)] = rate.NewLimiter(1, 1) // full
 	}
-	l.buckets["drained"] = &bucket{tokens: 0, last: t0}
+	drained := rate.NewLimiter(1, 1)
+	drained.AllowN(t0, 1)
+	l.buckets["drained"] = drained
 	if !l.allow("new", t0) {
 		t.Error("new key refused")
 	}

@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 secs="${1:-60}"
-targets="${FUZZ_TARGETS:-./xmpp:FuzzParse ./gateway:FuzzDecodeStanza ./gateway:FuzzParseMAM ./gateway:FuzzAdHocForm}"
+targets="${FUZZ_TARGETS:-./xmpp:FuzzParse ./xmpp:FuzzDocumentOrder ./gateway:FuzzDecodeStanza ./gateway:FuzzRelayed ./gateway:FuzzParseMAM ./gateway:FuzzAdHocForm}"
 parallel="${FUZZ_PARALLEL:-1}"
 logs="test-artifacts/fuzz"
 mkdir -p "$logs"

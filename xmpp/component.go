@@ -123,6 +123,9 @@ func (c *Conn) Send(st ...*Element) error {
 	return nil
 }
 
+// closeTimeout bounds how long closing the stream on shutdown may take.
+const closeTimeout = 5 * time.Second
+
 // Run connects and serves until ctx ends, reconnecting with backoff.
 func (c *Conn) Run(ctx context.Context) error {
 	var b backoff
@@ -215,9 +218,14 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 	go func() { werr <- c.writer(sctx, sess, conn) }()
 	go func() {
 		<-sctx.Done()
-		// Closing the conn ends Serve; ctx ending means shutdown.
+		// Closing the conn ends Serve; ctx ending means shutdown. Closing
+		// the stream waits for the writer's lock, which a server that stopped
+		// reading holds forever: the conn goes after closeTimeout anyway, so
+		// that shutdown (which waits for Run) ends.
 		if ctx.Err() != nil {
+			cut := time.AfterFunc(closeTimeout, func() { conn.Close() })
 			_ = sess.Close()
+			cut.Stop()
 		}
 		conn.Close()
 	}()

@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,11 +20,24 @@ import (
 
 // Element is an XML element with its attributes, children and text. Names
 // carry resolved namespaces; an empty Space on output means "inherit".
+//
+// Text is all the character data directly inside, concatenated: what a
+// reader of a leaf element (a body, a value) wants. A decoded element also
+// remembers where each child stood in that text, so that it renders its
+// mixed content (XHTML-IM's <p>Hello <b>world</b>, again!</p>) in document
+// order; one built with New, Add and SetText renders its text first. Change
+// a decoded element through SetText and Add, which keep that order true
+// (SetText puts the text first, Add puts the child last); fields assigned
+// directly may not.
 type Element struct {
 	Name     xml.Name
 	Attr     []xml.Attr
 	Children []*Element
 	Text     string // character data directly inside, concatenated
+
+	// at[i] is the offset in Text at which Children[i] stands (offsets
+	// never decrease); used only while len(at) == len(Children).
+	at []int
 }
 
 // ErrTooDeep is returned for elements nested deeper than MaxDepth.
@@ -53,37 +67,40 @@ func New(space, local string, attrs ...string) *Element {
 	return e
 }
 
-// Add appends children and returns e.
+// Add appends children (after the text) and returns e.
 func (e *Element) Add(c ...*Element) *Element {
 	for _, x := range c {
 		if x != nil {
+			if e.at != nil && e.ordered() { // nil at: text first, as it would say
+				e.at = append(e.at, len(e.Text))
+			}
 			e.Children = append(e.Children, x)
 		}
 	}
 	return e
 }
 
-// SetText sets the text and returns e.
-func (e *Element) SetText(s string) *Element { e.Text = s; return e }
+// SetText sets the text (before any children) and returns e.
+func (e *Element) SetText(s string) *Element { e.Text, e.at = s, nil; return e }
+
+// ordered reports whether at still says where each child stands in Text.
+func (e *Element) ordered() bool {
+	return len(e.at) == len(e.Children) && (len(e.at) == 0 || e.at[len(e.at)-1] <= len(e.Text))
+}
 
 // Get returns the value of an unqualified attribute.
 func (e *Element) Get(name string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == name && a.Name.Space == "" {
-			return a.Value
-		}
+	if i := slices.IndexFunc(e.Attr, unqualified(name)); i >= 0 {
+		return e.Attr[i].Value
 	}
 	return ""
 }
 
 // Has reports whether an unqualified attribute is present.
-func (e *Element) Has(name string) bool {
-	for _, a := range e.Attr {
-		if a.Name.Local == name && a.Name.Space == "" {
-			return true
-		}
-	}
-	return false
+func (e *Element) Has(name string) bool { return slices.ContainsFunc(e.Attr, unqualified(name)) }
+
+func unqualified(name string) func(xml.Attr) bool {
+	return func(a xml.Attr) bool { return a.Name.Local == name && a.Name.Space == "" }
 }
 
 // Set sets an unqualified attribute (removing it when value is empty).
@@ -107,19 +124,22 @@ func (e *Element) Set(name, value string) *Element {
 // Child returns the first child with that namespace and local name ("" space
 // matches any).
 func (e *Element) Child(space, local string) *Element {
-	for _, c := range e.Children {
-		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
-			return c
-		}
+	if i := slices.IndexFunc(e.Children, named(space, local)); i >= 0 {
+		return e.Children[i]
 	}
 	return nil
+}
+
+func named(space, local string) func(*Element) bool {
+	return func(c *Element) bool { return c.Name.Local == local && (space == "" || c.Name.Space == space) }
 }
 
 // ChildrenNamed returns every child with that namespace and local name.
 func (e *Element) ChildrenNamed(space, local string) []*Element {
 	var out []*Element
+	match := named(space, local)
 	for _, c := range e.Children {
-		if c.Name.Local == local && (space == "" || c.Name.Space == space) {
+		if match(c) {
 			out = append(out, c)
 		}
 	}
@@ -159,6 +179,7 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
+			top.at = append(top.at, text[len(text)-1].Len())
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
 			text = append(text, &strings.Builder{})
@@ -273,11 +294,23 @@ func (e *Element) tokens(out *[]xml.Token) {
 	// since one element may be shared by many outgoing stanzas.
 	start := xml.StartElement{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...)}
 	*out = append(*out, start)
-	if e.Text != "" {
-		*out = append(*out, xml.CharData(e.Text))
+	at := e.at
+	if !e.ordered() {
+		at = nil // text first
 	}
-	for _, c := range e.Children {
+	done := 0 // bytes of Text written
+	for i, c := range e.Children {
+		if i < len(at) && at[i] > done {
+			*out = append(*out, xml.CharData(e.Text[done:at[i]]))
+			done = at[i]
+		} else if at == nil && done < len(e.Text) {
+			*out = append(*out, xml.CharData(e.Text))
+			done = len(e.Text)
+		}
 		c.tokens(out)
+	}
+	if done < len(e.Text) {
+		*out = append(*out, xml.CharData(e.Text[done:]))
 	}
 	*out = append(*out, start.End())
 }
@@ -295,7 +328,7 @@ func (e *Element) String() string {
 // namespace, e.g. jabber:component:accept) become unqualified, so they
 // inherit the namespace of wherever they are written.
 func (e *Element) Strip(space string) *Element {
-	c := &Element{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...), Text: e.Text}
+	c := &Element{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...), Text: e.Text, at: slices.Clone(e.at)}
 	if c.Name.Space == space {
 		c.Name.Space = ""
 	}

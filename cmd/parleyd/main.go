@@ -218,45 +218,45 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 
-	ctx, cancelAll := context.WithCancel(ctx)
-	defer cancelAll()
-	errs := make(chan error, 8)
-	go func() {
+	// Every part runs until one ends (a signal cancels ctx; a lost lease or a
+	// failed listener ends its part with an error), and serve returns only
+	// once each has ended: the component connection is closed before the
+	// deferred lease release, so that a standby taking over finds the
+	// component free.
+	run := newParts(ctx)
+	run.run(func(ctx context.Context) error {
 		select {
 		case <-lease.Lost():
-			errs <- fmt.Errorf("no longer the active parleyd: %w", lease.Err())
+			return fmt.Errorf("no longer the active parleyd: %w", lease.Err())
 		case <-ctx.Done():
+			return nil
 		}
-	}()
-	go func() { errs <- srv.Serve(ln) }()
-	go func() { errs <- runner.Run(ctx) }()
-	connDone := make(chan struct{})
-	go func() { errs <- conn.Run(ctx); close(connDone) }()
-	go func() { errs <- listenPermissions(ctx, pool, store, runner, log) }()
+	})
+	run.run(func(context.Context) error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	run.run(func(ctx context.Context) error {
+		<-ctx.Done()
+		log.Info("stopping")
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return srv.Close() // requests still running after 5s are cut
+		}
+		return nil
+	})
+	run.run(runner.Run)
+	run.run(conn.Run)
+	run.run(func(ctx context.Context) error { return listenPermissions(ctx, pool, store, runner, log) })
 	if cfg.Retention > 0 {
-		go func() { errs <- retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log) }()
+		run.run(func(ctx context.Context) error {
+			return retention(ctx, store, cfg.Retention, time.Hour, lm.purged, log)
+		})
 	}
-
-	var first error
-	select {
-	case <-ctx.Done():
-	case first = <-errs:
-	}
-	log.Info("stopping")
-	cancelAll()
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(sctx)
-	// The component connection closes before the lease goes, so that a
-	// standby taking over finds the component free.
-	select {
-	case <-connDone:
-	case <-sctx.Done():
-	}
-	if errors.Is(first, http.ErrServerClosed) {
-		first = nil
-	}
-	return first
+	return run.wait()
 }
 
 // listenPermissions reloads permissions whenever the store announces a change.
