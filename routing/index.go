@@ -31,7 +31,8 @@ type scaleIndex struct {
 	free    map[*agent]struct{}
 	online  map[*agent]struct{}
 	posFrom map[string]int
-	scratch []*entry // reused by pendingInOrder
+	unheld  map[string]int // per queue, the entries not held
+	scratch []*entry       // reused by pendingInOrder
 }
 
 func (x *scaleIndex) init() {
@@ -43,6 +44,7 @@ func (x *scaleIndex) init() {
 	x.free = make(map[*agent]struct{})
 	x.online = make(map[*agent]struct{})
 	x.posFrom = make(map[string]int)
+	x.unheld = make(map[string]int)
 }
 
 // touchAgent: a's show, resources, capacity, queues, load or offers changed.
@@ -66,8 +68,10 @@ func (r *Router) touchEntry(e *entry) {
 
 // queueChanged: e was inserted in its queue, is about to be removed, or was
 // held or unheld; the positions from its place on must be reported again.
-func (r *Router) queueChanged(e *entry) {
+// unheld is what that did to the queue's count of entries not held (+1, -1, 0).
+func (r *Router) queueChanged(e *entry, unheld int) {
 	r.ix.init()
+	r.ix.unheld[e.queue] += unheld
 	i, _ := slices.BinarySearchFunc(r.queues[e.queue], e, compareEntries)
 	if from, ok := r.ix.posFrom[e.queue]; !ok || i < from {
 		r.ix.posFrom[e.queue] = i
@@ -231,6 +235,15 @@ func (r *Router) fastPosition(e *entry) int {
 	i, ok := slices.BinarySearchFunc(list, e, compareEntries)
 	if !ok {
 		return r.scanPosition(e)
+	}
+	if i == len(list)-1 {
+		// The last of its queue (a new request, a restored session): after
+		// every entry not held but itself.
+		before := r.ix.unheld[e.queue]
+		if !e.held {
+			before--
+		}
+		return before + 1
 	}
 	return r.positionBefore(e.queue, list, i) + 1
 }

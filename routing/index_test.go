@@ -209,6 +209,17 @@ func TestIndexedDispatchMatchesScan(t *testing.T) {
 				}
 				dispatched++
 				offers += len(got.Offers)
+				for _, q := range queues {
+					n := 0
+					for _, e := range fast.queues[q] {
+						if !e.held {
+							n++
+						}
+					}
+					if fast.ix.unheld[q] != n {
+						t.Fatalf("step %d: queue %s counted %d entries not held, has %d", step, q, fast.ix.unheld[q], n)
+					}
+				}
 				if c1, c2 := fast.OnlineCount(), len(onlineScan(ref)); c1 != c2 {
 					t.Fatalf("step %d: OnlineCount %d, scan %d", step, c1, c2)
 				}

@@ -310,13 +310,17 @@ func (r *Router) Enqueue(session, queue string, arrived time.Time) (int, error) 
 	r.order, _ = insertSorted(r.order, e)
 	list, _ = insertSorted(list, e)
 	r.queues[queue] = list
-	r.queueChanged(e)
+	r.queueChanged(e, 1)
 	return r.position(e), nil
 }
 
 // dequeue takes a session out of the queues and ends its offer, which it returns.
 func (r *Router) dequeue(e *entry) *Offer {
-	r.queueChanged(e)
+	if e.held {
+		r.queueChanged(e, 0)
+	} else {
+		r.queueChanged(e, -1)
+	}
 	r.entryGone(e)
 	delete(r.sessions, e.session)
 	r.order = removeSorted(r.order, e)

@@ -24,7 +24,7 @@ func (r *Router) Hold(session string) (withdrawn *Offer) {
 	}
 	e.held = true
 	e.reported = 0
-	r.queueChanged(e)
+	r.queueChanged(e, -1)
 	if e.offer == nil {
 		return nil
 	}
@@ -43,7 +43,7 @@ func (r *Router) Unhold(session string) {
 	if e := r.sessions[session]; e != nil && e.held {
 		e.held = false
 		e.reported = 0
-		r.queueChanged(e)
+		r.queueChanged(e, 1)
 	}
 }
 
