@@ -248,6 +248,26 @@ func (e *Engine) countStates(into map[State]int) {
 	}
 }
 
+// presize makes the maps of an engine that holds no session yet ready for n
+// (a restore): a map grown one entry at a time rehashes all along the way.
+func (e *Engine) presize(n int) {
+	if len(e.byID) > 0 || n < 1024 {
+		return
+	}
+	e.byID = make(map[string]*session, n)
+	e.byToken = make(map[string][]string, n)
+	x := &e.scale
+	x.init()
+	if len(x.known) == 0 {
+		x.known = make(map[string]indexed, n)
+		x.byConn = make(map[string]map[string]struct{}, n)
+		x.byAgent = make(map[string]map[string]struct{}, n)
+		x.worked = make(map[string][]string, n)
+		x.timers.pos = make(map[string]int, n)
+		x.timers.items = make([]timerItem, 0, n)
+	}
+}
+
 // indexRestored indexes the sessions Restore rebuilt and the agents it
 // marked offline.
 func (e *Engine) indexRestored(snap *Snapshot) {

@@ -301,6 +301,7 @@ func (e *Engine) ownsLive(a string) bool {
 // send presence, so their sessions' grace counts from now.
 func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 	e.reload(&Reload{Permissions: snap.Permissions, Queues: e.queues})
+	e.presize(len(snap.Sessions))
 	agents := make(map[string][]SessionAgent)
 	for _, a := range snap.Agents {
 		agents[a.Session] = append(agents[a.Session], a)
