@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -26,13 +27,46 @@ func startConsole(t *testing.T, args ...string) *parley {
 // in to the XMPP server (not yet to Parley).
 func console(t *testing.T, p *parley, name string) *browser {
 	t.Helper()
+	return consoleWith(t, p, name, consoleOpts{})
+}
+
+// consoleOpts are what a test sets up in the console's browser before the
+// page loads.
+type consoleOpts struct {
+	query  string // appended to /agent/ (e.g. "?poll=0")
+	init   string // a script run in the page before its own (initScript)
+	notify bool   // grant the notification permission to parleyd's origin
+	dupWS  bool   // relay the WebSocket through the driver (dupNext)
+}
+
+// consoleWith is console with options. Every console reaches this machine
+// only: a request or WebSocket to any other host is aborted, and fails the
+// test at its end (the console is fully offline).
+func consoleWith(t *testing.T, p *parley, name string, o consoleOpts) *browser {
+	t.Helper()
 	b := newBrowser(t, p)
 	b.launch(launchOpts{})
-	b.do("offline", map[string]any{"allow": []string{b.base}})
-	b.do("newPage", map[string]any{"page": name, "url": b.base + "agent/"})
+	b.do("localOnly", nil)
+	if o.notify {
+		b.do("grant", map[string]any{"permissions": []string{"notifications"}, "origin": strings.TrimSuffix(b.base, "/")})
+	}
+	if o.init != "" {
+		b.do("initScript", map[string]any{"script": o.init})
+	}
+	if o.dupWS {
+		b.do("dupWebSocket", nil)
+	}
+	b.do("newPage", map[string]any{"page": name, "url": b.base + "agent/" + o.query})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("%s console log: %+v", name, b.log(name))
+		}
+		var out []string
+		if err := json.Unmarshal(b.do("nonLocal", nil), &out); err != nil {
+			t.Error(err)
+		}
+		if len(out) > 0 {
+			t.Errorf("%s's console requested outside hosts: %v", name, out)
 		}
 	})
 	consoleLogin(b, p, name)

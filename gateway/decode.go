@@ -192,58 +192,21 @@ func childText2(el *xmpp.Element, local string) (string, bool) {
 func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	from, to, err := addrs(el)
 	if err != nil {
-		return nil, muc.Errorf("modify", "bad-request", "%v", err)
+		return nil, muc.Errorf(muc.Modify, muc.BadRequest, "%v", err)
 	}
 	q := &sessions.IQ{From: from, To: to, ID: el.Get("id"), Type: el.Get("type")}
 	if len(el.Children) != 1 {
-		return q, muc.Errorf("modify", "bad-request", "an IQ %s carries exactly one child element", q.Type)
+		return q, muc.Errorf(muc.Modify, muc.BadRequest, "an IQ %s carries exactly one child element", q.Type)
 	}
 	c := el.Children[0]
 	switch c.Name.Space + " " + c.Name.Local {
-	case sessions.NS + " request":
-		r := &sessions.RequestCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
-		var err *muc.Error
-		if r.Probe, err = boolAttr(c, "probe"); err != nil {
+	case sessions.NS + " request", sessions.NS + " reconnect", sessions.NS + " suspend", sessions.NS + " resume",
+		sessions.NS + " close", sessions.NS + " comment", sessions.NS + " canned":
+		cmd, err := decodeParley(c, q.Type)
+		if err != nil {
 			return q, err
 		}
-		if r.New, err = boolAttr(c, "new"); err != nil {
-			return q, err
-		}
-		if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
-			return q, muc.Errorf("modify", "bad-request", "at most one visitor element")
-		}
-		if v := c.Child(sessions.NS, "visitor"); v != nil {
-			for _, a := range v.Attr {
-				if a.Name.Space != "" {
-					continue
-				}
-				r.Visitor[a.Name.Local] = a.Value
-			}
-		}
-		if b := c.Child(sessions.NS, "body"); b != nil {
-			r.Body = b.Text
-		}
-		q.Cmd = r
-	case sessions.NS + " reconnect":
-		r := &sessions.ReconnectCmd{Session: c.Get("session"), Token: c.Get("token")}
-		if r.Session == "" || r.Token == "" {
-			return q, muc.Errorf("modify", "bad-request", "reconnect needs session and token attributes")
-		}
-		q.Cmd = r
-	case sessions.NS + " suspend":
-		q.Cmd = &sessions.SuspendCmd{Cause: c.Get("cause")}
-	case sessions.NS + " resume":
-		q.Cmd = &sessions.ResumeCmd{}
-	case sessions.NS + " close":
-		q.Cmd = &sessions.CloseCmd{}
-	case sessions.NS + " comment":
-		q.Cmd = &sessions.CommentCmd{Text: c.Text}
-	case sessions.NS + " canned":
-		r := &sessions.CannedCmd{ID: c.Get("id")}
-		if q.Type == "set" && r.ID == "" {
-			return q, muc.Errorf("modify", "bad-request", "canned needs an id attribute")
-		}
-		q.Cmd = r
+		q.Cmd = cmd
 	case nsDiscoInfo + " query":
 		q.Cmd = &sessions.DiscoInfoCmd{Node: c.Get("node")}
 	case nsDiscoItems + " query":
@@ -261,10 +224,10 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		switch cmd.Action {
 		case "", "execute", "complete", "next", "cancel":
 		default:
-			return q, muc.Errorf("modify", "bad-request", "unknown action %q", cmd.Action)
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "unknown action %q", cmd.Action)
 		}
 		if cmd.Node == "" {
-			return q, muc.Errorf("modify", "bad-request", "a command needs a node")
+			return q, muc.Errorf(muc.Modify, muc.BadRequest, "a command needs a node")
 		}
 		if x := c.Child(nsData, "x"); x != nil && x.Get("type") == "submit" {
 			cmd.Form = map[string][]string{}
@@ -300,20 +263,9 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		}
 		q.Cmd = r
 	case nsVersion + " query":
-		q.Cmd = c // answered by the gateway itself
+		q.Cmd = &sessions.VersionCmd{} // answered by the gateway itself
 	default:
-		return q, muc.Errorf("cancel", "service-unavailable", "%s is not supported here", c.Name.Space)
+		return q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "%s is not supported here", c.Name.Space)
 	}
 	return q, nil
-}
-
-// boolAttr reads an xs:boolean attribute (absent is false).
-func boolAttr(el *xmpp.Element, name string) (bool, *muc.Error) {
-	switch el.Get(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, muc.Errorf("modify", "bad-request", "%s must be true or false", name)
 }

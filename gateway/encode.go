@@ -14,6 +14,19 @@ import (
 type encoder struct {
 	lastPayload string
 	lastParsed  []*xmpp.Element
+	lastElement muc.Element
+	lastElEl    *xmpp.Element
+}
+
+// element renders a room line's own element, once per broadcast.
+func (e *encoder) element(el muc.Element) *xmpp.Element {
+	if el == nil {
+		return nil
+	}
+	if el != e.lastElement {
+		e.lastElement, e.lastElEl = el, roomElement(el)
+	}
+	return e.lastElEl
 }
 
 func (e *encoder) payload(s string) []*xmpp.Element {
@@ -29,15 +42,6 @@ func (e *encoder) payload(s string) []*xmpp.Element {
 	}
 	e.lastPayload, e.lastParsed = s, els
 	return els
-}
-
-func errorEl(err *muc.Error) *xmpp.Element {
-	x := xmpp.New("", "error", "type", err.Type)
-	x.Add(xmpp.New(nsStanzas, err.Condition))
-	if err.Text != "" {
-		x.Add(xmpp.New(nsStanzas, "text").SetText(err.Text))
-	}
-	return x
 }
 
 func text(local, s string) *xmpp.Element {
@@ -74,6 +78,7 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		}
 		m.Add(text("body", v.Body))
 		m.Add(e.payload(v.Payload)...)
+		m.Add(e.element(v.Element))
 		if !v.Delay.IsZero() {
 			m.Add(xmpp.New(nsDelay, "delay", "from", v.From.Bare().String(), "stamp", v.Delay.UTC().Format(time.RFC3339Nano)))
 		}
@@ -84,7 +89,7 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 	case *sessions.Stanza:
 		s := xmpp.New("", v.Name, "from", v.From.String(), "to", v.To.String(), "id", v.ID, "type", v.Type)
 		s.Add(text("body", v.Body))
-		s.Add(e.payload(v.Payload)...)
+		s.Add(payloadEl(v.Payload))
 		if v.Err != nil {
 			s.Add(errorEl(v.Err))
 		}
@@ -93,8 +98,6 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return invitationEl(v)
 	case *sessions.ReservedNick:
 		return reservedNickEl(v)
-	case *xmpp.Element:
-		return v
 	case *sessions.Withdrawal:
 		return encodeWithdrawal(v)
 	case *sessions.Workspace:
@@ -103,6 +106,8 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		return encodeAvailability(v)
 	case *sessions.MissedNotice:
 		return encodeMissedNotice(v)
+	case *sessions.QueueFigures:
+		return encodeQueueFigures(v)
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ var conditions = map[string]bool{"bad-request": true, "service-unavailable": tru
 // checkAnswer checks the error stanza the gateway would send for a refusal.
 func checkAnswer(t *testing.T, g *Gateway, d *discard, el *xmpp.Element, merr *muc.Error) {
 	t.Helper()
-	if merr.Condition == "" || !conditions[merr.Condition] {
+	if merr.Condition == "" || !conditions[string(merr.Condition)] {
 		t.Fatalf("refused with condition %q", merr.Condition)
 	}
 	d.last = nil
@@ -106,11 +106,11 @@ func FuzzDecodeStanza(f *testing.F) {
 		switch el.Name.Local {
 		case "presence":
 			if _, err := decodePresence(el); err != nil {
-				merr = muc.Errorf("modify", "bad-request", "%v", err)
+				merr = muc.Errorf(muc.Modify, muc.BadRequest, "%v", err)
 			}
 		case "message":
 			if _, err := decodeMessage(el); err != nil {
-				merr = muc.Errorf("modify", "bad-request", "%v", err)
+				merr = muc.Errorf(muc.Modify, muc.BadRequest, "%v", err)
 			}
 		case "iq":
 			q, err := decodeIQ(el)
@@ -139,7 +139,7 @@ func FuzzParseMAM(f *testing.F) {
 		}
 		m, merr := parseMAM(els[0])
 		if merr != nil {
-			if !conditions[merr.Condition] {
+			if !conditions[string(merr.Condition)] {
 				t.Fatalf("refused with condition %q", merr.Condition)
 			}
 			return

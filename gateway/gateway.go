@@ -131,7 +131,7 @@ func (g *Gateway) Administer(ops []sessions.AdminOp) {
 			}
 			st, ok := g.store.(adminStore)
 			if !ok {
-				fail(muc.Errorf("cancel", "feature-not-implemented", "this store cannot be administered"))
+				fail(muc.Errorf(muc.Cancel, muc.FeatureNotImplemented, "this store cannot be administered"))
 				return
 			}
 			ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
@@ -150,10 +150,10 @@ func (g *Gateway) Administer(ops []sessions.AdminOp) {
 			}
 			switch {
 			case errors.Is(err, sessions.ErrNotFound):
-				fail(muc.Errorf("cancel", "item-not-found", "no canned response %q", op.Canned.ID))
+				fail(muc.Errorf(muc.Cancel, muc.ItemNotFound, "no canned response %q", op.Canned.ID))
 			case err != nil:
 				g.log.Error("admin command failed", "op", op.Kind, "err", err)
-				fail(muc.Errorf("wait", "internal-server-error", "the change could not be written"))
+				fail(muc.Errorf(muc.Wait, muc.InternalServerError, "the change could not be written"))
 			default:
 				g.log.Info("admin change", "op", op.Kind, "by", op.IQ.From.Bare().String(), "jid", op.JID, "canned", op.Canned.ID)
 				g.sendEl(enc.encode(sessions.AdminDone(op, note)))
@@ -192,13 +192,13 @@ func (g *Gateway) Undecodable(stub *xmpp.Element, err error) {
 	}
 	switch {
 	case errors.Is(err, xmpp.ErrTooDeep):
-		g.errorReply(stub, muc.Errorf("modify", "bad-request", "elements nested more than %d deep", xmpp.MaxDepth))
+		g.errorReply(stub, muc.Errorf(muc.Modify, muc.BadRequest, "elements nested more than %d deep", xmpp.MaxDepth))
 	case errors.Is(err, xmpp.ErrTooLarge):
-		g.errorReply(stub, muc.Errorf("modify", "bad-request", "stanza larger than %d bytes", xmpp.MaxBytes))
+		g.errorReply(stub, muc.Errorf(muc.Modify, muc.BadRequest, "stanza larger than %d bytes", xmpp.MaxBytes))
 	case errors.Is(err, xmpp.ErrHandlerPanic):
-		g.errorReply(stub, muc.Errorf("cancel", "internal-server-error", "the service failed on this stanza"))
+		g.errorReply(stub, muc.Errorf(muc.Cancel, muc.InternalServerError, "the service failed on this stanza"))
 	default:
-		g.errorReply(stub, muc.Errorf("modify", "bad-request", "the stanza could not be decoded"))
+		g.errorReply(stub, muc.Errorf(muc.Modify, muc.BadRequest, "the stanza could not be decoded"))
 	}
 }
 
@@ -215,14 +215,14 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 		return // answers to nothing we asked
 	}
 	if from, err := jid.Parse(el.Get("from")); err == nil && typ != "error" && !g.limit.allow(from.Bare().String(), time.Now()) {
-		g.errorReply(el, muc.Errorf("wait", "policy-violation", "too many stanzas; slow down"))
+		g.errorReply(el, muc.Errorf(muc.Wait, muc.PolicyViolation, "too many stanzas; slow down"))
 		return
 	}
 	switch kind {
 	case "presence":
 		p, err := decodePresence(el)
 		if err != nil {
-			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
+			g.errorReply(el, muc.Errorf(muc.Modify, muc.BadRequest, "%v", err))
 			return
 		}
 		g.submit(el, p)
@@ -230,21 +230,21 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 		m, err := decodeMessage(el)
 		var na notAcceptable
 		if errors.As(err, &na) {
-			g.errorReply(el, muc.Errorf("modify", "not-acceptable", "%v", err))
+			g.errorReply(el, muc.Errorf(muc.Modify, muc.NotAcceptable, "%v", err))
 			return
 		}
 		if err != nil {
-			g.errorReply(el, muc.Errorf("modify", "bad-request", "%v", err))
+			g.errorReply(el, muc.Errorf(muc.Modify, muc.BadRequest, "%v", err))
 			return
 		}
 		g.submit(el, m)
 	case "iq":
 		if typ != "get" && typ != "set" {
-			g.errorReply(el, muc.Errorf("modify", "bad-request", "IQ type must be get, set, result or error"))
+			g.errorReply(el, muc.Errorf(muc.Modify, muc.BadRequest, "IQ type must be get, set, result or error"))
 			return
 		}
 		if el.Get("id") == "" {
-			g.errorReply(el, muc.Errorf("modify", "bad-request", "an IQ needs a non-empty id"))
+			g.errorReply(el, muc.Errorf(muc.Modify, muc.BadRequest, "an IQ needs a non-empty id"))
 			return
 		}
 		q, merr := decodeIQ(el)
@@ -264,24 +264,20 @@ func (g *Gateway) submit(el *xmpp.Element, in sessions.Input) {
 	// new: messages and IQs get a wait error at once (the sender retries)
 	// rather than silence. Presences still queue, in order (joins, leaves).
 	if h, ok := g.engine.(storeHealth); ok && el.Name.Local != "presence" && !h.StoreHealthy() {
-		g.errorReply(el, muc.Errorf("wait", "internal-server-error", "the service cannot reach its store; try again shortly"))
+		g.errorReply(el, muc.Errorf(muc.Wait, muc.InternalServerError, "the service cannot reach its store; try again shortly"))
 		return
 	}
 	if !g.engine.Submit(in) {
-		g.errorReply(el, muc.Errorf("wait", "resource-constraint", "the service is busy; try again"))
+		g.errorReply(el, muc.Errorf(muc.Wait, muc.ResourceConstraint, "the service is busy; try again"))
 	}
 }
 
 // iq answers what needs no domain state and does the store reads the others need.
 func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 	switch c := q.Cmd.(type) {
-	case *xmpp.Element:
-		if c.Name.Space == nsVersion {
-			g.sendEl(xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(
-				xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
-			return
-		}
-		g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "not supported"))
+	case *sessions.VersionCmd:
+		g.sendEl(xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(
+			xmpp.New(nsVersion, "query").Add(text("name", "Parley"), text("version", g.cfg.Version))))
 	case *sessions.AdHocCmd:
 		if c.Node != "canned" {
 			g.submit(el, q)
@@ -323,7 +319,7 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 		})
 	case *sessions.MAMCmd:
 		if q.To.Localpart() == "" || q.To.Resourcepart() != "" {
-			g.errorReply(el, muc.Errorf("cancel", "service-unavailable", "the archive is per chat session: query a room"))
+			g.errorReply(el, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "the archive is per chat session: query a room"))
 			return
 		}
 		g.read(el, q, func(ctx context.Context) error {
@@ -360,7 +356,7 @@ func (g *Gateway) read(el *xmpp.Element, q *sessions.IQ, fn func(context.Context
 		defer cancel()
 		if err := fn(ctx); err != nil {
 			g.log.Error("store read failed", "err", err)
-			g.errorReply(el, muc.Errorf("wait", "internal-server-error", "the service cannot reach its store; try again"))
+			g.errorReply(el, muc.Errorf(muc.Wait, muc.InternalServerError, "the service cannot reach its store; try again"))
 			return
 		}
 		g.submit(el, q)

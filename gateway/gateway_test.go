@@ -388,7 +388,7 @@ func TestHandleNeverAnswersErrorsWithErrors(t *testing.T) {
 	}
 	// And a direct errorReply to an error is refused too.
 	g.errorReply(readStanza(t, []byte(stanza("message", agent.String(), room.String(), "e7", "error", ""))),
-		muc.Errorf("cancel", "bad-request", "x"))
+		muc.Errorf(muc.Cancel, muc.BadRequest, "x"))
 	if sent := g.out.all(); len(sent) != 0 {
 		t.Errorf("errorReply answered an error: %v", sent)
 	}
@@ -568,7 +568,7 @@ func TestDeliverEncodesAndCountsDrops(t *testing.T) {
 	g := newTestGateway(t, Config{})
 	g.Deliver([]sessions.Out{
 		&muc.Message{From: room, To: visitor, Type: "groupchat", Body: "one"},
-		"not an output", // encodes to nil: skipped
+		unknownOut{}, // encodes to nil: skipped
 		&sessions.Stanza{Name: "iq", Type: "result", ID: "r1", From: service, To: visitor},
 	})
 	sent := g.out.all()
@@ -706,3 +706,8 @@ func TestLimiterSweep(t *testing.T) {
 		t.Errorf("%d buckets after the sweep, want 2 (drained, new)", n)
 	}
 }
+
+// unknownOut is an effect the encoder does not know.
+type unknownOut struct{}
+
+func (unknownOut) Outgoing() {}

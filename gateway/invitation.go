@@ -1,10 +1,9 @@
 package gateway
 
 import (
-	"strconv"
-
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/wire"
 	"github.com/parley-chat/parley/xmpp"
 )
 
@@ -24,9 +23,9 @@ func invitationEl(v *sessions.Invitation) *xmpp.Element {
 	m.Add(xmpp.New(nsConference, "x", "jid", v.Room.String(), "reason", v.Reason))
 	switch v.Kind {
 	case sessions.InviteOffer:
-		m.Add(xmpp.New(sessions.NS, "offer", "session", v.Session, "timeout", strconv.Itoa(v.Timeout), "queue", v.Queue))
+		m.Add(element(wire.Offer{Session: v.Session, Timeout: v.Timeout, Queue: v.Queue}.TokenReader()))
 	case sessions.InviteConference, sessions.InviteTransfer:
-		m.Add(xmpp.New(sessions.NS, "conference", "session", v.Session, "from", v.Inviter.String(), "mode", v.Mode()))
+		m.Add(element(wire.Conference{Session: v.Session, From: v.Inviter.String(), Mode: v.Mode()}.TokenReader()))
 	}
 	return m
 }

@@ -21,6 +21,9 @@ type mamQuery struct {
 	last       bool // <before/> given: page from the end
 }
 
+// MAMQuery marks the parsed query as the engine's opaque sessions.MAMQuery.
+func (*mamQuery) MAMQuery() {}
+
 const mamMaxPage = 100
 
 func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
@@ -35,7 +38,7 @@ func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
 			case "start", "end":
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {
-					return nil, muc.Errorf("modify", "bad-request", "%s must be an XEP-0082 date-time", f.Get("var"))
+					return nil, muc.Errorf(muc.Modify, muc.BadRequest, "%s must be an XEP-0082 date-time", f.Get("var"))
 				}
 				if f.Get("var") == "start" {
 					m.start = t
@@ -51,7 +54,7 @@ func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
 		if mx := set.Child(nsRSM, "max"); mx != nil {
 			n, err := strconv.Atoi(mx.Text)
 			if err != nil || n < 0 {
-				return nil, muc.Errorf("modify", "bad-request", "RSM max must be a non-negative number")
+				return nil, muc.Errorf(muc.Modify, muc.BadRequest, "RSM max must be a non-negative number")
 			}
 			if n < m.max {
 				m.max = n
@@ -60,7 +63,7 @@ func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
 		seq := func(s string) (int64, *muc.Error) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
-				return 0, muc.Errorf("cancel", "item-not-found", "no archived message %q", s)
+				return 0, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no archived message %q", s)
 			}
 			return n, nil
 		}
@@ -94,7 +97,7 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 	if err != nil {
 		g.log.Error("archive query failed", "session", grant.Session, "err", err)
 		g.sendEl(enc.encode(&sessions.Stanza{Name: "iq", Type: "error", From: q.To, To: q.From, ID: q.ID,
-			Err: muc.Errorf("wait", "internal-server-error", "the archive is unavailable")}))
+			Err: muc.Errorf(muc.Wait, muc.InternalServerError, "the archive is unavailable")}))
 		return
 	}
 	room := q.To.Bare()
@@ -109,6 +112,7 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 		inner := xmpp.New("jabber:client", "message", "from", from, "type", "groupchat")
 		inner.Add(text("body", en.Body))
 		inner.Add(enc.payload(en.Payload)...)
+		inner.Add(roomElement(en.Element)) // a store that keeps entries as the engine made them
 		fwd := xmpp.New(nsForward, "forwarded").Add(
 			xmpp.New(nsDelay, "delay", "stamp", en.At.UTC().Format(time.RFC3339Nano)), inner)
 		res := xmpp.New(nsMAM, "result", "queryid", mq.queryID, "id", strconv.FormatInt(en.Seq, 10)).Add(fwd)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/wire"
 	"github.com/parley-chat/parley/xmpp"
 )
 
@@ -14,23 +15,11 @@ import (
 // decodeLeaveMessage reads a leave-message element: queue and token
 // attributes, an optional visitor element and a body.
 func decodeLeaveMessage(c *xmpp.Element) (*sessions.LeaveMessageCmd, *muc.Error) {
-	r := &sessions.LeaveMessageCmd{Queue: c.Get("queue"), Token: c.Get("token"), Visitor: map[string]string{}}
-	if len(c.ChildrenNamed(sessions.NS, "visitor")) > 1 {
-		return nil, muc.Errorf("modify", "bad-request", "at most one visitor element")
+	var l wire.LeaveMessage
+	if err := unmarshalWire(c, &l); err != nil {
+		return nil, wireError(err)
 	}
-	if v := c.Child(sessions.NS, "visitor"); v != nil {
-		for _, a := range v.Attr {
-			if a.Name.Space == "" {
-				r.Visitor[a.Name.Local] = a.Value
-			}
-		}
-	}
-	b := c.Child(sessions.NS, "body")
-	if b == nil {
-		return nil, muc.Errorf("modify", "bad-request", "leave-message needs a body")
-	}
-	r.Body = b.Text
-	return r, nil
+	return &sessions.LeaveMessageCmd{Queue: l.Queue, Token: l.Token, Visitor: l.Visitor, Body: l.Body}, nil
 }
 
 // encodeWithdrawal renders a withdrawn offer: a normal message from the room
@@ -38,7 +27,7 @@ func decodeLeaveMessage(c *xmpp.Element) (*sessions.LeaveMessageCmd, *muc.Error)
 func encodeWithdrawal(v *sessions.Withdrawal) *xmpp.Element {
 	m := xmpp.New("", "message", "from", v.From.String(), "to", v.To.String())
 	m.Add(text("body", v.Body))
-	return m.Add(xmpp.New(sessions.NS, "withdrawn", "session", v.Session, "reason", v.Reason))
+	return m.Add(element(wire.Withdrawn{Session: v.Session, Reason: v.Reason}.TokenReader()))
 }
 
 // encodeMissedNotice renders the headline that tells an agent a message was
@@ -46,7 +35,7 @@ func encodeWithdrawal(v *sessions.Withdrawal) *xmpp.Element {
 func encodeMissedNotice(v *sessions.MissedNotice) *xmpp.Element {
 	m := xmpp.New("", "message", "from", v.From.String(), "to", v.To.String(), "type", "headline")
 	m.Add(text("body", v.Body))
-	return m.Add(xmpp.New(sessions.NS, "missed", "session", v.Session, "queue", v.Queue))
+	return m.Add(element(wire.Missed{Session: v.Session, Queue: v.Queue}.TokenReader()))
 }
 
 // encodeAvailability renders the answer to <availability/>.

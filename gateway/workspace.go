@@ -12,13 +12,8 @@ import (
 // The wire of docs/protocol.md "The agent's workspace": the answer to
 // <workspace/>.
 
-var showNames = map[routing.Show]string{
-	routing.ShowOffline: "offline", routing.ShowAvailable: "available", routing.ShowChat: "chat",
-	routing.ShowAway: "away", routing.ShowXA: "xa", routing.ShowDND: "dnd",
-}
-
 func agentEl(local string, a routing.AgentInfo) *xmpp.Element {
-	return xmpp.New("", local, "jid", a.JID, "show", showNames[a.Show],
+	return xmpp.New("", local, "jid", a.JID, "show", a.Show.String(),
 		"load", strconv.Itoa(a.Load), "capacity", strconv.Itoa(a.Capacity), "pending", strconv.Itoa(a.Pending))
 }
 
@@ -27,9 +22,9 @@ func encodeWorkspace(v *sessions.Workspace) *xmpp.Element {
 	w := xmpp.New(sessions.NS, "workspace")
 	w.Add(agentEl("me", v.Me))
 	for _, s := range v.Sessions {
-		el := xmpp.New("", "session", "id", s.ID, "room", s.Room.String(), "state", string(s.State), "role", s.Role,
+		el := xmpp.New("", "session", "id", s.ID, "room", s.Room.String(), "state", string(s.State), "role", string(s.Role),
 			"queue", s.Queue, "started", s.Started.UTC().Format(time.RFC3339),
-			"suspended-by", s.SuspendedBy, "cause", s.Cause)
+			"suspended-by", string(s.SuspendedBy), "cause", s.Cause)
 		if s.Reconnected {
 			el.Set("reconnected", "true")
 		}

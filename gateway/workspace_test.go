@@ -43,3 +43,15 @@ func TestEncodeWorkspace(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeQueueFigures(t *testing.T) {
+	var enc encoder
+	got := enc.encode(&sessions.QueueFigures{From: jid.MustParse("chat.x"), To: jid.MustParse("sue@x/desk"),
+		Queues: []sessions.WorkspaceQueue{{Name: "support", Waiting: 2, Agents: 1, Oldest: 75 * time.Second, HasWaiting: true}},
+		Agents: []routing.AgentInfo{{JID: "b@x", Show: routing.ShowDND, Load: 1, Capacity: 3}},
+	}).String()
+	want := `<message from="chat.x" to="sue@x/desk" type="headline"><queues xmlns="urn:parley:chat:0"><queue name="support" waiting="2" agents="1" free="0" oldest="75"></queue><agent jid="b@x" show="dnd" load="1" capacity="3" pending="0"></agent></queues></message>`
+	if got != want {
+		t.Errorf("queue figures\n got %s\nwant %s", got, want)
+	}
+}

@@ -12,7 +12,7 @@ import (
 func (r *Room) Relay(from jid.JID, id, payload string) ([]Stanza, error) {
 	nick, ok := r.byJID[from.String()]
 	if !ok {
-		return nil, Errorf("modify", "not-acceptable", "you are not in this chat session")
+		return nil, ErrNotOccupant()
 	}
 	var out []Stanza
 	for _, viewer := range r.sortedOccupants() {

@@ -33,6 +33,7 @@ type Room struct {
 	byJID        map[string]string    // full JID -> nick
 	history      []Line
 	destroyed    bool
+	fold         func(string) string // the key nicks are compared under (nick.go)
 }
 
 // NewRoom makes an empty room at addr (a bare JID) keeping at most
@@ -148,32 +149,32 @@ func itemFor(o *Occupant, full jid.JID, viewer *Occupant, self bool) Item {
 // the subject.
 func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h HistoryRequest, now time.Time) ([]Stanza, error) {
 	if r.destroyed {
-		return nil, Errorf("cancel", "item-not-found", "the room no longer exists")
+		return nil, Errorf(Cancel, ItemNotFound, "the room no longer exists")
 	}
 	if nick == "" {
-		return nil, Errorf("modify", "jid-malformed", "a nick is required")
+		return nil, Errorf(Modify, JIDMalformed, "a nick is required")
 	}
 	// The nick must be a resourcepart as is: otherwise the occupant's stanzas
 	// would come from the bare room JID (occupantJID's fallback) or two nicks
 	// would share one occupant JID after normalization.
 	if oj, err := r.addr.WithResource(nick); err != nil || oj.Resourcepart() != nick {
-		return nil, Errorf("modify", "jid-malformed", "the nick is not a valid resourcepart")
+		return nil, Errorf(Modify, JIDMalformed, "the nick is not a valid resourcepart")
 	}
-	if nick == ServiceNick {
-		return nil, Errorf("cancel", "conflict", "the nick %s belongs to the service", ServiceNick)
+	if r.isServiceNick(nick) {
+		return nil, Errorf(Cancel, Conflict, "the nick %s belongs to the service", ServiceNick)
 	}
 	key := full.String()
 	if cur, ok := r.byJID[key]; ok {
 		if cur != nick {
-			return nil, Errorf("cancel", "not-acceptable", "nick changes are not supported in chat sessions")
+			return nil, Errorf(Cancel, NotAcceptable, "nick changes are not supported in chat sessions")
 		}
 		o := r.occupants[cur]
 		o.Presence = p
 		return r.broadcastPresence(o, full, "", false), nil
 	}
 	o, exists := r.occupants[nick]
-	if exists && o.Person != e.Person {
-		return nil, Errorf("cancel", "conflict", "that nick is in use")
+	if exists && o.Person != e.Person || !exists && r.NickTaken(nick, e.Person) {
+		return nil, Errorf(Cancel, Conflict, "that nick is in use")
 	}
 	var out []Stanza
 	if !exists {
@@ -284,13 +285,23 @@ func (r *Room) historyFor(o *Occupant, to jid.JID, h HistoryRequest, now time.Ti
 		if l.Nick != "" {
 			from = r.occupantJID(l.Nick)
 		}
-		out = append(out, &Message{From: from, To: to, Type: "groupchat", Body: l.Body, Payload: l.Payload, Delay: l.At, StanzaID: l.StanzaID})
+		out = append(out, &Message{From: from, To: to, Type: "groupchat", Body: l.Body, Payload: l.Payload, Element: l.Element, Delay: l.At, StanzaID: l.StanzaID})
 	}
 	return out
 }
 
 // approxSize estimates the characters of a history stanza for maxchars.
-func approxSize(l Line) int { return 160 + len(l.Nick) + len(l.Body) + len(l.Payload) }
+func approxSize(l Line) int {
+	n := 160 + len(l.Nick) + len(l.Body) + len(l.Payload)
+	if l.Element != nil {
+		n += elementSize
+	}
+	return n
+}
+
+// elementSize estimates the characters of a line's own element (an event
+// with its attributes), which the room holds typed and does not render.
+const elementSize = 120
 
 // SetPresence updates the presence of a JID that is in the room and tells everyone.
 func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
@@ -346,11 +357,11 @@ func (r *Room) Leave(full jid.JID, status string) (out []Stanza, was Occupant, l
 func (r *Room) Send(from jid.JID, id string, l Line) ([]Stanza, error) {
 	nick, ok := r.byJID[from.String()]
 	if !ok {
-		return nil, Errorf("modify", "not-acceptable", "you are not in this chat session")
+		return nil, ErrNotOccupant()
 	}
 	o := r.occupants[nick]
 	if o.Role < RoleParticipant {
-		return nil, Errorf("auth", "forbidden", "you may not speak in this chat session")
+		return nil, Errorf(Auth, Forbidden, "you may not speak in this chat session")
 	}
 	l.Nick = nick
 	return r.deliver(id, l), nil
@@ -393,7 +404,7 @@ func (r *Room) deliver(id string, l Line) []Stanza {
 			continue
 		}
 		for _, to := range viewer.JIDs {
-			out = append(out, &Message{From: from, To: to, Type: "groupchat", ID: id, Body: l.Body, Payload: l.Payload, StanzaID: l.StanzaID})
+			out = append(out, &Message{From: from, To: to, Type: "groupchat", ID: id, Body: l.Body, Payload: l.Payload, Element: l.Element, StanzaID: l.StanzaID})
 		}
 	}
 	return out
@@ -404,7 +415,7 @@ func (r *Room) SelfPing(full jid.JID, nick string) error {
 	if cur, ok := r.byJID[full.String()]; ok && cur == nick {
 		return nil
 	}
-	return Errorf("cancel", "not-acceptable", "not joined")
+	return errNotJoined()
 }
 
 // Destroy removes every occupant, telling each JID the room is gone (XEP-0045

@@ -114,7 +114,7 @@ func assertErr(t *testing.T, err error, typ, cond string) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error = %v (%T), want *Error %s/%s", err, err, typ, cond)
 	}
-	if e.Type != typ || e.Condition != cond {
+	if string(e.Type) != typ || string(e.Condition) != cond {
 		t.Errorf("error = %s/%s, want %s/%s", e.Type, e.Condition, typ, cond)
 	}
 }
@@ -948,7 +948,7 @@ func TestStrings(t *testing.T) {
 		{RoleParticipant.String(), "participant"},
 		{RoleModerator.String(), "moderator"},
 		{Role(-1).String(), "none"},
-		{Errorf("cancel", "conflict", "nick %q is in use", "Bob").Error(), `muc: conflict (cancel): nick "Bob" is in use`},
+		{Errorf(Cancel, Conflict, "nick %q is in use", "Bob").Error(), `muc: conflict (cancel): nick "Bob" is in use`},
 		{(&Error{Type: "auth", Condition: "forbidden"}).Error(), "muc: forbidden (auth)"},
 	}
 	for _, tc := range tests {
@@ -957,7 +957,7 @@ func TestStrings(t *testing.T) {
 		}
 	}
 	// Error is usable as an error and keeps its fields.
-	var err error = Errorf("modify", "not-acceptable", "")
+	var err error = Errorf(Modify, NotAcceptable, "")
 	var e *Error
 	if !errors.As(err, &e) || e.Type != "modify" || e.Condition != "not-acceptable" || e.Text != "" || err.Error() != "muc: not-acceptable (modify)" {
 		t.Errorf("Errorf without text = %#v", err)

@@ -9,7 +9,6 @@
 package muc
 
 import (
-	"fmt"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -85,27 +84,11 @@ type Entry struct {
 	Person string
 }
 
-// Error is an XMPP stanza error decided by the room.
-type Error struct {
-	Type      string // "cancel", "auth", "modify", "wait"
-	Condition string // RFC 6120 defined condition, e.g. "not-acceptable"
-	Text      string
-}
-
-func (e *Error) Error() string {
-	if e.Text != "" {
-		return fmt.Sprintf("muc: %s (%s): %s", e.Condition, e.Type, e.Text)
-	}
-	return fmt.Sprintf("muc: %s (%s)", e.Condition, e.Type)
-}
-
-// Errorf builds an *Error.
-func Errorf(typ, condition, format string, args ...any) *Error {
-	return &Error{Type: typ, Condition: condition, Text: fmt.Sprintf(format, args...)}
-}
-
 // Stanza is a stanza to send: *Presence or *Message.
-type Stanza interface{ isStanza() }
+type Stanza interface {
+	isStanza()
+	Outgoing()
+}
 
 // Item is the <item/> of a muc#user presence.
 type Item struct {
@@ -138,12 +121,26 @@ type Message struct {
 	Body     string
 	Subject  *string
 	Payload  string    // extension children as self-contained XML
+	Element  Element   // the service's own element, rendered after Payload; nil when none
 	Delay    time.Time // non-zero on history
 	StanzaID string    // XEP-0359 id assigned by the room ("" for the subject)
 }
 
 func (*Presence) isStanza() {}
 func (*Message) isStanza()  {}
+
+// Outgoing marks the room's stanzas as effects the domain hands to the edge
+// (sessions.Out).
+func (*Presence) Outgoing() {}
+
+// Outgoing marks the room's stanzas as effects the domain hands to the edge
+// (sessions.Out).
+func (*Message) Outgoing() {}
+
+// Element is one of the service's own elements a room line carries (a
+// session event, the marker of a canned response or of a comment) as a typed
+// value. The room only carries it; the edge renders it.
+type Element interface{ RoomElement() }
 
 // PresenceInfo is an occupant's availability as it sent it.
 type PresenceInfo struct {
@@ -169,6 +166,7 @@ type Line struct {
 	At         time.Time
 	Body       string
 	Payload    string
+	Element    Element // the service's own element, as a typed value; nil when none
 	StanzaID   string
 	AgentsOnly bool // delivered to moderators only (internal comments)
 }

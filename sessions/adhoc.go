@@ -1,7 +1,8 @@
 package sessions
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/parley-chat/parley/muc"
@@ -36,56 +37,44 @@ var roomCommands = []adhocDef{
 	{"details", "Visitor details", []actor{actorAgent, actorSupervisor}},
 }
 
-func allowed(d adhocDef, who actor) bool {
-	for _, w := range d.who {
-		if w == who {
-			return true
-		}
-	}
-	return false
-}
+func allowed(d adhocDef, who actor) bool { return slices.Contains(d.who, who) }
 
 // commandItems lists the commands who may run on addr (disco#items of the commands node).
-func commandItems(addr string, defs []adhocDef, who actor) string {
-	var b strings.Builder
+func commandItems(addr jid.JID, defs []adhocDef, who actor) *DiscoItems {
+	items := &DiscoItems{Node: NSCommands, Items: []DiscoItem{}}
 	for _, d := range defs {
 		if allowed(d, who) {
-			b.WriteString(el("item", "", []string{"jid", addr, "node", d.node, "name", d.name}, ""))
+			items.Items = append(items.Items, DiscoItem{JID: addr, Node: d.node, Name: d.name})
 		}
 	}
-	return el("query", "http://jabber.org/protocol/disco#items", []string{"node", NSCommands}, b.String())
+	return items
 }
 
-// field renders a XEP-0004 field; options are label, value pairs.
-func field(v, typ, label string, values []string, options ...string) string {
-	var b strings.Builder
+// field is a XEP-0004 field; options are label, value pairs.
+func field(v, typ, label string, values []string, options ...string) Field {
+	f := Field{Var: v, Type: typ, Label: label, Values: values}
 	for i := 0; i+1 < len(options); i += 2 {
-		b.WriteString(el("option", "", []string{"label", options[i]}, el("value", "", nil, text(options[i+1]))))
+		f.Options = append(f.Options, Option{Label: options[i], Value: options[i+1]})
 	}
-	for _, val := range values {
-		b.WriteString(el("value", "", nil, text(val)))
-	}
-	return el("field", "", []string{"var", v, "type", typ, "label", label}, b.String())
+	return f
 }
 
-func form(typ, title, fields string) string {
-	return el("x", "jabber:x:data", []string{"type", typ}, el("title", "", nil, text(title))+fields)
+func form(typ, title string, fields ...Field) *Form {
+	return &Form{Type: typ, Title: title, Fields: fields}
 }
 
-func (e *Engine) cmdReply(q *IQ, c *AdHocCmd, status, inner string) {
+func (e *Engine) cmdReply(q *IQ, c *AdHocCmd, status string, x *Form, note string) {
 	sid := c.SessionID
 	if sid == "" {
 		sid = strings.ToLower(b32.EncodeToString(e.randomBytes(10)))
 	}
-	e.reply(q, el("command", NSCommands, []string{"node", c.Node, "sessionid", sid, "status", status}, inner))
+	e.reply(q, &CommandReply{Node: c.Node, SessionID: sid, Status: status, Form: x, Note: note})
 }
 
-func (e *Engine) cmdForm(q *IQ, c *AdHocCmd, x string) {
-	e.cmdReply(q, c, "executing", el("actions", "", []string{"execute", "complete"}, el("complete", "", nil, ""))+x)
-}
+func (e *Engine) cmdForm(q *IQ, c *AdHocCmd, x *Form) { e.cmdReply(q, c, CmdExecuting, x, "") }
 
-func (e *Engine) cmdDone(q *IQ, c *AdHocCmd, note, extra string) {
-	e.cmdReply(q, c, "completed", extra+el("note", "", []string{"type", "info"}, text(note)))
+func (e *Engine) cmdDone(q *IQ, c *AdHocCmd, note string, extra *Form) {
+	e.cmdReply(q, c, CmdCompleted, extra, note)
 }
 
 func first(f map[string][]string, k string) string {
@@ -102,7 +91,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		return
 	}
 	if q.Type != "set" {
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		e.replyErr(q, errExecuteWithSet())
 		return
 	}
 	var def *adhocDef
@@ -112,7 +101,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		}
 	}
 	if def == nil {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no command %q", c.Node))
 		return
 	}
 	if !allowed(*def, who) {
@@ -120,10 +109,10 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		return
 	}
 	if c.Action == "cancel" {
-		e.cmdReply(q, c, "canceled", "")
+		e.cmdReply(q, c, CmdCanceled, nil, "")
 		return
 	}
-	var action any
+	var action Cmd
 	switch c.Node {
 	case "suspend":
 		if who == actorAgent && c.Form == nil {
@@ -142,7 +131,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 	case "canned":
 		if c.Form == nil {
 			if len(c.Canned) == 0 {
-				e.cmdDone(q, c, "There are no canned responses", "")
+				e.cmdDone(q, c, "There are no canned responses", nil)
 				return
 			}
 			opts := make([]string, 0, 2*len(c.Canned))
@@ -169,24 +158,24 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 	case "conference":
 		if c.Form == nil {
 			e.cmdForm(q, c, form("form", "Invite or transfer to another agent",
-				field("jid", "jid-single", "Agent", nil)+
-					field("mode", "list-single", "Mode", []string{"conference"}, "Conference (both stay)", "conference", "Transfer (the other agent takes over)", "transfer")+
-					field("reason", "text-single", "Reason", nil)))
+				field("jid", "jid-single", "Agent", nil),
+				field("mode", "list-single", "Mode", []string{"conference"}, "Conference (both stay)", "conference", "Transfer (the other agent takes over)", "transfer"),
+				field("reason", "text-single", "Reason", nil)))
 			return
 		}
 		to, err := jid.Parse(first(c.Form, "jid"))
 		if err != nil || to.Localpart() == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be an agent's JID"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "jid must be an agent's JID"))
 			return
 		}
 		if merr := e.conference(s, q.From, []Invite{{To: to, Reason: first(c.Form, "reason")}}, first(c.Form, "mode") == "transfer"); merr != nil {
 			e.replyErr(q, merr)
 			return
 		}
-		e.cmdDone(q, c, "Invitation sent to "+to.Bare().String(), "")
+		e.cmdDone(q, c, "Invitation sent to "+to.Bare().String(), nil)
 		return
 	case "details":
-		e.cmdDone(q, c, "Visitor details", formEl(NS+"#visitor", e.visitorFields(s)))
+		e.cmdDone(q, c, "Visitor details", resultForm(NS+"#visitor", e.visitorFields(s)))
 		return
 	}
 	note, merr := e.perform(s, q.From, who, action)
@@ -194,7 +183,7 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 		e.replyErr(q, merr)
 		return
 	}
-	e.cmdDone(q, c, note, "")
+	e.cmdDone(q, c, note, nil)
 }
 
 // serviceAdhoc runs a command on the service: the agent's own sessions.
@@ -212,23 +201,18 @@ var serviceCommands = []struct {
 }
 
 // serviceCommandItems lists the service's commands bare may run.
-func (e *Engine) serviceCommandItems(bare string) string {
-	var b strings.Builder
+func (e *Engine) serviceCommandItems(bare string) *DiscoItems {
+	items := &DiscoItems{Node: NSCommands, Items: []DiscoItem{}}
 	for _, c := range serviceCommands {
 		if e.hasAny(bare, c.perms) {
-			b.WriteString(el("item", "", []string{"jid", e.cfg.Domain.String(), "node", c.node, "name", c.name}, ""))
+			items.Items = append(items.Items, DiscoItem{JID: e.cfg.Domain, Node: c.node, Name: c.name})
 		}
 	}
-	return el("query", "http://jabber.org/protocol/disco#items", []string{"node", NSCommands}, b.String())
+	return items
 }
 
 func (e *Engine) hasAny(bare string, perms []string) bool {
-	for _, p := range perms {
-		if e.has(bare, p) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(perms, func(p string) bool { return e.has(bare, p) })
 }
 
 // AdminOp is a change to permissions or canned responses an admin asked for
@@ -252,15 +236,15 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		}
 	}
 	if perms == nil {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no command %q", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no command %q", c.Node))
 		return
 	}
 	if !e.hasAny(bare, perms) {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "you may not run %s", c.Node))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you may not run %s", c.Node))
 		return
 	}
 	if c.Action == "cancel" {
-		e.cmdReply(q, c, "canceled", "")
+		e.cmdReply(q, c, CmdCanceled, nil, "")
 		return
 	}
 	switch c.Node {
@@ -274,53 +258,46 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || s.agents[bare] == "owner" || s.agents[bare] == "conference" || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
+		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
 			ids = append(ids, id)
 		}
 	}
-	sort.Strings(ids)
-	var items strings.Builder
+	slices.Sort(ids)
+	x := &Form{Type: "result", Title: "Chat sessions", Reported: []Field{
+		field("room", "jid-single", "Chat room", nil), field("state", "text-single", "State", nil),
+		field("visitor", "text-single", "Visitor", nil), field("agent", "text-single", "Agent", nil)}}
 	for _, id := range ids {
 		s := e.byID[id]
-		items.WriteString(el("item", "", nil,
-			field("room", "jid-single", "", []string{s.room.Addr().String()})+
-				field("state", "text-single", "", []string{string(s.rec.State)})+
-				field("visitor", "text-single", "", []string{s.rec.Visitor["name"]})+
-				field("agent", "text-single", "", []string{s.rec.Owner})))
+		x.Items = append(x.Items, []Field{
+			field("room", "jid-single", "", []string{s.room.Addr().String()}),
+			field("state", "text-single", "", []string{string(s.rec.State)}),
+			field("visitor", "text-single", "", []string{s.rec.Visitor["name"]}),
+			field("agent", "text-single", "", []string{s.rec.Owner})})
 	}
-	reported := el("reported", "", nil, field("room", "jid-single", "Chat room", nil)+field("state", "text-single", "State", nil)+
-		field("visitor", "text-single", "Visitor", nil)+field("agent", "text-single", "Agent", nil))
-	e.cmdDone(q, c, itoa(len(ids))+" chat sessions; join a room to work on it",
-		el("x", "jabber:x:data", []string{"type", "result"}, el("title", "", nil, "Chat sessions")+reported+items.String()))
+	e.cmdDone(q, c, itoa(len(ids))+" chat sessions; join a room to work on it", x)
 }
 
 // queuesCommand shows a supervisor the queues and every agent's load.
 func (e *Engine) queuesCommand(q *IQ, c *AdHocCmd) {
 	lengths := e.router.QueueLengths()
-	names := make([]string, 0, len(lengths))
-	for n := range lengths {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString(el("reported", "", nil, field("name", "text-single", "Queue or agent", nil)+
-		field("waiting", "text-single", "Waiting", nil)+field("load", "text-single", "Chats / capacity", nil)+
-		field("show", "text-single", "Availability", nil)))
+	names := slices.Sorted(maps.Keys(lengths))
+	x := &Form{Type: "result", Title: "Queues and agents", Reported: []Field{
+		field("name", "text-single", "Queue or agent", nil), field("waiting", "text-single", "Waiting", nil),
+		field("load", "text-single", "Chats / capacity", nil), field("show", "text-single", "Availability", nil)}}
 	for _, n := range names {
-		b.WriteString(el("item", "", nil, field("name", "text-single", "", []string{"queue " + n})+
-			field("waiting", "text-single", "", []string{itoa(lengths[n])})))
+		x.Items = append(x.Items, []Field{field("name", "text-single", "", []string{"queue " + n}),
+			field("waiting", "text-single", "", []string{itoa(lengths[n])})})
 	}
-	shows := []string{"offline", "available", "chat", "away", "xa", "dnd"}
 	for _, a := range e.router.Agents() {
-		show := "?"
-		if int(a.Show) < len(shows) {
-			show = shows[a.Show]
+		show := a.Show.String()
+		if show == "" {
+			show = "?"
 		}
-		b.WriteString(el("item", "", nil, field("name", "text-single", "", []string{a.JID})+
-			field("load", "text-single", "", []string{itoa(a.Load) + " / " + itoa(a.Capacity)})+
-			field("show", "text-single", "", []string{show})))
+		x.Items = append(x.Items, []Field{field("name", "text-single", "", []string{a.JID}),
+			field("load", "text-single", "", []string{itoa(a.Load) + " / " + itoa(a.Capacity)}),
+			field("show", "text-single", "", []string{show})})
 	}
-	e.cmdDone(q, c, "Queues and agents", el("x", "jabber:x:data", []string{"type", "result"}, el("title", "", nil, "Queues and agents")+b.String()))
+	e.cmdDone(q, c, "Queues and agents", x)
 }
 
 var permOptions = []string{"Use Media Chat", PermChat, "Manage Media Chat", PermSupervise, "Administer Parley", PermAdmin}
@@ -328,16 +305,16 @@ var permOptions = []string{"Use Media Chat", PermChat, "Manage Media Chat", Perm
 // adminCommand shows an admin's form, or hands the checked change to the edge.
 func (e *Engine) adminCommand(q *IQ, c *AdHocCmd) {
 	if c.Form == nil {
-		var fields string
+		var fields []Field
 		switch c.Node {
 		case "grant", "revoke":
-			fields = field("jid", "jid-single", "User", nil) + field("permissions", "list-multi", "Permissions", nil, permOptions...)
+			fields = []Field{field("jid", "jid-single", "User", nil), field("permissions", "list-multi", "Permissions", nil, permOptions...)}
 		case "canned-add":
-			fields = field("id", "text-single", "Id", nil) + field("title", "text-single", "Title", nil) + field("body", "text-multi", "Text", nil)
+			fields = []Field{field("id", "text-single", "Id", nil), field("title", "text-single", "Title", nil), field("body", "text-multi", "Text", nil)}
 		case "canned-remove":
-			fields = field("id", "text-single", "Id", nil)
+			fields = []Field{field("id", "text-single", "Id", nil)}
 		}
-		e.cmdForm(q, c, form("form", c.Node, fields))
+		e.cmdForm(q, c, form("form", c.Node, fields...))
 		return
 	}
 	op := AdminOp{IQ: q, Cmd: c, Kind: c.Node}
@@ -345,30 +322,30 @@ func (e *Engine) adminCommand(q *IQ, c *AdHocCmd) {
 	case "grant", "revoke":
 		j, err := jid.Parse(first(c.Form, "jid"))
 		if err != nil || j.Localpart() == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "jid must be a user's JID"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "jid must be a user's JID"))
 			return
 		}
 		op.JID, op.Perms = j.Bare().String(), c.Form["permissions"]
 		if len(op.Perms) == 0 {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "choose at least one permission"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "choose at least one permission"))
 			return
 		}
 		for _, p := range op.Perms {
 			if p != PermChat && p != PermSupervise && p != PermAdmin {
-				e.replyErr(q, muc.Errorf("modify", "bad-request", "unknown permission %q", p))
+				e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "unknown permission %q", p))
 				return
 			}
 		}
 	case "canned-add":
 		op.Canned = Canned{ID: first(c.Form, "id"), Title: first(c.Form, "title"), Body: strings.Join(c.Form["body"], "\n")}
 		if op.Canned.ID == "" || strings.TrimSpace(op.Canned.Body) == "" || len(op.Canned.Body) > e.cfg.MaxBody {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "a canned response needs an id and 1 to %d bytes of text", e.cfg.MaxBody))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "a canned response needs an id and 1 to %d bytes of text", e.cfg.MaxBody))
 			return
 		}
 	case "canned-remove":
 		op.Canned.ID = first(c.Form, "id")
 		if op.Canned.ID == "" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "id is required"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "id is required"))
 			return
 		}
 	}
@@ -382,6 +359,5 @@ func AdminDone(op AdminOp, note string) *Stanza {
 		sid = "admin"
 	}
 	return &Stanza{Name: "iq", From: op.IQ.To, To: op.IQ.From, ID: op.IQ.ID, Type: "result",
-		Payload: el("command", NSCommands, []string{"node", op.Cmd.Node, "sessionid", sid, "status", "completed"},
-			el("note", "", []string{"type", "info"}, text(note)))}
+		Payload: &CommandReply{Node: op.Cmd.Node, SessionID: sid, Status: CmdCompleted, Note: note}}
 }

@@ -43,11 +43,11 @@ func benchRoom(b *testing.B, history int) (*Engine, jid.JID) {
 	if r == nil || r.Type != "result" {
 		b.Fatalf("request answered %+v", r)
 	}
-	a, ok := find(r.Payload, NS, "session")
+	a, ok := r.Payload.(*SessionAnswer)
 	if !ok {
-		b.Fatalf("no session in %q", r.Payload)
+		b.Fatalf("no session in %+v", r.Payload)
 	}
-	sid := a["id"]
+	sid := a.ID
 	step(&Presence{From: jid.MustParse(ann), To: occupantJID(sid, "Ann"), MUC: true, History: muc.NoHistoryLimit})
 	step(&Presence{From: jid.MustParse(alice), To: occupantJID(sid, "Alice"), MUC: true, History: muc.NoHistoryLimit})
 	s := e.byID[sid]

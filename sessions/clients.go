@@ -57,18 +57,18 @@ func (e *Engine) roomCommandsFor(s *session, from jid.JID) []adhocDef {
 func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	if q.Type != "set" {
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		e.replyErr(q, errExecuteWithSet())
 		return
 	}
 	if !e.offeredTo(s, bare) {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	if e.router.Decline(s.rec.ID, bare, e.now) {
 		e.obs.Offer("declined")
 	}
 	delete(s.offered, bare)
-	e.cmdDone(q, c, "Chat request declined; it goes to another agent", "")
+	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
 }
 
 // roomAdmin answers muc#owner and muc#admin queries: an agent's destroy
@@ -76,25 +76,25 @@ func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
 // why, instead of service-unavailable (which clients show as nothing).
 func (e *Engine) roomAdmin(s *session, q *IQ, who actor) {
 	if !e.canSee(s, q.From, who) {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	if oc, ok := q.Cmd.(*MUCOwnerCmd); ok && oc.Destroy && q.Type == "set" {
 		if who != actorAgent {
-			e.replyErr(q, muc.Errorf("auth", "forbidden", "only the session's agents may close it"))
+			e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may close it"))
 			return
 		}
 		e.close(s, "agent")
-		e.reply(q, "")
+		e.reply(q, nil)
 		return
 	}
 	if _, ok := q.Cmd.(*MUCOwnerCmd); ok {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "chat session rooms are configured by Parley: members-only, "+
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "chat session rooms are configured by Parley: members-only, "+
 			"semi-anonymous, logged, unmoderated; use the room's ad-hoc commands (suspend, resume, canned, comment, "+
 			"conference, details, close) to act on the chat, or destroy the room to close it"))
 		return
 	}
-	e.replyErr(q, muc.Errorf("auth", "forbidden", "who may enter a chat session is decided by Parley: invite a "+
+	e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "who may enter a chat session is decided by Parley: invite a "+
 		"colleague with the room's ad-hoc command \"conference\""))
 }
 
@@ -156,7 +156,7 @@ func (e *Engine) uninvited(s *session, who jid.JID) {
 		"To bring in a colleague, run the ad-hoc command \"conference\" on the room (mode conference or transfer), " +
 		"or send the room a XEP-0045 invitation; a client's own direct invitation does not reach Parley."
 	for a, role := range s.agents {
-		if role != "owner" && role != "conference" {
+		if role != RoleOwner && role != RoleConference {
 			continue
 		}
 		for _, to := range e.agentTargets(a) {

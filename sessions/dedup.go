@@ -73,6 +73,7 @@ func (e *Engine) keepOrigin(s *session, m *Message, occ muc.Occupant) {
 		s.seenOrigin = make(map[originKey]int64)
 	}
 	s.seenOrigin[k] = s.lastSeq
+	e.journal.origins = append(e.journal.origins, originEntry{s, k})
 	t := e.out.Batch.Transcript
 	if n := len(t); n > 0 && t[n-1].Seq == s.lastSeq && t[n-1].Session == s.rec.ID {
 		t[n-1].OriginID, t[n-1].OriginSender = k.id, k.sender

@@ -27,6 +27,9 @@ import (
 
 // Config holds the rules the engine applies.
 type Config struct {
+	// faultOnRoomSend, set by tests only, runs before the room's stanzas are
+	// queued: a panic there comes after the room and the session changed.
+	faultOnRoomSend func()
 	Domain          jid.JID // the component's JID, e.g. chat.example.com
 	SignIn          jid.JID // the sign-in address agents add as a contact; zero: agents@Domain
 	Queues          []string
@@ -72,9 +75,9 @@ func (nopObserver) Ended(State, string)    {}
 type session struct {
 	rec         Record
 	room        *muc.Room
-	agents      map[string]string // bare JID -> "owner" / "conference" / "previous"
-	offered     map[string]bool   // agents offered it while it waits: the first to join owns it
-	invited     map[string]bool   // agents invited to a conference: may join as moderators
+	agents      map[string]AgentRole // bare JID -> its role
+	offered     map[string]bool      // agents offered it while it waits: the first to join owns it
+	invited     map[string]bool      // agents invited to a conference: may join as moderators
 	lastSeq     int64
 	visitorGone time.Time           // the last visitor JID left; zero while one is present or before any joined
 	reconnected bool                // a visitor reconnected while suspended: the owner was told
@@ -97,6 +100,8 @@ func (s *session) visitorJID(j jid.JID) bool {
 
 // Engine is the domain. Not safe for concurrent use: the Runner serialises.
 type Engine struct {
+	journal  inputJournal // isolate.go: what the input being handled added
+	cp       checkpoint   // isolate.go: the target session before the input
 	cfg      Config
 	obs      Observer
 	router   *routing.Router
@@ -118,6 +123,8 @@ type Engine struct {
 	restore []string     // sessions Restore changed: written by the next Process
 
 	rates map[string][]time.Time // limits.go: recent requests per JID and token
+
+	qwatch *queueWatch // queuepush.go: supervisors' resources subscribed to queue figures
 
 	scale scaleState // index.go, timers.go: indexes and timers kept on change
 }
@@ -184,6 +191,7 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 		e.reindexChanged()
 	}
 	e.dispatch()
+	e.pushQueues()
 	e.reindexChanged()
 	ids := make([]string, 0, len(e.dirty))
 	for id := range e.dirty {
@@ -211,8 +219,20 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 func (e *Engine) safeHandle(in Input) {
 	nOut, nTok, nSes, nAg, nTr, nMAM, nAdm := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
 		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM), len(e.out.Admin)
+	var cp *checkpoint
+	if s := e.target(in); s != nil {
+		cp = &e.cp
+		cp.take(s)
+	}
+	e.journal.origins, e.journal.created = e.journal.origins[:0], e.journal.created[:0]
 	defer func() {
 		if r := recover(); r != nil {
+			if cp != nil {
+				s := cp.s
+				cp.rollback()
+				e.restoreIndex(s)
+			}
+			e.journal.undo(e)
 			e.out.Out = e.out.Out[:nOut]
 			e.out.Batch.Tokens = e.out.Batch.Tokens[:nTok]
 			e.out.Batch.Sessions = e.out.Batch.Sessions[:nSes]
@@ -222,7 +242,7 @@ func (e *Engine) safeHandle(in Input) {
 			e.out.Admin = e.out.Admin[:nAdm]
 			e.out.Panics = append(e.out.Panics, fmt.Sprintf("%T: %v", in, r))
 			if q, ok := in.(*IQ); ok {
-				e.replyErr(q, muc.Errorf("wait", "internal-server-error", "the service failed on this request"))
+				e.replyErr(q, muc.Errorf(muc.Wait, muc.InternalServerError, "the service failed on this request"))
 			}
 		}
 	}()
@@ -260,12 +280,15 @@ func cloneRecord(r Record) Record {
 func (e *Engine) send(s ...Out) { e.out.Out = append(e.out.Out, s...) }
 
 func (e *Engine) sendMUC(st []muc.Stanza) {
+	if e.cfg.faultOnRoomSend != nil {
+		e.cfg.faultOnRoomSend()
+	}
 	for _, s := range st {
 		e.out.Out = append(e.out.Out, s)
 	}
 }
 
-func (e *Engine) reply(iq *IQ, payload string) {
+func (e *Engine) reply(iq *IQ, payload Payload) {
 	e.send(&Stanza{Name: "iq", From: iq.To, To: iq.From, ID: iq.ID, Type: "result", Payload: payload})
 }
 
@@ -338,14 +361,14 @@ func tokenMatches(token string, hash []byte) bool {
 }
 
 // line appends a transcript entry for s and returns it as a history line.
-func (e *Engine) line(s *session, role, from, nick, kind, body, payload string) muc.Line {
+func (e *Engine) line(s *session, role, from, nick string, kind EntryKind, body, payload string, elem muc.Element) muc.Line {
 	s.lastSeq++
 	e.out.Batch.Transcript = append(e.out.Batch.Transcript, Entry{
 		Session: s.rec.ID, Seq: s.lastSeq, At: e.now, AuthorRole: role, AuthorJID: from,
-		Nick: nick, Kind: kind, Body: body, Payload: payload,
+		Nick: nick, Kind: kind, Body: body, Payload: payload, Element: elem,
 	})
-	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload,
-		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == "comment"}
+	return muc.Line{Nick: nick, At: e.now, Body: body, Payload: payload, Element: elem,
+		StanzaID: itoa64(s.lastSeq), AgentsOnly: kind == KindComment}
 }
 
 func itoa64(n int64) string { return itoa(int(n)) }
@@ -355,7 +378,7 @@ func (e *Engine) event(s *session, ev Event, body string) {
 	if ev.State == "" {
 		ev.State = s.rec.State
 	}
-	l := e.line(s, "system", "", muc.ServiceNick, "event", body, ev.render())
+	l := e.line(s, "system", "", muc.ServiceNick, KindEvent, body, "", &ev)
 	e.sendMUC(s.room.AnnounceAsService(l))
 }
 

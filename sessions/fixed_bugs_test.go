@@ -96,10 +96,10 @@ func TestFixed_StrangerLearnsRoomExists(t *testing.T) {
 		name     string
 		to       func(room string) jid.JID
 		typ      string
-		cmd      any
+		cmd      Cmd
 		wantBoth string
 	}{
-		{"unknown payload to the room", roomJID, "set", struct{}{}, "service-unavailable"},
+		{"unknown payload to the room", roomJID, "set", &VersionCmd{}, "service-unavailable"},
 		{"IQ to an occupant", func(r string) jid.JID { return occupantJID(r, "Ann") }, "get", &DiscoInfoCmd{}, ""},
 		{"canned get to the room", roomJID, "get", &CannedCmd{ID: "x"}, ""},
 	}
@@ -168,7 +168,7 @@ func TestFixed_EndedSessionStillActionableInSameBatch(t *testing.T) {
 				Cmd: &RequestCmd{Token: token, TokenKnown: true, Queue: "support"}},
 		)
 		r := reply(out, "r")
-		if a, ok := find(r.Payload, "", "session"); !ok || a["id"] == sid {
+		if a, ok := r.Payload.(*SessionAnswer); !ok || a.ID == sid {
 			t.Errorf("request after the close answered %q, want a new session", r.Payload)
 		}
 	})

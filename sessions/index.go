@@ -174,7 +174,7 @@ func (e *Engine) reindexAgents(id string, s *session) {
 	var now []string
 	if s != nil {
 		for a, role := range s.agents {
-			if role == "owner" || role == "conference" {
+			if role == RoleOwner || role == RoleConference {
 				now = append(now, a)
 			}
 		}

@@ -37,7 +37,7 @@ func checkIndexes(t *testing.T, e *Engine, step int) {
 	worked := make(map[string]map[string]struct{})
 	for id, s := range e.byID {
 		for a, role := range s.agents {
-			if role == "owner" || role == "conference" {
+			if role == RoleOwner || role == RoleConference {
 				addTo(worked, a, id)
 			}
 		}
@@ -131,9 +131,9 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 					}
 					_, r := w.request(v, c)
 					if r != nil && r.Type == "result" {
-						if a, ok := find(r.Payload, NS, "session"); ok && a["id"] != "" {
-							sessionsOf[v] = append(sessionsOf[v], a["id"])
-							all = append(all, a["id"])
+						if a, ok := r.Payload.(*SessionAnswer); ok && a.ID != "" {
+							sessionsOf[v] = append(sessionsOf[v], a.ID)
+							all = append(all, a.ID)
 						}
 					}
 				case 2, 3:

@@ -5,31 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley-chat/parley/muc"
 	"mellium.im/xmpp/jid"
 )
 
-// invitationStanza is how the tests read an invitation: as the message the
-// gateway sends (mediated invitation, direct invitation, Parley's element),
-// so that assertions written against payloads keep working. The real
-// rendering is gateway/invitation.go; its golden test checks that one.
+// invitationStanza is how the tests count an invitation among the messages
+// to an agent: a message from the room with the invitation's body. Its
+// content is read from the typed Invitation (messagesTo); the rendering is
+// gateway/invitation.go, which its golden test checks.
 func invitationStanza(inv *Invitation) *Stanza {
-	p := el("x", muc.NSUser, nil, el("invite", "", []string{"from", inv.Inviter.String()}, reasonOf(inv.Reason))) +
-		el("x", "jabber:x:conference", []string{"jid", inv.Room.String(), "reason", inv.Reason}, "")
-	switch inv.Kind {
-	case InviteOffer:
-		p += el("offer", NS, []string{"session", inv.Session, "timeout", itoa(inv.Timeout), "queue", inv.Queue}, "")
-	case InviteConference, InviteTransfer:
-		p += el("conference", NS, []string{"session", inv.Session, "from", inv.Inviter.String(), "mode", inv.Mode()}, "")
-	}
-	return &Stanza{Name: "message", From: inv.Room, To: inv.To, Body: inv.Body, Payload: p}
-}
-
-func reasonOf(r string) string {
-	if r == "" {
-		return ""
-	}
-	return el("reason", "", nil, text(r))
+	return &Stanza{Name: "message", From: inv.Room, To: inv.To, Body: inv.Body}
 }
 
 // Every invitation says in its body what to do, and carries a human reason.

@@ -51,7 +51,7 @@ type IQ struct {
 	From, To jid.JID
 	ID       string
 	Type     string // "get" or "set"
-	Cmd      any
+	Cmd      Cmd
 }
 
 // Tick asks the engine to run the timers that are due.
@@ -110,7 +110,7 @@ type (
 	// MAMCmd asks whether From may read the room's archive; the edge runs the query.
 	MAMCmd struct {
 		Token        string         // the visitor's proof, from the query form
-		Query        any            // the edge's parsed query, carried back in the grant
+		Query        MAMQuery       // the edge's parsed query, carried back in the grant
 		Stored       *Record        // the edge's read of the session row (rooms that ended)
 		StoredAgents []SessionAgent // and of its agents
 	}
@@ -124,12 +124,13 @@ type Stanza struct {
 	ID       string
 	Type     string
 	Body     string
-	Payload  string // children as XML
+	Payload  Payload // typed content, rendered by the edge; nil when none
 	Err      *muc.Error
 }
 
-// Out is an outgoing stanza: *muc.Presence, *muc.Message or *Stanza.
-type Out = any
+// Out is an outgoing effect: *muc.Presence, *muc.Message, *Stanza or one of
+// the typed notices the edge renders (effects.go lists them).
+type Out interface{ Outgoing() }
 
 // Output is what one batch of inputs decided.
 type Output struct {

@@ -35,18 +35,18 @@ func (e *Engine) iq(q *IQ) {
 	s := e.lookup(q.To)
 	if q.To.Resourcepart() != "" {
 		if _, ok := q.Cmd.(*PingCmd); !ok {
-			e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "IQs to occupants are not relayed"))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "IQs to occupants are not relayed"))
 			return
 		}
 		if s == nil {
-			e.replyErr(q, muc.Errorf("cancel", "not-acceptable", "not joined"))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAcceptable, "not joined"))
 			return
 		}
 		if err := s.room.SelfPing(q.From, q.To.Resourcepart()); err != nil {
 			e.replyErr(q, err.(*muc.Error))
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 		return
 	}
 	switch q.Cmd.(type) {
@@ -54,11 +54,11 @@ func (e *Engine) iq(q *IQ) {
 		*MUCOwnerCmd, *MUCAdminCmd:
 	case *CannedCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "post a canned response with an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "post a canned response with an IQ set"))
 			return
 		}
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+		e.replyErr(q, errNotInSessions())
 		return
 	}
 	if s == nil {
@@ -66,7 +66,7 @@ func (e *Engine) iq(q *IQ) {
 			e.archiveOfEnded(q, c)
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	e.roomIQ(s, q)
@@ -76,73 +76,64 @@ func (e *Engine) serviceIQ(q *IQ) {
 	switch c := q.Cmd.(type) {
 	case *RequestCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "request must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "request must be an IQ set"))
 			return
 		}
 		e.request(q, c)
 	case *ReconnectCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "reconnect must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "reconnect must be an IQ set"))
 			return
 		}
 		e.reconnect(q, c)
 	case *CannedCmd:
 		bare := q.fromBare()
 		if !e.has(bare, PermChat) && !e.has(bare, PermAdmin) && !e.has(bare, PermSupervise) {
-			e.replyErr(q, muc.Errorf("auth", "forbidden", "canned responses are for agents"))
+			e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "canned responses are for agents"))
 			return
 		}
-		var b strings.Builder
-		for _, c := range c.List {
-			b.WriteString(el("item", "", []string{"id", c.ID, "title", c.Title}, text(c.Body)))
-		}
-		e.reply(q, el("canned", NS, nil, b.String()))
+		e.reply(q, &CannedList{Items: c.List})
 	case *DiscoInfoCmd:
 		if c.Node != "" {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			e.replyErr(q, errNoNode())
 			return
 		}
-		var b strings.Builder
-		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", "Parley chat sessions"}, ""))
-		for _, f := range ServiceFeatures {
-			b.WriteString(el("feature", "", []string{"var", f}, ""))
-		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", nil, b.String()))
+		e.reply(q, &DiscoInfo{Identity: Identity{"conference", "text", "Parley chat sessions"}, Features: ServiceFeatures})
 	case *DiscoItemsCmd:
 		switch c.Node {
 		case "":
-			e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, e.visibleRooms(q.fromBare())))
+			e.reply(q, &DiscoItems{Items: e.visibleRooms(q.fromBare())})
 		case NSCommands:
 			e.reply(q, e.serviceCommandItems(q.fromBare()))
 		default:
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such node"))
+			e.replyErr(q, errNoNode())
 		}
 	case *AdHocCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+			e.replyErr(q, errExecuteWithSet())
 			return
 		}
 		e.serviceAdhoc(q, c)
 	case *PingCmd:
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *AvailabilityCmd:
 		e.availability(q, c)
 	case *WorkspaceCmd:
 		e.workspace(q)
 	case *LeaveMessageCmd:
 		if q.Type != "set" {
-			e.replyErr(q, muc.Errorf("modify", "bad-request", "leave-message must be an IQ set"))
+			e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "leave-message must be an IQ set"))
 			return
 		}
 		e.leaveMessage(q, c)
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by the service"))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "not supported by the service"))
 	}
 }
 
 // visibleRooms lists the rooms bare may know of: its own sessions, or all for
 // a supervisor.
-func (e *Engine) visibleRooms(bare string) string {
+func (e *Engine) visibleRooms(bare string) []DiscoItem {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
@@ -152,12 +143,12 @@ func (e *Engine) visibleRooms(bare string) string {
 		}
 	}
 	sort.Strings(ids)
-	var b strings.Builder
+	items := make([]DiscoItem, 0, len(ids))
 	for _, id := range ids {
 		s := e.byID[id]
-		b.WriteString(el("item", "", []string{"jid", s.room.Addr().String(), "name", s.room.Subject()}, ""))
+		items = append(items, DiscoItem{JID: s.room.Addr(), Name: s.room.Subject()})
 	}
-	return b.String()
+	return items
 }
 
 func (e *Engine) roomIQ(s *session, q *IQ) {
@@ -166,15 +157,15 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 	switch c := q.Cmd.(type) {
 	case *PingCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *MUCOwnerCmd, *MUCAdminCmd:
 		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
 		if c.Node == "x-roomuser-item" {
@@ -183,31 +174,27 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 			e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
 			return
 		}
-		var b strings.Builder
-		b.WriteString(el("identity", "", []string{"category", "conference", "type", "text", "name", s.room.Subject()}, ""))
-		for _, f := range roomFeatures {
-			b.WriteString(el("feature", "", []string{"var", f}, ""))
-		}
+		info := &DiscoInfo{Node: c.Node, Identity: Identity{"conference", "text", s.room.Subject()}, Features: roomFeatures}
 		if who != actorVisitor {
-			b.WriteString(formEl(NS+"#visitor", e.visitorFields(s)))
+			info.Form = resultForm(NS+"#visitor", e.visitorFields(s))
 		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#info", []string{"node", c.Node}, b.String()))
+		e.reply(q, info)
 	case *DiscoItemsCmd:
 		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 			return
 		}
 		if c.Node == NSCommands {
-			e.reply(q, commandItems(s.room.Addr().String(), e.roomCommandsFor(s, q.From), who))
+			e.reply(q, commandItems(s.room.Addr(), e.roomCommandsFor(s, q.From), who))
 			return
 		}
-		e.reply(q, el("query", "http://jabber.org/protocol/disco#items", nil, ""))
+		e.reply(q, &DiscoItems{})
 	case *SuspendCmd, *ResumeCmd, *CloseCmd, *CannedCmd, *CommentCmd:
 		if _, err := e.perform(s, q.From, who, c); err != nil {
 			e.replyErr(q, err)
 			return
 		}
-		e.reply(q, "")
+		e.reply(q, nil)
 	case *AdHocCmd:
 		if c.Node == "decline" && who == actorNone {
 			e.declineCommand(s, q, c)
@@ -221,26 +208,26 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
 		default:
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+			e.replyErr(q, errNoSession())
 		}
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions"))
+		e.replyErr(q, errNotInSessions())
 	}
 }
 
 func forbidden(who actor, text string) *muc.Error {
 	if who == actorNone {
-		return muc.Errorf("cancel", "item-not-found", "no such chat session")
+		return errNoSession()
 	}
-	return muc.Errorf("auth", "forbidden", "%s", text)
+	return muc.Errorf(muc.Auth, muc.Forbidden, "%s", text)
 }
 
 // post puts a message from an agent into the room (canned response, comment by IQ).
-func (e *Engine) post(s *session, from jid.JID, kind, body, payload string) {
+func (e *Engine) post(s *session, from jid.JID, kind EntryKind, body string, elem muc.Element) {
 	bare := from.Bare().String()
 	nick := e.agentNick(s, bare)
-	l := e.line(s, "agent", from.String(), nick, kind, body, payload)
-	if kind == "comment" {
+	l := e.line(s, "agent", from.String(), nick, kind, body, "", elem)
+	if kind == KindComment {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
 	if occ, ok := s.room.Lookup(from); ok {
@@ -296,30 +283,30 @@ func (e *Engine) perform(s *session, from jid.JID, who actor, cmd any) (string, 
 			return "", forbidden(who, "only the session's agents may post canned responses")
 		}
 		if c.Resolved == nil {
-			return "", muc.Errorf("cancel", "item-not-found", "no canned response %q", c.ID)
+			return "", muc.Errorf(muc.Cancel, muc.ItemNotFound, "no canned response %q", c.ID)
 		}
 		e.actOn(s, "canned")
-		e.post(s, from, "canned", c.Resolved.Body, el("canned", NS, []string{"id", c.Resolved.ID}, ""))
+		e.post(s, from, KindCanned, c.Resolved.Body, &CannedMark{ID: c.Resolved.ID})
 		return "Canned response posted", nil
 	case *CommentCmd:
 		if who != actorAgent {
 			return "", forbidden(who, "only the session's agents may comment")
 		}
 		if strings.TrimSpace(c.Text) == "" || len(c.Text) > e.cfg.MaxBody {
-			return "", muc.Errorf("modify", "bad-request", "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
+			return "", muc.Errorf(muc.Modify, muc.BadRequest, "a comment needs 1 to %d bytes of text", e.cfg.MaxBody)
 		}
 		e.actOn(s, "comment")
-		e.post(s, from, "comment", c.Text, el("comment", NS, nil, ""))
+		e.post(s, from, KindComment, c.Text, &CommentMark{})
 		return "Comment added", nil
 	}
-	return "", muc.Errorf("cancel", "service-unavailable", "not supported by chat sessions")
+	return "", errNotInSessions()
 }
 
 func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Error) {
 	switch who {
 	case actorVisitor:
 		if s.rec.State == StateActive || s.rec.State == StateQueued {
-			e.suspend(s, "visitor", "", true)
+			e.suspend(s, ByVisitor, "", true)
 		}
 		return "Session suspended", nil
 	case actorAgent:
@@ -327,24 +314,24 @@ func (e *Engine) suspendBy(s *session, who actor, cause string) (string, *muc.Er
 			cause = e.cfg.Causes[0]
 		}
 		if !e.knownCause(cause) {
-			return "", muc.Errorf("modify", "bad-request", "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", "))
+			return "", muc.Errorf(muc.Modify, muc.BadRequest, "unknown cause %q; causes are: %s", cause, strings.Join(e.cfg.Causes, ", "))
 		}
 		switch s.rec.State {
 		case StateActive:
-			e.suspend(s, "agent", cause, true)
+			e.suspend(s, ByAgent, cause, true)
 			return "Session suspended: " + cause, nil
 		case StateSuspended:
 			if s.rec.SuspendCause != cause {
 				s.rec.SuspendCause = cause
-				if s.rec.SuspendedBy != "visitor" {
-					s.rec.SuspendedBy = "agent"
+				if s.rec.SuspendedBy != ByVisitor {
+					s.rec.SuspendedBy = ByAgent
 				}
 				e.touch(s)
 				e.event(s, Event{Type: "suspended", By: "agent", Cause: cause}, "Suspension cause changed to "+cause)
 			}
 			return "Suspension cause: " + cause, nil
 		}
-		return "", muc.Errorf("cancel", "unexpected-request", "a %s session cannot be suspended", s.rec.State)
+		return "", muc.Errorf(muc.Cancel, muc.UnexpectedRequest, "a %s session cannot be suspended", s.rec.State)
 	}
 	return "", forbidden(who, "only the session's agents and its visitor may suspend it")
 }
@@ -361,21 +348,21 @@ func (e *Engine) knownCause(c string) bool {
 // validRequest checks a request against the limits (PROTOCOL 9).
 func (e *Engine) validRequest(c *RequestCmd) *muc.Error {
 	if len(c.Body) > e.cfg.MaxBody {
-		return muc.Errorf("modify", "bad-request", "body longer than %d bytes", e.cfg.MaxBody)
+		return muc.Errorf(muc.Modify, muc.BadRequest, "body longer than %d bytes", e.cfg.MaxBody)
 	}
 	if !utf8.ValidString(c.Body) {
-		return muc.Errorf("modify", "bad-request", "body is not valid UTF-8")
+		return muc.Errorf(muc.Modify, muc.BadRequest, "body is not valid UTF-8")
 	}
 	if len(c.Visitor) > e.cfg.MaxFields {
-		return muc.Errorf("modify", "bad-request", "more than %d visitor details", e.cfg.MaxFields)
+		return muc.Errorf(muc.Modify, muc.BadRequest, "more than %d visitor details", e.cfg.MaxFields)
 	}
 	for k, v := range c.Visitor {
 		if len(k) > 64 || len(v) > e.cfg.MaxField {
-			return muc.Errorf("modify", "bad-request", "visitor detail %q longer than %d bytes", k, e.cfg.MaxField)
+			return muc.Errorf(muc.Modify, muc.BadRequest, "visitor detail %q longer than %d bytes", k, e.cfg.MaxField)
 		}
 	}
 	if c.Queue != "" && !e.knownQueue(c.Queue) {
-		return muc.Errorf("cancel", "item-not-found", "no queue %q", c.Queue)
+		return muc.Errorf(muc.Cancel, muc.ItemNotFound, "no queue %q", c.Queue)
 	}
 	return nil
 }
@@ -405,7 +392,7 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		// Only a question: never creates anything, whatever else it carries.
 		e.obs.Request("probe")
 		if !known || len(live) == 0 {
-			e.reply(q, "")
+			e.reply(q, nil)
 			return
 		}
 		s, scenario := e.choose(live)
@@ -449,7 +436,7 @@ func (e *Engine) request(q *IQ, c *RequestCmd) {
 		return
 	}
 	e.obs.Request("created")
-	e.reply(q, sessionEl(s, token, true, false))
+	e.reply(q, sessionAnswer(s, token, false))
 }
 
 // choose picks the session to offer for a token (PROTOCOL 3): the most
@@ -459,7 +446,7 @@ func (e *Engine) choose(ids []string) (*session, string) {
 	var best *session
 	for _, id := range ids {
 		s := e.byID[id]
-		if s.rec.State == StateSuspended && s.rec.SuspendedBy == "visitor" && s.rec.Explicit {
+		if s.rec.State == StateSuspended && s.rec.SuspendedBy == ByVisitor && s.rec.Explicit {
 			if best == nil || s.rec.SuspendedAt.After(best.rec.SuspendedAt) {
 				best = s
 			}
@@ -490,9 +477,9 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	id := e.newSessionID()
 	if _, err := e.router.Enqueue(id, queue, e.now); err != nil {
 		if err == routing.ErrQueueFull {
-			return nil, muc.Errorf("wait", "resource-constraint", "the %s queue is full; try again later", queue)
+			return nil, muc.Errorf(muc.Wait, muc.ResourceConstraint, "the %s queue is full; try again later", queue)
 		}
-		return nil, muc.Errorf("wait", "internal-server-error", "%v", err)
+		return nil, muc.Errorf(muc.Wait, muc.InternalServerError, "%v", err)
 	}
 	addr, _ := jid.New(id, e.cfg.Domain.Domainpart(), "")
 	s := &session{
@@ -501,8 +488,8 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 			VisitorJIDs: []string{from.String()}, Visitor: copyMap(c.Visitor), Question: c.Body,
 			Replaces: replaces, CreatedAt: e.now,
 		},
-		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
-		agents:  make(map[string]string),
+		room:    newRoom(addr, e.cfg.HistoryLimit),
+		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 		// The idle rule runs until the visitor joins: one who never comes is
@@ -514,6 +501,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	s.reserveNick(e.visitorNickOf(s), "visitor")
 	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
+	e.journal.created = append(e.journal.created, id)
 	if len(tokenHash) > 0 {
 		k := hex.EncodeToString(tokenHash)
 		e.byToken[k] = append(e.byToken[k], id)
@@ -524,7 +512,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	}
 	e.touch(s)
 	if c.Body != "" {
-		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), "message", c.Body, ""))
+		s.room.Record(e.line(s, "visitor", from.String(), e.visitorNickOf(s), KindMessage, c.Body, "", nil))
 	}
 	return s, nil
 }
@@ -550,7 +538,7 @@ func copyMap(m map[string]string) map[string]string {
 func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 	rec := c.Stored
 	if rec == nil || rec.ID != q.To.Localpart() {
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	bare := q.fromBare()
@@ -572,16 +560,16 @@ func (e *Engine) archiveOfEnded(q *IQ, c *MAMCmd) {
 	case visitor:
 		e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: rec.ID, NoComments: true})
 	default:
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 	}
 }
 
 // resumable is the reconnect prompt's payload; mode='always' tells the widget
 // the service is configured to reconnect without asking.
-func (e *Engine) resumable(s *session) string {
+func (e *Engine) resumable(s *session) *Resumable {
 	mode := "prompt"
 	if e.cfg.ReconnectAlways {
 		mode = "always"
 	}
-	return el("resumable", NS, []string{"mode", mode}, sessionEl(s, "", false, false))
+	return &Resumable{Mode: mode, Session: *sessionAnswer(s, "", false)}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // suspend moves s to suspended (PROTOCOL 5).
-func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
+func (e *Engine) suspend(s *session, by SuspendedBy, cause string, explicit bool) {
 	if s.rec.State == StateQueued {
 		e.router.Remove(s.rec.ID)
 	}
@@ -26,15 +26,15 @@ func (e *Engine) suspend(s *session, by, cause string, explicit bool) {
 	e.suspendedInQueue(s)
 	s.reconnected = false
 	e.touch(s)
-	e.obs.Suspend(by, cause)
-	body := "Chat suspended by the " + by
-	if by == "system" {
+	e.obs.Suspend(string(by), cause)
+	body := "Chat suspended by the " + string(by)
+	if by == BySystem {
 		body = "Chat suspended: the visitor is away"
 	}
 	if cause != "" {
 		body += " (" + cause + ")"
 	}
-	e.event(s, Event{Type: "suspended", By: by, Cause: cause}, body)
+	e.event(s, Event{Type: "suspended", By: string(by), Cause: cause}, body)
 }
 
 // resume makes a suspended session active again; how is what resumed it.
@@ -100,12 +100,12 @@ func (e *Engine) reconnect(q *IQ, c *ReconnectCmd) {
 			e.replace(q, c)
 			return
 		}
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 		return
 	}
 	if !tokenMatches(c.Token, s.rec.TokenHash) {
 		e.obs.Reconnect("not_authorized")
-		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		e.replyErr(q, errBadToken())
 		return
 	}
 	e.doReconnect(q, s, c.Token)
@@ -117,7 +117,7 @@ func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
 	old := c.Stored
 	if !tokenMatches(c.Token, old.TokenHash) {
 		e.obs.Reconnect("not_authorized")
-		e.replyErr(q, muc.Errorf("auth", "not-authorized", "the token does not match this chat session"))
+		e.replyErr(q, errBadToken())
 		return
 	}
 	req := &RequestCmd{Queue: old.Queue, Visitor: old.Visitor, Body: ""}
@@ -130,7 +130,7 @@ func (e *Engine) replace(q *IQ, c *ReconnectCmd) {
 		return
 	}
 	e.obs.Reconnect("replaced")
-	e.reply(q, sessionEl(s, c.Token, true, false))
+	e.reply(q, sessionAnswer(s, c.Token, false))
 }
 
 func (e *Engine) doReconnect(q *IQ, s *session, token string) {
@@ -138,7 +138,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 		s.rec.VisitorJIDs = append(s.rec.VisitorJIDs, q.From.String())
 		e.touch(s)
 	}
-	e.reply(q, sessionEl(s, token, true, true))
+	e.reply(q, sessionAnswer(s, token, true))
 	owner := s.rec.Owner
 	if s.rec.State == StateSuspended && owner != "" {
 		if t, off := e.offline[owner]; off && !e.router.Online(owner) && e.now.Sub(t) >= e.cfg.Grace {
@@ -165,7 +165,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 	for _, to := range e.agentTargets(owner) {
 		e.send(&Stanza{Name: "message", Type: "headline", From: s.room.Addr(), To: to,
 			Body:    reconnectNotice(name, s),
-			Payload: el("reconnected", NS, []string{"session", s.rec.ID, "state", string(s.rec.State)}, "")})
+			Payload: &Reconnected{Session: s.rec.ID, State: s.rec.State}})
 		if !present {
 			e.send(e.invitation(s, InviteReconnect, to, s.room.Addr(), name+" reconnected",
 				inviteBody(s, "the visitor reconnected")+"."+howToAnswer(s, false)))
@@ -179,7 +179,7 @@ func (e *Engine) transfer(s *session) {
 	owner := s.rec.Owner
 	if owner != "" {
 		e.router.Release(owner, s.rec.ID)
-		s.agents[owner] = "previous"
+		s.agents[owner] = RolePrevious
 	}
 	s.rec.Owner = ""
 	s.rec.State = StateQueued
@@ -258,7 +258,7 @@ func (e *Engine) timers() {
 		case StateActive:
 			if !s.visitorGone.IsZero() && !s.room.Present("visitor") && e.now.Sub(s.visitorGone) >= e.cfg.IdleSuspend {
 				s.visitorGone = timeZero
-				e.suspend(s, "system", "", false)
+				e.suspend(s, BySystem, "", false)
 				continue
 			}
 			if s.rec.State == StateActive && e.ownerGone(s) {
@@ -311,8 +311,8 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 		if err != nil {
 			continue
 		}
-		s := &session{rec: cloneRecord(rec), room: muc.NewRoom(addr, e.cfg.HistoryLimit),
-			agents: make(map[string]string), offered: make(map[string]bool), invited: make(map[string]bool),
+		s := &session{rec: cloneRecord(rec), room: newRoom(addr, e.cfg.HistoryLimit),
+			agents: make(map[string]AgentRole), offered: make(map[string]bool), invited: make(map[string]bool),
 			lastSeq: snap.LastSeq[rec.ID]}
 		s.reserveNick(e.visitorNickOf(s), "visitor")
 		s.room.SetSubject(e.subjectOf(s))
@@ -321,17 +321,17 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			s.reserveAgent(a.JID)
 		}
 		if rec.Owner != "" {
-			s.agents[rec.Owner] = "owner" // the record is authoritative over the first role seen
+			s.agents[rec.Owner] = RoleOwner // the record is authoritative over the first role seen
 		}
 		for a, role := range s.agents {
-			if role == "owner" && a != rec.Owner {
-				s.agents[a] = "previous"
+			if role == RoleOwner && a != rec.Owner {
+				s.agents[a] = RolePrevious
 			}
 		}
 		lines := make([]muc.Line, 0, len(snap.History[rec.ID]))
 		for _, h := range snap.History[rec.ID] {
-			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload,
-				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == "comment"})
+			lines = append(lines, muc.Line{Nick: h.Nick, At: h.At, Body: h.Body, Payload: h.Payload, Element: h.Element,
+				StanzaID: itoa64(h.Seq), AgentsOnly: h.Kind == KindComment})
 		}
 		s.room.LoadHistory(lines)
 		s.restoreOrigins(snap.History[rec.ID])

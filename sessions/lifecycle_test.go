@@ -12,7 +12,7 @@ import (
 func assertSuspended(t *testing.T, w *world, out Output, sid, by, cause string, explicit bool) {
 	t.Helper()
 	rec := w.record(sid)
-	if rec.State != StateSuspended || rec.SuspendedBy != by || rec.SuspendCause != cause || rec.Explicit != explicit ||
+	if rec.State != StateSuspended || string(rec.SuspendedBy) != by || rec.SuspendCause != cause || rec.Explicit != explicit ||
 		!rec.SuspendedAt.Equal(w.now) || !rec.Deadline.Equal(w.now.Add(w.cfg.SuspendTimeout)) {
 		t.Errorf("row %+v, want suspended by %s (%q) explicit=%v at %v expiring %v", rec, by, cause, explicit,
 			w.now, w.now.Add(w.cfg.SuspendTimeout))
@@ -296,7 +296,7 @@ func TestAgentActionResumes(t *testing.T) {
 				t.Errorf("first entry %+v, want the resumed event before the action", tr[0])
 			}
 			if c.kind != "" {
-				if len(tr) != 2 || tr[1].Kind != c.kind || tr[1].AuthorRole != "agent" {
+				if len(tr) != 2 || string(tr[1].Kind) != c.kind || tr[1].AuthorRole != "agent" {
 					t.Errorf("entries %+v, want the event then a %s", tr, c.kind)
 				}
 			}
@@ -633,16 +633,17 @@ func TestReconnectToSuspendedTellsOwner(t *testing.T) {
 				t.Errorf("result %v", s)
 			}
 			head, invites := 0, 0
-			for _, m := range stanzas(out, "message", alice) {
-				if a, ok := find(m.Payload, NS, "reconnected"); ok {
-					head++
-					if m.Type != "headline" || a["session"] != sid || m.From.String() != sid+"@"+service {
-						t.Errorf("headline %+v", m)
+			for _, o := range messagesTo(out, alice) {
+				if m, ok := o.(*Stanza); ok {
+					if a, ok := m.Payload.(*Reconnected); ok {
+						head++
+						if m.Type != "headline" || a.Session != sid || m.From.String() != sid+"@"+service {
+							t.Errorf("headline %+v", m)
+						}
 					}
 				}
-				if a, ok := find(m.Payload, muc.NSUser, "invite"); ok {
+				if _, ok := o.(*Invitation); ok {
 					invites++
-					_ = a
 				}
 			}
 			if head != 1 {

@@ -119,7 +119,7 @@ func (e *Engine) admit(from jid.JID, tokenHash []byte, creates bool) *muc.Error 
 	}
 	if e.overRate(limitKeys(from, tokenHex)) {
 		e.obs.Request("rate_limited")
-		return muc.Errorf("wait", "policy-violation", "too many chat requests; wait a minute before asking again")
+		return muc.Errorf(muc.Wait, muc.PolicyViolation, "too many chat requests; wait a minute before asking again")
 	}
 	if !creates {
 		return nil
@@ -128,11 +128,11 @@ func (e *Engine) admit(from jid.JID, tokenHash []byte, creates bool) *muc.Error 
 	open, queued := e.visitorLoad(from, tokenHex)
 	if l.OpenSessions > 0 && open >= l.OpenSessions {
 		e.obs.Request("visitor_limit")
-		return muc.Errorf("cancel", "policy-violation", "you already have %d chats open; close one before starting another", open)
+		return muc.Errorf(muc.Cancel, muc.PolicyViolation, "you already have %d chats open; close one before starting another", open)
 	}
 	if l.QueuedSessions > 0 && queued >= l.QueuedSessions {
 		e.obs.Request("visitor_limit")
-		return muc.Errorf("cancel", "policy-violation", "you are already waiting for an agent in %d chats; please wait for an answer there", queued)
+		return muc.Errorf(muc.Cancel, muc.PolicyViolation, "you are already waiting for an agent in %d chats; please wait for an answer there", queued)
 	}
 	return nil
 }

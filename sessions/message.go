@@ -31,10 +31,10 @@ func (e *Engine) actorOf(s *session, m interface{ fromBare() string }, visitor b
 		return actorVisitor
 	}
 	bare := m.fromBare()
-	if r := s.agents[bare]; (r == "owner" || r == "conference") && e.has(bare, PermChat) {
+	if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && e.has(bare, PermChat) {
 		return actorAgent
 	}
-	if e.has(bare, PermSupervise) || s.agents[bare] == "previous" {
+	if e.has(bare, PermSupervise) || s.agents[bare] == RolePrevious {
 		return actorSupervisor
 	}
 	return actorNone
@@ -52,7 +52,7 @@ func (e *Engine) message(m *Message) {
 	}
 	if e.isService(m.To) {
 		if m.Type != "error" && m.Type != "headline" && m.Type != "groupchat" && m.Body != "" {
-			e.msgErr(m, muc.Errorf("cancel", "service-unavailable", "send chat requests as <request xmlns='urn:parley:chat:0'/> IQs"))
+			e.msgErr(m, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "send chat requests as request IQs in the namespace urn:parley:chat:0"))
 		}
 		return
 	}
@@ -66,18 +66,18 @@ func (e *Engine) message(m *Message) {
 	}
 	if s == nil {
 		if reason, ok := e.goneFor(m.To, m.From); ok {
-			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "this chat session has ended: %s", reason))
+			e.msgErr(m, muc.Errorf(muc.Modify, muc.NotAcceptable, "this chat session has ended: %s", reason))
 			return
 		}
-		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		e.msgErr(m, errNotInRoom())
 		return
 	}
 	if m.To.Resourcepart() != "" {
 		if _, in := s.room.Lookup(m.From); !in {
-			e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+			e.msgErr(m, errNotInRoom())
 			return
 		}
-		e.msgErr(m, muc.Errorf("cancel", "not-allowed", "private messages are not allowed in chat sessions"))
+		e.msgErr(m, muc.Errorf(muc.Cancel, muc.NotAllowed, "private messages are not allowed in chat sessions"))
 		return
 	}
 	if m.Decline {
@@ -92,20 +92,20 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if m.Type != "groupchat" {
-		e.msgErr(m, muc.Errorf("modify", "bad-request", "messages to a chat session must be of type groupchat"))
+		e.msgErr(m, muc.Errorf(muc.Modify, muc.BadRequest, "messages to a chat session must be of type groupchat"))
 		return
 	}
 	occ, in := s.room.Lookup(m.From)
 	if !in {
-		e.msgErr(m, muc.Errorf("modify", "not-acceptable", "you are not in this chat session"))
+		e.msgErr(m, errNotInRoom())
 		return
 	}
 	if m.Subject != nil {
-		e.msgErr(m, muc.Errorf("auth", "forbidden", "the subject of a chat session cannot be changed"))
+		e.msgErr(m, muc.Errorf(muc.Auth, muc.Forbidden, "the subject of a chat session cannot be changed"))
 		return
 	}
 	if len(m.Body) > e.cfg.MaxBody {
-		e.msgErr(m, muc.Errorf("modify", "bad-request", "message body longer than %d bytes", e.cfg.MaxBody))
+		e.msgErr(m, muc.Errorf(muc.Modify, muc.BadRequest, "message body longer than %d bytes", e.cfg.MaxBody))
 		return
 	}
 	if m.Body == "" && !m.OOB {
@@ -122,24 +122,24 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	who := e.actorOf(s, m, occ.Person == "visitor")
-	kind := "message"
+	kind := KindMessage
 	switch {
 	case m.Comment:
-		kind = "comment"
+		kind = KindComment
 	case m.OOB:
-		kind = "link"
+		kind = KindLink
 	}
-	if kind == "comment" && who != actorAgent {
-		e.msgErr(m, muc.Errorf("auth", "forbidden", "only the session's agents may comment"))
+	if kind == KindComment && who != actorAgent {
+		e.msgErr(m, muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may comment"))
 		return
 	}
 	role := roleName(who)
 	if who == actorAgent {
-		e.actOn(s, kind)
+		e.actOn(s, string(kind))
 	}
-	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload)
+	l := e.line(s, role, m.From.String(), occ.Nick, kind, m.Body, m.Payload, nil)
 	e.keepOrigin(s, m, occ)
-	if kind == "comment" {
+	if kind == KindComment {
 		l.Body = CommentPrefix + l.Body // agents only; the transcript keeps the text as written
 	}
 	st, err := s.room.Send(m.From, m.ID, l)
@@ -183,12 +183,12 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	occ, in := s.room.Lookup(from)
 	who := e.actorOf(s, fromJID(from), in && occ.Person == "visitor")
 	if who != actorAgent {
-		return muc.Errorf("auth", "forbidden", "only the session's agents may invite")
+		return muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may invite")
 	}
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
 		if !e.has(bare, PermChat) {
-			return muc.Errorf("auth", "forbidden", "%s does not hold the Use Media Chat permission", bare)
+			return muc.Errorf(muc.Auth, muc.Forbidden, "%s does not hold the Use Media Chat permission", bare)
 		}
 	}
 	e.actOn(s, "conference")

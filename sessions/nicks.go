@@ -51,6 +51,14 @@ func FoldNick(nick string) string {
 	}, n)
 }
 
+// newRoom is a session room comparing nicks under FoldNick (muc/nick.go has
+// the rule).
+func newRoom(addr jid.JID, historyLimit int) *muc.Room {
+	r := muc.NewRoom(addr, historyLimit)
+	r.SetNickFold(FoldNick)
+	return r
+}
+
 // staffNick reports whether the folded nick belongs to the service or to a
 // holder of a permission (by localpart).
 func (e *Engine) staffNick(fold string) bool {
@@ -110,16 +118,11 @@ func (e *Engine) nickFree(s *session, nick, person string) bool {
 	if k == "" {
 		return false
 	}
-	if k == FoldNick(ServiceNick) {
-		return false
-	}
 	if owner, ok := s.nicks[k]; ok && owner != person {
 		return false
 	}
-	for _, o := range s.room.Occupants() {
-		if o.Person != person && FoldNick(o.Nick) == k {
-			return false
-		}
+	if s.room.NickTaken(nick, person) {
+		return false
 	}
 	if person == "visitor" && e.staffNick(k) && !strings.HasSuffix(nick, visitorSuffix) {
 		return false
@@ -139,7 +142,7 @@ func (e *Engine) checkJoinNick(s *session, asked string, ent muc.Entry) (nick st
 	}
 	if ent.Person == "visitor" {
 		if !e.nickFree(s, asked, "visitor") {
-			return "", false, muc.Errorf("cancel", "conflict", "that nick belongs to someone else in this chat; join as %s", e.visitorNickOf(s))
+			return "", false, muc.Errorf(muc.Cancel, muc.Conflict, "that nick belongs to someone else in this chat; join as %s", e.visitorNickOf(s))
 		}
 		return asked, false, nil
 	}

@@ -67,13 +67,13 @@ func (b gatedBox) Deliver(out []Out) {
 		if !ok || st.Name != "iq" || st.Type != "result" {
 			continue
 		}
-		a, ok := find(st.Payload, NS, "session")
+		a, ok := st.Payload.(*SessionAnswer)
 		if !ok {
 			continue
 		}
-		n, written := b.s.pending[a["id"]]
+		n, written := b.s.pending[a.ID]
 		if !written {
-			b.t.Errorf("delivered the answer creating %s before any commit wrote it", a["id"])
+			b.t.Errorf("delivered the answer creating %s before any commit wrote it", a.ID)
 			continue
 		}
 		if commit >= 0 && n != commit {

@@ -25,15 +25,15 @@ func (e *Engine) presence(p *Presence) {
 	switch p.Type {
 	case "":
 		if nick == "" {
-			e.presenceErr(p, muc.Errorf("modify", "jid-malformed", "join a chat session with a nick: room@service/nick"))
+			e.presenceErr(p, muc.Errorf(muc.Modify, muc.JIDMalformed, "join a chat session with a nick: room@service/nick"))
 			return
 		}
 		if s == nil {
 			if reason, ok := e.goneFor(p.To, p.From); ok {
-				e.presenceErr(p, muc.Errorf("cancel", "gone", "%s", reason))
+				e.presenceErr(p, muc.Errorf(muc.Cancel, muc.Gone, "%s", reason))
 				return
 			}
-			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+			e.presenceErr(p, errNotEntitled())
 			return
 		}
 		e.join(s, p)
@@ -49,19 +49,7 @@ func (e *Engine) presenceErr(p *Presence, err *muc.Error) {
 	e.send(&Stanza{Name: "presence", From: p.To, To: p.From, ID: p.ID, Type: "error", Err: err})
 }
 
-func showOf(s string) routing.Show {
-	switch s {
-	case "chat":
-		return routing.ShowChat
-	case "away":
-		return routing.ShowAway
-	case "xa":
-		return routing.ShowXA
-	case "dnd":
-		return routing.ShowDND
-	}
-	return routing.ShowAvailable
-}
+func showOf(s string) routing.Show { return routing.ParseShow(s) }
 
 // agentPresence handles presence addressed to the service: sign-in, sign-out
 // and roster subscription (PROTOCOL 2).
@@ -95,7 +83,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		}
 	case "":
 		if !allowed {
-			e.presenceErr(p, muc.Errorf("auth", "forbidden", "you do not hold the Use Media Chat permission"))
+			e.presenceErr(p, muc.Errorf(muc.Auth, muc.Forbidden, "you do not hold the Use Media Chat permission"))
 			return
 		}
 		res := p.From.Resourcepart()
@@ -115,6 +103,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		delete(e.offline, bare)
 		e.noteOffline(bare)
 	case "unavailable", "error":
+		e.unwatchQueues(p.From)
 		res := p.From.Resourcepart()
 		if rs := e.resource[bare]; rs != nil {
 			delete(rs, res)
@@ -195,11 +184,11 @@ func (e *Engine) join(s *session, p *Presence) {
 	if !ok {
 		if e.has(p.From.Bare().String(), PermChat) {
 			e.uninvited(s, p.From)
-			e.presenceErr(p, muc.Errorf("auth", "registration-required", "you were not invited to this chat through Parley: "+
+			e.presenceErr(p, muc.Errorf(muc.Auth, muc.RegistrationRequired, "you were not invited to this chat through Parley: "+
 				"ask its agent to run the room's ad-hoc command \"conference\" for you"))
 			return
 		}
-		e.presenceErr(p, muc.Errorf("auth", "registration-required", "you are not entitled to join this chat session"))
+		e.presenceErr(p, errNotEntitled())
 		return
 	}
 	bare := p.From.Bare().String()
@@ -230,11 +219,11 @@ func (e *Engine) join(s *session, p *Presence) {
 	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
 		e.takeOver(s, bare)
 	case s.agents[bare] == "" && s.invited[bare]:
-		s.agents[bare] = "conference"
-		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "conference", At: e.now})
+		s.agents[bare] = RoleConference
+		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleConference, At: e.now})
 		nick := e.agentNick(s, bare)
 		e.event(s, Event{Type: "conference", By: "agent", Agent: nick}, nick+" joined the chat")
-	case !wasPresent && s.agents[bare] == "previous" && s.rec.State == StateQueued:
+	case !wasPresent && s.agents[bare] == RolePrevious && s.rec.State == StateQueued:
 		// A former owner taking its transferred session back.
 		e.assign(s, bare)
 	}
@@ -251,11 +240,11 @@ func (e *Engine) assign(s *session, bare string) {
 		e.obs.Offer("accepted")
 	}
 	for a, role := range s.agents {
-		if role == "owner" && a != bare {
-			s.agents[a] = "previous"
+		if role == RoleOwner && a != bare {
+			s.agents[a] = RolePrevious
 		}
 	}
-	s.agents[bare] = "owner"
+	s.agents[bare] = RoleOwner
 	s.offered = make(map[string]bool) // the other offers are void now
 	s.rec.Owner = bare
 	s.rec.State = StateActive
@@ -265,7 +254,7 @@ func (e *Engine) assign(s *session, bare string) {
 	}
 	s.rec.Deadline = timeZero
 	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
 	nick := e.agentNick(s, bare)
 	e.event(s, Event{Type: "assigned", By: "system", Agent: nick}, nick+" has joined the chat")
 }
@@ -280,7 +269,7 @@ func (e *Engine) leave(s *session, p *Presence) {
 		return // an agent left, or another window of the visitor is still there
 	}
 	if p.Suspend && (s.rec.State == StateActive || s.rec.State == StateQueued) {
-		e.suspend(s, "visitor", "", true)
+		e.suspend(s, ByVisitor, "", true)
 		return
 	}
 	if s.rec.State == StateActive || s.rec.State == StateQueued {
@@ -296,15 +285,15 @@ func (e *Engine) leave(s *session, p *Presence) {
 func (e *Engine) takeOver(s *session, bare string) {
 	old := s.rec.Owner
 	s.transferTo = ""
-	s.agents[old] = "previous"
-	s.agents[bare] = "owner"
+	s.agents[old] = RolePrevious
+	s.agents[bare] = RoleOwner
 	s.rec.Owner = bare
 	if s.rec.State == StateActive {
 		e.router.Release(old, s.rec.ID)
 		e.router.Occupy(bare, s.rec.ID)
 	}
 	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
 	nick := e.agentNick(s, bare)
 	e.event(s, Event{Type: "transferred", By: "agent", Agent: nick}, nick+" has taken over the chat")
 }
@@ -314,7 +303,7 @@ func (e *Engine) takeOver(s *session, bare string) {
 func (e *Engine) inviteBack(bare string, to jid.JID) {
 	ids := make([]string, 0)
 	for _, s := range e.workedBy(bare) {
-		if r := s.agents[bare]; (r == "owner" || r == "conference") && !s.room.Present(bare) {
+		if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && !s.room.Present(bare) {
 			ids = append(ids, s.rec.ID)
 		}
 	}

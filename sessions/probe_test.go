@@ -8,7 +8,7 @@ func TestProbeCreatesNothing(t *testing.T) {
 	w := newWorld(t)
 	w.signIn(alice)
 	out, r := w.request(ann, RequestCmd{Probe: true})
-	if r == nil || r.Type != "result" || r.Payload != "" || len(out.Batch.Sessions) != 0 || len(out.Batch.Tokens) != 0 {
+	if r == nil || r.Type != "result" || r.Payload != nil || len(out.Batch.Sessions) != 0 || len(out.Batch.Tokens) != 0 {
 		t.Fatalf("probe without token: %+v %+v", r, out.Batch)
 	}
 	sid, token := w.active(ann, "Hi")
@@ -45,7 +45,7 @@ func TestProbeWithNewCreatesNothing(t *testing.T) {
 	if len(out.Batch.Sessions) != 0 || len(out.Batch.Tokens) != 0 {
 		t.Fatalf("probe with new created rows: %+v", out.Batch)
 	}
-	if a, ok := find(r.Payload, NS, "resumable"); !ok || a["mode"] != "always" {
+	if a, ok := r.Payload.(*Resumable); !ok || a.Mode != "always" {
 		t.Fatalf("probe answer: %q", r.Payload)
 	}
 }

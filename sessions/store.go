@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/parley-chat/parley/muc"
 )
 
 // ErrNotFound is what a Store returns when a row asked for does not exist.
@@ -49,7 +51,7 @@ type Record struct {
 	VisitorJIDs  []string          // full JIDs allowed to join as the visitor
 	Visitor      map[string]string // free-form visitor details (name, email, page…)
 	Question     string            // the request's <body/>
-	SuspendedBy  string            // "visitor", "agent", "system" or ""
+	SuspendedBy  SuspendedBy       // "" when not suspended
 	SuspendCause string
 	Explicit     bool // suspended explicitly (by visitor click/close, or agent)
 	Replaces     string
@@ -65,8 +67,8 @@ type Record struct {
 // conference): it may rejoin the room and read its transcript.
 type SessionAgent struct {
 	Session string
-	JID     string // bare
-	Role    string // "owner" or "conference"
+	JID     string    // bare
+	Role    AgentRole // owner or conference
 	At      time.Time
 }
 
@@ -78,9 +80,13 @@ type Entry struct {
 	AuthorRole string // "visitor", "agent", "supervisor", "system"
 	AuthorJID  string // full JID of the sender ("" for system)
 	Nick       string
-	Kind       string // "message", "canned", "link", "comment", "event"
+	Kind       EntryKind
 	Body       string
 	Payload    string // extension children as self-contained XML, may be ""
+	// Element is the service's own element of the line (an event, a canned
+	// or comment marker) as a typed value; the store writes it rendered,
+	// after Payload, so a restored line carries it in Payload. Nil when none.
+	Element muc.Element
 	// OriginID and OriginSender: the message's XEP-0359 origin-id and who
 	// sent it ("visitor" or an agent's bare JID); at most one entry per
 	// session has a given pair. Both "" when the message had none.

@@ -244,7 +244,7 @@ func (e *Engine) availability(q *IQ, c *AvailabilityCmd) {
 	names := e.cfg.Queues
 	if c.Queue != "" {
 		if !e.knownQueue(c.Queue) {
-			e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no queue %q", c.Queue))
+			e.replyErr(q, muc.Errorf(muc.Cancel, muc.ItemNotFound, "no queue %q", c.Queue))
 			return
 		}
 		names = []string{c.Queue}
@@ -267,7 +267,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	}
 	if strings.TrimSpace(c.Body) == "" {
 		e.obs.Request("bad_request")
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "a message needs a body"))
+		e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "a message needs a body"))
 		return
 	}
 	hash, wellFormed := HashToken(c.Token)
@@ -296,14 +296,15 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 			VisitorJIDs: []string{q.From.String()}, Visitor: copyMap(c.Visitor), Question: c.Body,
 			CreatedAt: e.now,
 		},
-		room:    muc.NewRoom(addr, e.cfg.HistoryLimit),
-		agents:  make(map[string]string),
+		room:    newRoom(addr, e.cfg.HistoryLimit),
+		agents:  make(map[string]AgentRole),
 		offered: make(map[string]bool),
 		invited: make(map[string]bool),
 	}
 	s.reserveNick(e.visitorNickOf(s), "visitor")
 	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
+	e.journal.created = append(e.journal.created, id)
 	k := hex.EncodeToString(hash)
 	e.byToken[k] = append(e.byToken[k], id)
 	if !e.tokens[k] {
@@ -315,10 +316,10 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	if name == "" {
 		name = "Visitor"
 	}
-	s.room.Record(e.line(s, "visitor", q.From.String(), name, "message", c.Body, ""))
+	s.room.Record(e.line(s, "visitor", q.From.String(), name, KindMessage, c.Body, "", nil))
 	e.obs.Request("missed")
 	e.wobs.Missed(queue)
-	e.reply(q, sessionEl(s, token, true, false))
+	e.reply(q, sessionAnswer(s, token, false))
 	e.announceMissed(s)
 }
 
@@ -344,7 +345,7 @@ func (e *Engine) announceMissed(s *session) {
 // session from now on, whose visitor is away until it comes back with its
 // cookie (the idle rule then suspends it like any other).
 func (e *Engine) take(s *session, bare string) {
-	s.agents[bare] = "owner"
+	s.agents[bare] = RoleOwner
 	s.rec.Owner = bare
 	s.rec.State = StateActive
 	s.rec.AssignedAt = e.now
@@ -354,7 +355,7 @@ func (e *Engine) take(s *session, bare string) {
 	}
 	e.router.Occupy(bare, s.rec.ID)
 	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: "owner", At: e.now})
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
 	if !s.room.Present(bare) {
 		// Taken by command: its nick in the room is not known yet.
 		e.event(s, Event{Type: "assigned", By: "agent"}, "An agent has answered your message")
@@ -370,15 +371,15 @@ func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	switch {
 	case q.Type != "set":
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "execute commands with an IQ set"))
+		e.replyErr(q, errExecuteWithSet())
 	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
-		e.replyErr(q, muc.Errorf("cancel", "item-not-found", "no such chat session"))
+		e.replyErr(q, errNoSession())
 	case s.rec.State != StateMissed:
-		e.replyErr(q, muc.Errorf("cancel", "not-allowed", "only a missed session can be taken; this one is %s", s.rec.State))
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
 	case !e.serves(bare, s.rec.Queue):
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "you do not serve the %s queue", s.rec.Queue))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	default:
 		e.take(s, bare)
-		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", "")
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
 	}
 }

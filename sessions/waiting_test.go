@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -191,7 +192,7 @@ func TestQueuedEventCarriesTheWait(t *testing.T) {
 	w := newWorld(t, func(c *Config) { c.DefaultCapacity = 1 })
 	first, _, out := w.newChat(ann, "first")
 	ev := eventOf(t, out, first, "queued")
-	if a, _ := find(lastPayload(out, first, "queued"), NS, "event"); a["wait"] != "" {
+	if a := lastEventAttrs(out, first, "queued"); a["wait"] != "" {
 		t.Errorf("wait %q before any answer, want none", a["wait"])
 	}
 	_ = ev
@@ -205,7 +206,7 @@ func TestQueuedEventCarriesTheWait(t *testing.T) {
 	if d, ok := w.eng.Router().EstimatedWait("support"); !ok || d != 3*time.Minute {
 		t.Fatalf("estimate %v %v, want 3m", d, ok)
 	}
-	a, _ := find(lastPayload(out, second, "queued"), NS, "event")
+	a := lastEventAttrs(out, second, "queued")
 	// second waited 1 minute of the 3: 2 minutes left.
 	if a["position"] != "1" || a["wait"] != "120" {
 		t.Errorf("queued event of the second %v, want position 1 and wait 120", a)
@@ -215,20 +216,20 @@ func TestQueuedEventCarriesTheWait(t *testing.T) {
 	}
 }
 
-func lastPayload(out Output, sid, typ string) string {
-	p := ""
+func lastEventAttrs(out Output, sid, typ string) map[string]string {
+	var a map[string]string
 	for _, e := range out.Batch.Transcript {
-		if ev, ok := parseEvent(e.Payload); ok && e.Session == sid && ev.Type == typ {
-			p = e.Payload
+		if ev, ok := e.Element.(*Event); ok && e.Session == sid && ev.Type == typ {
+			a = eventAttrs(ev)
 		}
 	}
-	return p
+	return a
 }
 
 func lastBody(out Output, sid, typ string) string {
 	b := ""
 	for _, e := range out.Batch.Transcript {
-		if ev, ok := parseEvent(e.Payload); ok && e.Session == sid && ev.Type == typ {
+		if ev, ok := eventFrom(e.Element); ok && e.Session == sid && ev.Type == typ {
 			b = e.Body
 		}
 	}
@@ -311,10 +312,11 @@ func TestLeaveMessageTakeAndReconnect(t *testing.T) {
 	}
 	// Listed to chat holders by the sessions command and in disco#items.
 	_, r = w.svc(bob, &AdHocCmd{Node: "sessions"})
-	if a, ok := find(r.Payload, "", "value"); !ok || a == nil {
-		t.Fatalf("sessions command %q", r.Payload)
+	words := formWords(commandOf(r).Form)
+	if len(commandOf(r).Form.Items) == 0 {
+		t.Fatalf("sessions command %+v", r.Payload)
 	}
-	if !containsText(r.Payload, sid+"@"+service) || !containsText(r.Payload, "missed") {
+	if !slices.Contains(words, sid+"@"+service) || !slices.Contains(words, "missed") {
 		t.Errorf("sessions command does not list the missed session: %q", r.Payload)
 	}
 	// Nobody is offered it, and an empty body is refused.

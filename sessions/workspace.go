@@ -33,11 +33,11 @@ type WorkspaceSession struct {
 	ID, Queue   string
 	Room        jid.JID
 	State       State
-	Role        string // "owner", "conference", or "offer" (offered to the asker, not yet taken)
+	Role        AgentRole // owner, conference, or offer (offered to the asker, not yet taken)
 	Visitor     map[string]string
 	Question    string
 	Started     time.Time
-	SuspendedBy string
+	SuspendedBy SuspendedBy
 	Cause       string
 	Reconnected bool // the visitor came back to the suspended session and waits for a resume
 }
@@ -54,13 +54,13 @@ type WorkspaceQueue struct {
 
 func (e *Engine) workspace(q *IQ) {
 	if q.Type != "get" {
-		e.replyErr(q, muc.Errorf("modify", "bad-request", "workspace is an IQ get"))
+		e.replyErr(q, muc.Errorf(muc.Modify, muc.BadRequest, "workspace is an IQ get"))
 		return
 	}
 	bare := q.fromBare()
 	sup := e.has(bare, PermSupervise)
 	if !e.has(bare, PermChat) && !sup {
-		e.replyErr(q, muc.Errorf("auth", "forbidden", "the workspace is for agents"))
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "the workspace is for agents"))
 		return
 	}
 	w := &Workspace{From: q.To, To: q.From, ID: q.ID, Causes: append([]string(nil), e.cfg.Causes...)}
@@ -71,7 +71,7 @@ func (e *Engine) workspace(q *IQ) {
 	}
 	for _, s := range e.byID {
 		role := s.agents[bare]
-		if role != "owner" && role != "conference" {
+		if role != RoleOwner && role != RoleConference {
 			role = ""
 			if s.offered[bare] && s.rec.State == StateQueued {
 				role = "offer"
@@ -100,6 +100,7 @@ func (e *Engine) workspace(q *IQ) {
 		}
 	}
 	if sup {
+		e.watchQueues(q.From)
 		w.Queues = make([]WorkspaceQueue, 0, len(e.cfg.Queues))
 		for _, n := range e.cfg.Queues {
 			av := e.router.Availability(n)

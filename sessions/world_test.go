@@ -1,12 +1,9 @@
 package sessions
 
 import (
-	"encoding/xml"
-	"io"
 	"math/rand/v2"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -125,8 +122,8 @@ func (w *world) step(in ...Input) Output {
 	w.agents = append(w.agents, out.Batch.Agents...)
 	for _, o := range out.Out {
 		if s, ok := o.(*Stanza); ok && s.Name == "iq" && s.Type == "result" {
-			if a, ok := find(s.Payload, NS, "session"); ok && a["token"] != "" {
-				w.tokenBySID[a["id"]] = a["token"]
+			if a, ok := s.Payload.(*SessionAnswer); ok && a.Token != "" {
+				w.tokenBySID[a.ID] = a.Token
 			}
 		}
 	}
@@ -248,18 +245,18 @@ func (w *world) send(m *Message, sid string) Output {
 }
 
 // cmd sends an IQ set carrying c to the room sid and returns the answer.
-func (w *world) cmd(from, sid string, c any) (Output, *Stanza) {
+func (w *world) cmd(from, sid string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	return w.iq(from, roomJID(sid), "set", c)
 }
 
 // svc sends an IQ set carrying c to the service and returns the answer.
-func (w *world) svc(from string, c any) (Output, *Stanza) {
+func (w *world) svc(from string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	return w.iq(from, jid.MustParse(service), "set", c)
 }
 
-func (w *world) iq(from string, to jid.JID, typ string, c any) (Output, *Stanza) {
+func (w *world) iq(from string, to jid.JID, typ string, c Cmd) (Output, *Stanza) {
 	w.t.Helper()
 	q := &IQ{From: jid.MustParse(from), To: to, ID: w.nextID(), Type: typ, Cmd: c}
 	out := w.step(q)
@@ -301,7 +298,7 @@ func errCond(s *Stanza) string {
 	if s == nil || s.Err == nil {
 		return ""
 	}
-	return s.Err.Condition
+	return string(s.Err.Condition)
 }
 
 // resultSession asserts r is a result carrying <session/> and returns its attributes.
@@ -313,11 +310,11 @@ func resultSession(t *testing.T, r *Stanza) map[string]string {
 	if r.Type != "result" {
 		t.Fatalf("IQ answer is %s (%s), want a result", r.Type, errCond(r))
 	}
-	a, ok := find(r.Payload, NS, "session")
-	if !ok || !strings.HasPrefix(r.Payload, "<session") {
-		t.Fatalf("result %q does not carry <session xmlns=%q/>", r.Payload, NS)
+	a, ok := r.Payload.(*SessionAnswer)
+	if !ok {
+		t.Fatalf("result %#v does not carry <session xmlns=%q/>", r.Payload, NS)
 	}
-	return a
+	return sessionAttrs(a)
 }
 
 // resultResumable asserts r is a result carrying <resumable/> and returns its session's attributes.
@@ -326,38 +323,11 @@ func resultResumable(t *testing.T, r *Stanza) map[string]string {
 	if r == nil || r.Type != "result" {
 		t.Fatalf("answer %+v, want a result", r)
 	}
-	if _, ok := find(r.Payload, NS, "resumable"); !ok {
-		t.Fatalf("result %q does not carry <resumable/>", r.Payload)
-	}
-	a, ok := find(r.Payload, "", "session")
+	res, ok := r.Payload.(*Resumable)
 	if !ok {
-		t.Fatalf("resumable %q carries no session", r.Payload)
+		t.Fatalf("result %#v does not carry <resumable/>", r.Payload)
 	}
-	return a
-}
-
-// find returns the attributes of the first element named local (in ns, when
-// ns is not empty) in an XML fragment.
-func find(fragment, ns, local string) (map[string]string, bool) {
-	d := xml.NewDecoder(strings.NewReader("<r>" + fragment + "</r>"))
-	for {
-		tok, err := d.Token()
-		if err == io.EOF || err != nil {
-			return nil, false
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != local || (ns != "" && se.Name.Space != ns) {
-			continue
-		}
-		a := make(map[string]string, len(se.Attr))
-		for _, at := range se.Attr {
-			if at.Name.Space == "xmlns" || at.Name.Local == "xmlns" {
-				continue
-			}
-			a[at.Name.Local] = at.Value
-		}
-		return a, true
-	}
+	return sessionAttrs(&res.Session)
 }
 
 // event is a <p:event/> as a program reads it.
@@ -365,12 +335,22 @@ type event struct {
 	Type, By, State, Cause, Agent, Position string
 }
 
-func parseEvent(payload string) (event, bool) {
-	a, ok := find(payload, NS, "event")
-	if !ok {
-		return event{}, false
+// sessionAttrs are a session answer's attributes as the wire carries them.
+func sessionAttrs(s *SessionAnswer) map[string]string {
+	a := map[string]string{"id": s.ID, "room": s.Room.String(), "state": string(s.State), "token": s.Token,
+		"suspended-by": string(s.SuspendedBy), "cause": s.Cause, "replaces": s.Replaces, "nick": s.Nick}
+	if !s.Started.IsZero() {
+		a["started"] = s.Started.UTC().Format(time.RFC3339)
 	}
-	return event{Type: a["type"], By: a["by"], State: a["state"], Cause: a["cause"], Agent: a["agent"], Position: a["position"]}, true
+	if s.Reconnected {
+		a["reconnected"] = "true"
+	}
+	for k, v := range a {
+		if v == "" {
+			delete(a, k)
+		}
+	}
+	return a
 }
 
 // events are the events of sid written in this output, in order.
@@ -380,7 +360,7 @@ func events(out Output, sid string) []event {
 		if e.Session != sid || e.Kind != "event" {
 			continue
 		}
-		if ev, ok := parseEvent(e.Payload); ok {
+		if ev, ok := eventFrom(e.Element); ok {
 			evs = append(evs, ev)
 		}
 	}
@@ -419,7 +399,7 @@ func eventRecipients(out Output, sid, typ string) []string {
 		if !ok || m.From.Localpart() != sid || !m.Delay.IsZero() {
 			continue
 		}
-		if ev, ok := parseEvent(m.Payload); ok && ev.Type == typ {
+		if ev, ok := eventFrom(m.Element); ok && ev.Type == typ {
 			to = append(to, m.To.String())
 		}
 	}
@@ -485,18 +465,30 @@ func stanzas(out Output, name, to string) []*Stanza {
 func offers(out Output) map[string][]string {
 	m := make(map[string][]string)
 	for _, o := range out.Out {
-		if inv, ok := o.(*Invitation); ok {
-			o = invitationStanza(inv)
-		}
-		s, ok := o.(*Stanza)
-		if !ok || s.Name != "message" {
-			continue
-		}
-		if a, ok := find(s.Payload, NS, "offer"); ok {
-			m[a["session"]] = append(m[a["session"]], s.To.String())
+		if inv, ok := o.(*Invitation); ok && inv.Kind == InviteOffer {
+			m[inv.Session] = append(m[inv.Session], inv.To.String())
 		}
 	}
 	return m
+}
+
+// messagesTo are the messages sent to `to` outside rooms: invitations and
+// the engine's own message stanzas, in order.
+func messagesTo(out Output, to string) []Out {
+	var ms []Out
+	for _, o := range out.Out {
+		switch v := o.(type) {
+		case *Invitation:
+			if v.To.String() == to {
+				ms = append(ms, v)
+			}
+		case *Stanza:
+			if v.Name == "message" && v.To.String() == to {
+				ms = append(ms, v)
+			}
+		}
+	}
+	return ms
 }
 
 // presencesTo are the room presences sent to `to`.
@@ -584,3 +576,8 @@ func equal(a, b []string) bool {
 }
 
 func mustJID(s string) jid.JID { return jid.MustParse(s) }
+
+// testQuery stands for the edge's parsed MAM query, which the engine only carries.
+type testQuery string
+
+func (testQuery) MAMQuery() {}

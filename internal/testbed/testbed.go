@@ -50,6 +50,9 @@ type Env struct {
 	// component domain (PARLEY_TEST_ECHO_COMPONENT): the load tool's baselines.
 	MUC           string
 	EchoComponent string
+	// UploadHost is the server's XEP-0363 file share for AgentHost's users
+	// (PARLEY_TEST_UPLOAD_HOST), empty when the server has none.
+	UploadHost string
 
 	// The federation test bed (scripts/lib/federation.sh), empty when it is not
 	// set up: a second server for the agents' domain RemoteHost, linked to this
@@ -93,6 +96,7 @@ var variables = []variable{
 	{"PARLEY_TEST_SERVER_LOG", false, func(e *Env, v string) { e.ServerLog = v }},
 	{"PARLEY_TEST_MUC", false, func(e *Env, v string) { e.MUC = v }},
 	{"PARLEY_TEST_ECHO_COMPONENT", false, func(e *Env, v string) { e.EchoComponent = v }},
+	{"PARLEY_TEST_UPLOAD_HOST", false, func(e *Env, v string) { e.UploadHost = v }},
 	{"PARLEY_TEST_REMOTE_HOST", false, func(e *Env, v string) { e.RemoteHost = v }},
 	{"PARLEY_TEST_REMOTE_C2S_ADDR", false, func(e *Env, v string) { e.RemoteC2SAddr = v }},
 	{"PARLEY_TEST_REMOTE_API", false, func(e *Env, v string) { e.RemoteAPI = v }},

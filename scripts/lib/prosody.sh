@@ -14,7 +14,10 @@
 # runs and scripts/bench.sh) and chat1..chat8.example.test (one per concurrently
 # running test), Prosody's own MUC on conference.example.test (the baseline of
 # cmd/parleyload; anonymous guests may create rooms there) and echo.example.test,
-# a spare component domain for parleyload's echo baseline.
+# a spare component domain for parleyload's echo baseline; upload.example.test, the
+# XEP-0363 file share (mod_http_file_share) for example.test's users, served on the
+# same HTTP port under the host name "localhost" (requests for 127.0.0.1 go to
+# the guest host's WebSocket and BOSH), so its URLs are http://localhost:PORT/file_share/….
 
 PROSODY_DIR="$STATE/prosody"
 PROSODY_CFG="$PROSODY_DIR/prosody.cfg.lua"
@@ -26,6 +29,7 @@ PROSODY_GUEST_HOST=guest.example.test
 PROSODY_MAIN_COMPONENT=chat.example.test
 PROSODY_MUC=conference.example.test
 PROSODY_ECHO_COMPONENT=echo.example.test
+PROSODY_UPLOAD=upload.example.test
 PROSODY_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
 PROSODY_PASSWORD=agentpass
 PROSODY_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
@@ -121,6 +125,9 @@ prosody_write_config() {
 		# Prosody's own MUC, the load tool's baseline: rooms are created on the
 		# first join by anyone (the anonymous guests included) and open at once.
 		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$PROSODY_MUC"
+		# XEP-0363 uploads (agents' files in the agent console): a 1 MiB limit
+		# is plenty for tests; only example.test's users may upload (the default).
+		printf '\nComponent "%s" "http_file_share"\n\thttp_host = "localhost"\n\thttp_file_share_size_limit = 1048576\n' "$PROSODY_UPLOAD"
 		local comp_host
 		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS "$PROSODY_ECHO_COMPONENT"; do
 			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(lua_quote "$secret")"
@@ -200,6 +207,7 @@ prosody_up() {
 		export PARLEY_TEST_COMPONENTS='$PROSODY_TEST_COMPONENTS'
 		export PARLEY_TEST_MUC='$PROSODY_MUC'
 		export PARLEY_TEST_ECHO_COMPONENT='$PROSODY_ECHO_COMPONENT'
+		export PARLEY_TEST_UPLOAD_HOST='$PROSODY_UPLOAD'
 		export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")
 		export PARLEY_TEST_SERVER='prosody'
 		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$PROSODY_LOG")

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/wire"
 )
 
 const (
@@ -93,7 +94,7 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 		for i, e := range b.Transcript {
 			c.session[i], c.seq[i], c.at[i] = e.Session, e.Seq, ts(e.At)
 			c.role[i], c.jid[i], c.nick[i] = e.AuthorRole, e.AuthorJID, e.Nick
-			c.kind[i], c.body[i], c.payload[i] = e.Kind, e.Body, e.Payload
+			c.kind[i], c.body[i], c.payload[i] = string(e.Kind), e.Body, wire.TranscriptPayload(e)
 			if e.OriginID != "" {
 				id, by := e.OriginID, e.OriginSender
 				c.origin[i], c.originBy[i] = &id, &by

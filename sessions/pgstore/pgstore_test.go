@@ -78,7 +78,7 @@ func record(id string, state sessions.State, created int) sessions.Record {
 func entry(session string, seq int64, kind string) sessions.Entry {
 	return sessions.Entry{
 		Session: session, Seq: seq, At: at(int(seq)), AuthorRole: "visitor",
-		AuthorJID: "guest@guest.example.test/web", Nick: "Ann", Kind: kind,
+		AuthorJID: "guest@guest.example.test/web", Nick: "Ann", Kind: sessions.EntryKind(kind),
 		Body: fmt.Sprintf("line %d", seq),
 	}
 }

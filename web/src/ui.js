@@ -346,9 +346,12 @@ export class UI {
         const href = safeURL(l.url);
         return href ? h("p", { class: "link" }, h("a", { href, target: "_blank", rel: "noopener noreferrer nofollow", text: l.desc || l.url })) : null;
       });
+      // A body that is only the attached link's URL (XEP-0066, e.g. a file
+      // an agent uploaded) is shown once, as the link.
+      const bodyIsLink = (line.links || []).some((l) => l.url && l.url === (line.body || "").trim());
       li = h("li", { class: line.mine ? "message mine" : "message theirs", "data-status": line.status || "sent" },
         h("p", { class: "meta" }, h("span", { class: "who", text: who }), " ", this.stamp(line.at)),
-        line.body ? body : null, links, h("p", { class: "failed", role: "status", hidden: line.status === "sent" }));
+        line.body && !bodyIsLink ? body : null, links, h("p", { class: "failed", role: "status", hidden: line.status === "sent" }));
     }
     line.el = li;
     this.log.append(li);

@@ -32,6 +32,8 @@ let browser = null;
 let context = null;
 let profile = null; // the user data dir of a persistent context
 let blocked = []; // requests the offline op aborted
+let nonLocal = []; // requests and WebSockets to hosts other than this machine's (localOnly)
+const dupWS = { match: "", done: false }; // dupWebSocket: the frame to send twice
 const pages = new Map(); // name -> {page, requests, sockets, console, errors}
 
 async function shutdown() {
@@ -53,12 +55,26 @@ async function shutdown() {
 function track(page) {
   const rec = { page, requests: [], sockets: [], console: [], errors: [] };
   page.on("request", (r) => rec.requests.push(r.url()));
-  page.on("websocket", (ws) => rec.sockets.push(ws.url()));
+  page.on("websocket", (ws) => {
+    rec.sockets.push(ws.url());
+    if (!isLocal(ws.url())) nonLocal.push(ws.url());
+  });
   page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") rec.console.push(`${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => rec.errors.push(String(e?.stack || e)));
   return rec;
+}
+
+// isLocal: a URL on this machine (loopback), or one that never leaves the page.
+function isLocal(u) {
+  if (u.startsWith("data:") || u.startsWith("blob:") || u.startsWith("about:")) return true;
+  try {
+    const h = new URL(u).hostname;
+    return h === "127.0.0.1" || h === "localhost" || h === "[::1]" || h.endsWith(".localhost");
+  } catch {
+    return false;
+  }
 }
 
 function pageOf(name) {
@@ -213,6 +229,61 @@ const ops = {
   },
   async blocked() {
     return blocked;
+  },
+  // localOnly lets the context reach this machine only: every request to
+  // another host is aborted and recorded (nonLocal lists them, and
+  // WebSockets to other hosts too).
+  async localOnly() {
+    nonLocal = [];
+    await context.route("**/*", (route) => {
+      const u = route.request().url();
+      if (isLocal(u)) return route.continue();
+      nonLocal.push(u);
+      return route.abort();
+    });
+    return {};
+  },
+  async nonLocal() {
+    return nonLocal;
+  },
+  // grant gives the context browser permissions (e.g. notifications) for an origin.
+  async grant(c) {
+    await context.grantPermissions(c.permissions, c.origin ? { origin: c.origin } : {});
+    return {};
+  },
+  // initScript runs a script in every page of the context before its own scripts.
+  async initScript(c) {
+    await context.addInitScript({ content: c.script });
+    return {};
+  },
+  // setFiles picks files (paths on this machine) in a file input.
+  async setFiles(c) {
+    await locate(c).setInputFiles(c.files);
+    return {};
+  },
+  // dupWebSocket relays the context's WebSockets through the driver;
+  // dupNext then sends the next page-to-server frame containing match twice
+  // (a client's resend of the same stanza).
+  async dupWebSocket() {
+    await context.routeWebSocket(/.*/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        server.send(m);
+        if (dupWS.match && !dupWS.done && typeof m === "string" && m.includes(dupWS.match)) {
+          dupWS.done = true;
+          setTimeout(() => server.send(m), 300);
+        }
+      });
+    });
+    return {};
+  },
+  async dupNext(c) {
+    dupWS.match = c.match;
+    dupWS.done = false;
+    return {};
+  },
+  async dupDone() {
+    return dupWS.done;
   },
   async close() {
     await shutdown();

@@ -19,21 +19,42 @@ export function register(converse) {
       const { _converse } = this;
       const { api } = _converse;
       const { Strophe, stx, html, u } = converse.env;
-      api.settings.extend({ parley_service: "", parley_poll_seconds: 3 });
+      api.settings.extend({ parley_service: "", parley_poll_seconds: 30 });
 
       const st = {
         ws: null, // last <workspace/> answer, parsed
         offers: new Map(), // room -> {room, session, queue, deadline, name, email, page, question}
         selected: "", // room JID of the chat the tools act on
         back: new Set(), // rooms whose visitor is back (from <reconnected/> headlines)
+        declined: new Set(), // rooms whose offer this page declined
         canned: [],
         cannedFilter: "",
         details: new Map(), // room -> [{label, value}]
         status: "",
+        alerts: loadAlerts(), // {sound, desktop}: offers announced while the page is in the background
+        queueAgents: null, // the agents of the last pushed <queues/>, for the queues view
       };
       const service = () => api.settings.get("parley_service");
       const me = () => _converse.session?.get("bare_jid") || "";
       const nick = () => Strophe.getNodeFromJid(me()) || "agent";
+
+      // The offer alerts are a preference of this browser.
+      function loadAlerts() {
+        try {
+          return { sound: true, desktop: true, ...JSON.parse(localStorage.getItem("parley-alerts") || "{}") };
+        } catch (_) {
+          return { sound: true, desktop: true };
+        }
+      }
+      function setAlert(kind, on) {
+        st.alerts[kind] = on;
+        try { localStorage.setItem("parley-alerts", JSON.stringify(st.alerts)); } catch (_) { /* private mode */ }
+        // Turning the desktop notification on is the moment to ask for the browser's permission.
+        if (kind === "desktop" && on && window.Notification?.permission === "default") {
+          try { Notification.requestPermission(); } catch (_) { /* optional */ }
+        }
+        render();
+      }
 
       // ---- the wire ----
       async function iq(type, to, child) {
@@ -69,6 +90,7 @@ export function register(converse) {
             agents: children(w, "agent").map(attrs),
             queues: children(w, "queue").map(attrs),
           };
+          st.queueAgents = null;
           if (st.ws.queues.length) await loadAll();
           for (const s of st.ws.sessions) if (s.reconnected !== "true") st.back.delete(s.room);
           const live = new Set(st.ws.sessions.map((s) => s.room));
@@ -134,6 +156,7 @@ export function register(converse) {
       function decline(room) {
         api.send(stx`<message xmlns="jabber:client" to="${room}"><x xmlns="${NS_MUC_USER}"><decline to="${room}"/></x></message>`);
         st.offers.delete(room);
+        st.declined.add(room);
         render();
         setTimeout(refresh, 300);
       }
@@ -201,6 +224,13 @@ export function register(converse) {
           notify(S.inviteFrom(conf.getAttribute("from") || ""));
         }
         if (child(m, "withdrawn", NS)) st.offers.delete(room);
+        // Supervisors: queue figures pushed by the service (docs/protocol.md).
+        const qs = child(m, "queues", NS);
+        if (qs && Strophe.getBareJidFromJid(from) === service()) {
+          if (st.ws) st.ws.queues = children(qs, "queue").map(attrs);
+          st.queueAgents = children(qs, "agent").map(attrs);
+          loadAll().then(render);
+        }
         const rc = child(m, "reconnected", NS);
         if (rc && rc.getAttribute("state") === "suspended") st.back.add(Strophe.getBareJidFromJid(m.querySelector("reconnected")?.getAttribute("room") || room));
         render();
@@ -239,12 +269,22 @@ export function register(converse) {
         return buttons;
       });
 
-      let notifyOn = true;
+      // An offer while the page is in the background: a desktop
+      // notification and a sound, each unless turned off.
       function notify(text) {
-        if (!notifyOn || !document.hidden) return;
-        try {
-          if (window.Notification?.permission === "granted") new Notification(text);
-        } catch (_) { /* notifications are optional */ }
+        if (!document.hidden) return;
+        if (st.alerts.desktop) {
+          try {
+            if (window.Notification?.permission === "granted") new Notification(text, { tag: "parley-offer" });
+          } catch (_) { /* notifications are optional */ }
+        }
+        if (st.alerts.sound) {
+          try {
+            const base = api.settings.get("sounds_path") || `${api.settings.get("assets_path") || ""}/sounds/`;
+            const a = new Audio(base + "msg_received.ogg");
+            a.play()?.catch?.(() => { /* no audio device, or autoplay refused */ });
+          } catch (_) { /* sounds are optional */ }
+        }
       }
 
       // ---- the panel ----
@@ -268,6 +308,18 @@ export function register(converse) {
         return Math.floor((Date.now() - Date.parse(iso)) / 60000);
       }
 
+      // A queue's line; its oldest wait counts on between updates (at = when
+      // the figures came, so the wait at that moment was q.oldest seconds).
+      function queueItem(q) {
+        if (q.oldest && !q.at) q.at = Date.now();
+        const li = h("li", { "data-queue": q.name }, S.queueLine(q));
+        if (q.oldest) li.parleyQueue = q;
+        return li;
+      }
+      function queueNow(q) {
+        return { ...q, oldest: String(Number(q.oldest) + Math.floor((Date.now() - q.at) / 1000)) };
+      }
+
       function render() {
         if (!panel) {
           panel = h("aside", { id: "parley-workspace", role: "complementary", "aria-label": S.workspace });
@@ -283,8 +335,10 @@ export function register(converse) {
               if (left <= 0) { render(); return; }
               el.textContent = S.expiresIn(left);
             }
+            for (const li of panel.querySelectorAll("#parley-queue-list li")) if (li.parleyQueue) li.textContent = S.queueLine(queueNow(li.parleyQueue));
           }, 1000);
-          setInterval(refresh, 1000 * api.settings.get("parley_poll_seconds"));
+          const poll = Number(api.settings.get("parley_poll_seconds"));
+          if (poll > 0) setInterval(refresh, 1000 * poll);
         }
         const keep = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.id : "";
         const dirty = {};
@@ -299,7 +353,10 @@ export function register(converse) {
         kids.push(section("parley-availability", S.availability,
           h("div", { class: "parley-row" }, showSel, h("label", {}, S.maxChats, " ", maxIn),
             h("button", { id: "parley-apply", type: "button", onclick: () => setAvailability(showSel.value, maxIn.value) }, S.apply)),
-          h("p", { id: "parley-load", role: "status" }, meShow === "offline" ? S.signedOut : `${S.show[meShow] || meShow} · ${S.load(ws.me.load || 0, ws.me.capacity || 0)}`)));
+          h("p", { id: "parley-load", role: "status" }, meShow === "offline" ? S.signedOut : `${S.show[meShow] || meShow} · ${S.load(ws.me.load || 0, ws.me.capacity || 0)}`),
+          h("fieldset", { class: "parley-alerts" }, h("legend", {}, S.alerts),
+            h("label", {}, h("input", { id: "parley-sound", type: "checkbox", checked: st.alerts.sound, onchange: (ev) => setAlert("sound", ev.target.checked) }), " ", S.alertSound),
+            h("label", {}, h("input", { id: "parley-desktop", type: "checkbox", checked: st.alerts.desktop, onchange: (ev) => setAlert("desktop", ev.target.checked) }), " ", S.alertDesktop))));
         // Offers.
         const offers = [...st.offers.values()].filter((o) => !o.deadline || o.deadline > Date.now());
         if (offers.length) {
@@ -322,18 +379,24 @@ export function register(converse) {
         const mine = ws.sessions.filter((s) => s.role !== "offer");
         const isBack = (s) => s.state === "suspended" && (s.reconnected === "true" || st.back.has(s.room));
         mine.sort((a, b) => isBack(b) - isBack(a));
-        kids.push(section("parley-chats", S.myChats, mine.length === 0 ? h("p", {}, S.noChats) :
+        // Queued offers the agent may still take come last, without an Open
+        // button: the offer card above accepts or declines them.
+        const offered = ws.sessions.filter((s) => s.role === "offer" && !st.declined.has(s.room));
+        kids.push(section("parley-chats", S.myChats, mine.length + offered.length === 0 ? h("p", {}, S.noChats) :
           h("ul", { role: "list" }, ...mine.map((s) => {
             const name = s.visitor.name || s.id;
             const room = _converse.state?.chatboxes?.get(s.room);
-            const unread = room?.get("num_unread") || 0;
+            // Converse counts every unread line of a room in num_unread_general (num_unread: mentions only).
+            const unread = room?.get("num_unread_general") || room?.get("num_unread") || 0;
             return h("li", { class: "parley-chat" + (s.room === st.selected ? " parley-selected" : "") + (isBack(s) ? " parley-back" : ""), "data-room": s.room },
               h("button", { type: "button", class: "parley-open", onclick: () => openRoom(s.room), "aria-current": s.room === st.selected ? "true" : null },
                 h("strong", {}, name), " ", h("span", { class: "parley-state" }, S.state[s.state] || s.state, s.cause ? ` (${s.cause})` : "", S.role[s.role] ? ` · ${S.role[s.role]}` : ""),
                 " · ", S.waiting(minutes(s.started)), unread ? [" · ", h("span", { class: "parley-unread" }, S.unread(unread))] : null),
               isBack(s) ? h("p", { class: "parley-isback", role: "alert" }, S.isBack(name), " ",
                 h("button", { type: "button", class: "parley-resume-back", onclick: () => { openRoom(s.room); resume(s.room); } }, S.resume)) : null);
-          }))));
+          }), ...offered.map((s) => h("li", { class: "parley-chat parley-offered", "data-room": s.room, "data-role": "offer" },
+            h("strong", {}, s.visitor.name || s.id), " ", h("span", { class: "parley-state" }, S.state.queued, " · ", S.role.offer),
+            " · ", S.waiting(minutes(s.started)))))));
         // The selected chat's tools.
         const cur = ws.sessions.find((s) => s.room === st.selected && s.role !== "offer");
         if (!cur) {
@@ -370,8 +433,8 @@ export function register(converse) {
         }
         if (ws.queues.length) {
           kids.push(section("parley-queues", S.queues,
-            h("ul", { role: "list", id: "parley-queue-list" }, ...ws.queues.map((q) => h("li", { "data-queue": q.name }, S.queueLine(q)))),
-            h("ul", { role: "list", id: "parley-agent-list" }, ...ws.agents.map((a) => h("li", {}, S.agentLine(a)))),
+            h("ul", { role: "list", id: "parley-queue-list" }, ...ws.queues.map((q) => queueItem(q))),
+            h("ul", { role: "list", id: "parley-agent-list" }, ...(st.queueAgents || ws.agents).map((a) => h("li", {}, S.agentLine(a)))),
             h("h3", {}, S.allChats),
             (st.all || []).length === 0 ? h("p", {}, S.noChats) : h("ul", { role: "list", id: "parley-all-list" }, ...st.all.map((x) =>
               h("li", { class: "parley-all", "data-room": x.room }, S.allLine(x), " ",
@@ -386,8 +449,16 @@ export function register(converse) {
         if (keep) panel.querySelector("#" + keep)?.focus();
       }
       api.listen.on("chatRoomViewInitialized", () => render());
+      // Unread counts in My chats follow Converse's own as lines arrive and rooms are opened.
+      api.listen.on("connected", () => {
+        const boxes = _converse.state?.chatboxes;
+        if (boxes && !boxes.parleyUnread) {
+          boxes.parleyUnread = true;
+          boxes.on("change:num_unread_general change:num_unread", () => render());
+        }
+      });
       api.listen.on("connected", render);
-      Object.assign(_converse, { parley: { refresh, state: st, setNotifications: (on) => { notifyOn = on; } } });
+      Object.assign(_converse, { parley: { refresh, state: st, setNotifications: (on) => setAlert("desktop", on), setSound: (on) => setAlert("sound", on) } });
     },
   });
 }

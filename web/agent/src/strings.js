@@ -8,6 +8,9 @@ export const S = {
   signOut: "Sign out",
   load: (load, cap) => `${load} of ${cap} chats`,
   signedOut: "Not signed in to Parley",
+  alerts: "New offers while this page is in the background",
+  alertSound: "Sound",
+  alertDesktop: "Desktop notification",
   offers: "Chat offers",
   offerFrom: (name) => `Chat request from ${name}`,
   inviteFrom: (from) => `${from} asks for your help`,
@@ -56,4 +59,5 @@ export const S = {
   failed: (what, why) => `${what} failed: ${why}`,
   sessionButton: "Parley session",
   cannedButton: "Canned response",
+  footer: "Parley agent console · Converse.js",
 };

@@ -1,0 +1,142 @@
+package sessions
+
+import (
+	"encoding/hex"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/parley-chat/parley/muc"
+)
+
+// A panic isolates one input. Each input's rows, stanzas and grants are cut
+// from the batch when it panics (safeHandle); its in-memory changes are
+// rolled back too: the session the input is addressed to (a room, an
+// occupant) is put back as it was before the input, the origin-ids it kept
+// are forgotten, and the sessions it created are removed. What an input
+// changes elsewhere (the router, other sessions) is not rolled back; none of
+// its rows were written, so a restart reloads those as the store has them.
+
+// checkpoint is a session's in-memory state before an input. The engine
+// keeps one and refills it for every input, so that taking it allocates
+// nothing in the steady state.
+type checkpoint struct {
+	s                 *session
+	rec               Record // its slices and map are replaced, never changed in place: a copy shares them
+	room              muc.Checkpoint
+	agents            map[string]AgentRole
+	offered, invited  map[string]bool
+	nicks             map[string]string
+	nilMaps           [4]bool // which of the four maps was nil
+	lastSeq           int64
+	visitorGone       time.Time
+	reconnected       bool
+	transferTo, vnick string
+	firstOffer        bool
+}
+
+// inputJournal records what the input being handled added to the engine's
+// indexes, so that a panic can take it out again.
+type inputJournal struct {
+	origins []originEntry
+	created []string
+}
+
+type originEntry struct {
+	s *session
+	k originKey
+}
+
+// refill makes *dst a copy of src, reusing *dst's buckets.
+func refill[K comparable, V any](dst *map[K]V, src map[K]V) {
+	if *dst == nil {
+		*dst = make(map[K]V, len(src))
+	}
+	clear(*dst)
+	maps.Copy(*dst, src)
+}
+
+// take records s in c.
+func (c *checkpoint) take(s *session) {
+	c.s, c.rec, c.lastSeq, c.visitorGone, c.reconnected = s, s.rec, s.lastSeq, s.visitorGone, s.reconnected
+	c.transferTo, c.vnick, c.firstOffer = s.transferTo, s.vnick, s.firstOffer
+	s.room.CheckpointInto(&c.room)
+	c.nilMaps = [4]bool{s.agents == nil, s.offered == nil, s.invited == nil, s.nicks == nil}
+	refill(&c.agents, s.agents)
+	refill(&c.offered, s.offered)
+	refill(&c.invited, s.invited)
+	refill(&c.nicks, s.nicks)
+}
+
+func orNil[M ~map[K]V, K comparable, V any](m M, isNil bool) M {
+	if isNil {
+		return nil
+	}
+	return m
+}
+
+// rollback puts the session back as it was; c is spent (its maps now
+// belong to the session).
+func (c *checkpoint) rollback() {
+	s := c.s
+	s.rec, s.lastSeq, s.visitorGone, s.reconnected = c.rec, c.lastSeq, c.visitorGone, c.reconnected
+	s.transferTo, s.vnick, s.firstOffer = c.transferTo, c.vnick, c.firstOffer
+	s.room.Rollback(&c.room)
+	s.agents, s.offered = orNil(c.agents, c.nilMaps[0]), orNil(c.offered, c.nilMaps[1])
+	s.invited, s.nicks = orNil(c.invited, c.nilMaps[2]), orNil(c.nicks, c.nilMaps[3])
+	*c = checkpoint{}
+}
+
+// restoreIndex puts a session the failed input ended back where the engine
+// finds it.
+func (e *Engine) restoreIndex(s *session) {
+	id := s.rec.ID
+	if _, ok := e.byID[id]; ok {
+		return
+	}
+	e.byID[id] = s
+	delete(e.ended, id)
+	if len(s.rec.TokenHash) > 0 {
+		k := hex.EncodeToString(s.rec.TokenHash)
+		if !slices.Contains(e.byToken[k], id) {
+			e.byToken[k] = append(e.byToken[k], id)
+		}
+	}
+}
+
+// target is the session an input is addressed to, if any.
+func (e *Engine) target(in Input) *session {
+	switch v := in.(type) {
+	case *Presence:
+		return e.lookup(v.To)
+	case *Message:
+		return e.lookup(v.To)
+	case *IQ:
+		return e.lookup(v.To)
+	}
+	return nil
+}
+
+// undo takes out what the failed input added to the indexes.
+func (j *inputJournal) undo(e *Engine) {
+	for _, o := range j.origins {
+		delete(o.s.seenOrigin, o.k)
+	}
+	for _, id := range j.created {
+		if _, ok := e.byID[id]; !ok {
+			continue
+		}
+		delete(e.byID, id)
+		delete(e.dirty, id)
+		e.router.Remove(id)
+		for k, ids := range e.byToken {
+			if i := slices.Index(ids, id); i >= 0 {
+				if ids = slices.Delete(ids, i, i+1); len(ids) == 0 {
+					delete(e.byToken, k)
+				} else {
+					e.byToken[k] = ids
+				}
+			}
+		}
+	}
+}
