@@ -125,6 +125,8 @@ type Engine struct {
 	rates map[string][]time.Time // limits.go: recent requests per JID and token
 
 	qwatch *queueWatch // queuepush.go: supervisors' resources subscribed to queue figures
+
+	scale scaleState // index.go, timers.go: indexes and timers kept on change
 }
 
 // NewEngine makes an engine with no sessions.
@@ -184,10 +186,13 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	}
 	e.restore = nil
 	for _, in := range inputs {
+		e.noteInput(in)
 		e.safeHandle(in)
+		e.reindexChanged()
 	}
 	e.dispatch()
 	e.pushQueues()
+	e.reindexChanged()
 	ids := make([]string, 0, len(e.dirty))
 	for id := range e.dirty {
 		ids = append(ids, id)
@@ -293,7 +298,7 @@ func (e *Engine) replyErr(iq *IQ, err *muc.Error) {
 
 func (e *Engine) has(bare, perm string) bool { return e.perms[bare][perm] }
 
-func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true }
+func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true; e.timerTouch(s) }
 
 func (e *Engine) isService(j jid.JID) bool {
 	return j.Localpart() == "" && j.Resourcepart() == "" && j.Domainpart() == e.cfg.Domain.Domainpart()
@@ -407,10 +412,12 @@ func (e *Engine) forget(s *session) {
 		}
 	}
 	delete(e.byID, s.rec.ID)
+	e.timerTouch(s)
 }
 
 func (e *Engine) reload(r *Reload) {
 	e.perms = r.Permissions
+	e.scale.staff = nil
 	if e.perms == nil {
 		e.perms = make(map[string]map[string]bool)
 	}

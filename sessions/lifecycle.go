@@ -156,6 +156,7 @@ func (e *Engine) doReconnect(q *IQ, s *session, token string) {
 		return
 	}
 	s.reconnected = true
+	e.timerTouch(s)
 	name := s.rec.Visitor["name"]
 	if name == "" {
 		name = "The visitor"
@@ -244,13 +245,11 @@ func offerReason(s *session) string {
 // timers runs what is due: idle suspend, owner grace, suspend expiry.
 func (e *Engine) timers() {
 	e.sweepRates()
-	ids := make([]string, 0, len(e.byID))
-	for id := range e.byID {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range e.dueSessions() {
 		s := e.byID[id]
+		if s == nil {
+			continue
+		}
 		switch s.rec.State {
 		case StateQueued:
 			// A queued session is never suspended for want of its visitor:
@@ -280,15 +279,7 @@ func (e *Engine) timers() {
 			}
 		}
 	}
-	for a, t := range e.offline {
-		if e.router.Online(a) {
-			delete(e.offline, a)
-			continue
-		}
-		if e.now.Sub(t) >= e.cfg.Grace && !e.ownsLive(a) && !e.ownsSuspended(a) {
-			delete(e.offline, a)
-		}
-	}
+	e.sweepOffline()
 }
 
 func (e *Engine) ownerGone(s *session) bool {
@@ -297,7 +288,7 @@ func (e *Engine) ownerGone(s *session) bool {
 }
 
 func (e *Engine) ownsLive(a string) bool {
-	for _, s := range e.byID {
+	for _, s := range e.ownedBy(a) {
 		if s.rec.Owner == a && (s.rec.State == StateActive || (s.rec.State == StateSuspended && s.reconnected)) {
 			return true
 		}
@@ -310,6 +301,7 @@ func (e *Engine) ownsLive(a string) bool {
 // send presence, so their sessions' grace counts from now.
 func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 	e.reload(&Reload{Permissions: snap.Permissions, Queues: e.queues})
+	e.presize(len(snap.Sessions))
 	agents := make(map[string][]SessionAgent)
 	for _, a := range snap.Agents {
 		agents[a.Session] = append(agents[a.Session], a)
@@ -363,6 +355,7 @@ func (e *Engine) Restore(now time.Time, snap *Snapshot) {
 			e.byToken[k] = append(e.byToken[k], rec.ID)
 		}
 	}
+	e.indexRestored(snap)
 }
 
 func parseJID(s string) (jid.JID, error) { return jid.Parse(s) }

@@ -101,7 +101,7 @@ func (e *Engine) visitorLoad(from jid.JID, tokenHex string) (open, queued int) {
 		}
 	}
 	conn := from.String()
-	for _, s := range e.byID {
+	for _, s := range e.ofConn(conn) {
 		if len(s.rec.VisitorJIDs) > 0 && s.rec.VisitorJIDs[0] == conn {
 			count(s)
 		}

@@ -101,6 +101,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		e.router.SetQueues(bare, e.queues[bare])
 		e.router.SetPresence(bare, res, showOf(p.Show), p.MaxChats, e.now)
 		delete(e.offline, bare)
+		e.noteOffline(bare)
 	case "unavailable", "error":
 		e.unwatchQueues(p.From)
 		res := p.From.Resourcepart()
@@ -120,12 +121,13 @@ func (e *Engine) agentPresence(p *Presence) {
 			} else if e.ownsSuspended(bare) {
 				e.offline[bare] = e.now
 			}
+			e.noteOffline(bare)
 		}
 	}
 }
 
 func (e *Engine) ownsSuspended(bare string) bool {
-	for _, s := range e.byID {
+	for _, s := range e.ownedBy(bare) {
 		if s.rec.Owner == bare && s.rec.State == StateSuspended {
 			return true
 		}
@@ -300,9 +302,9 @@ func (e *Engine) takeOver(s *session, bare string) {
 // invitation to each live session it owns or conferences in and is absent from.
 func (e *Engine) inviteBack(bare string, to jid.JID) {
 	ids := make([]string, 0)
-	for id, s := range e.byID {
+	for _, s := range e.workedBy(bare) {
 		if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && !s.room.Present(bare) {
-			ids = append(ids, id)
+			ids = append(ids, s.rec.ID)
 		}
 	}
 	sort.Strings(ids)
