@@ -145,12 +145,5 @@ type Output struct {
 	Panics []string
 }
 
-// MAMGrant lets the edge answer a XEP-0313 query.
-type MAMGrant struct {
-	IQ         *IQ
-	Session    string
-	NoComments bool
-}
-
 // Clock tells the time; tests inject a fake one.
 type Clock interface{ Now() time.Time }

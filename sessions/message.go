@@ -162,14 +162,6 @@ func roleName(a actor) string {
 	return "visitor"
 }
 
-// actOn resumes a suspended session because one of its agents acted on it
-// (PROTOCOL 5): how is the kind of action.
-func (e *Engine) actOn(s *session, how string) {
-	if s.rec.State == StateSuspended {
-		e.resume(s, how)
-	}
-}
-
 // invite handles a mediated invitation from an agent: a conference (PROTOCOL 7).
 func (e *Engine) invite(s *session, m *Message) {
 	if err := e.conference(s, m.From, m.Invites, false); err != nil {

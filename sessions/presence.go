@@ -126,15 +126,6 @@ func (e *Engine) agentPresence(p *Presence) {
 	}
 }
 
-func (e *Engine) ownsSuspended(bare string) bool {
-	for _, s := range e.ownedBy(bare) {
-		if s.rec.Owner == bare && s.rec.State == StateSuspended {
-			return true
-		}
-	}
-	return false
-}
-
 // entry decides who may join s as what (PROTOCOL 4).
 func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 	if s.visitorJID(from) {
