@@ -90,3 +90,11 @@ func signInHelp(addr jid.JID) string {
 		"In a room, the ad-hoc commands (suspend, resume, canned, comment, conference, details, decline, close) " +
 		"act on the chat; on " + addr.Domainpart() + " the command \"sessions\" lists your chats."
 }
+
+func inviteBody(s *session, reason string) string {
+	b := "You are invited to chat session " + s.room.Addr().String()
+	if reason != "" {
+		b += ": " + reason
+	}
+	return b
+}

@@ -106,3 +106,33 @@ func (e *Engine) agentTargets(bare string) []jid.JID {
 	sort.Slice(out, func(i, k int) bool { return out[i].String() < out[k].String() })
 	return out
 }
+
+// assign makes bare the owner of queued session s.
+func (e *Engine) assign(s *session, bare string) {
+	if err := e.router.Accept(s.rec.ID, bare, e.now); err != nil {
+		// The offer expired or went to another agent; the session is still
+		// waiting, so the first to join takes it.
+		e.router.Remove(s.rec.ID)
+		e.router.Occupy(bare, s.rec.ID)
+	} else {
+		e.obs.Offer("accepted")
+	}
+	for a, role := range s.agents {
+		if role == RoleOwner && a != bare {
+			s.agents[a] = RolePrevious
+		}
+	}
+	s.agents[bare] = RoleOwner
+	s.offered = make(map[string]bool) // the other offers are void now
+	s.rec.Owner = bare
+	s.rec.State = StateActive
+	e.answered(s)
+	if s.rec.AssignedAt.IsZero() {
+		s.rec.AssignedAt = e.now
+	}
+	s.rec.Deadline = timeZero
+	e.touch(s)
+	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
+	nick := e.agentNick(s, bare)
+	e.event(s, Event{Type: "assigned", By: "system", Agent: nick}, nick+" has joined the chat")
+}
