@@ -1,3 +1,5 @@
+// Actions on a session (suspend, resume, close, canned, comment) for whoever asks, by IQ or command.
+
 package sessions
 
 import (

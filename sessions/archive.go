@@ -1,3 +1,5 @@
+// Archive authorisation surface (XEP-0313): who may read an ended session's archive.
+
 package sessions
 
 // archiveOfEnded decides a XEP-0313 query on a room that no longer exists from

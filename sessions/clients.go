@@ -1,3 +1,5 @@
+// Standard XMPP clients: room visibility, MUC owner/admin, reserved nick, uninvited agents.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Close and expiry: how a session ends, and what a gone room answers.
+
 package sessions
 
 import (

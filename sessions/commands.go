@@ -1,3 +1,5 @@
+// Ad-hoc commands surface (XEP-0050): room and service commands onto the core operations.
+
 package sessions
 
 import (
@@ -186,7 +188,6 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 	e.cmdDone(q, c, note, nil)
 }
 
-// serviceAdhoc runs a command on the service: the agent's own sessions.
 // serviceCommands are the commands on the service, by who may run them.
 var serviceCommands = []struct {
 	adhocDef
@@ -227,6 +228,7 @@ type AdminOp struct {
 	Canned Canned
 }
 
+// serviceAdhoc runs a command on the service: the agent's own sessions.
 func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	var perms []string

@@ -1,3 +1,5 @@
+// Conference and transfer: an agent invites another agent, who joins or takes over.
+
 package sessions
 
 import (

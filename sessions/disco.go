@@ -1,3 +1,5 @@
+// Service discovery surface (XEP-0030): features, visible rooms, the visitor details form.
+
 package sessions
 
 import (

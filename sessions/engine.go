@@ -1,10 +1,5 @@
-// Package sessions owns the chat session: its state machine (queued, active,
-// suspended, closed, expired), who may join and act on its room, the
-// suspend/resume rules, the visitor token and reconnect choice, and the timers
-// (idle, grace, suspend expiry). It turns decoded inputs into outputs: rows to
-// write (a Batch for the Store it declares) and stanzas to send. The Engine is
-// pure; the Runner feeds it from a channel, commits each batch's rows in one
-// round trip and only then sends the stanzas that depend on them.
+// The Engine: its state, NewEngine, the Process loop and the helpers every rule set shares.
+
 package sessions
 
 import (

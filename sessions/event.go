@@ -1,3 +1,5 @@
+// Parley's namespace and the session event posted into rooms.
+
 package sessions
 
 // NS is the namespace of Parley's own protocol elements.

@@ -1,3 +1,5 @@
+// Indexes over sessions kept on change: by agent, by connection, by state.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Mediated invitations: the typed invitation and its texts.
+
 package sessions
 
 import (

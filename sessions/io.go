@@ -1,3 +1,5 @@
+// The engine's inputs and outputs: decoded stanzas in, stanzas and rows out.
+
 package sessions
 
 import (

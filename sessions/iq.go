@@ -1,3 +1,5 @@
+// IQ dispatch: which rule set or surface answers each IQ, to the service or to a room.
+
 package sessions
 
 import (

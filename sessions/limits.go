@@ -1,3 +1,5 @@
+// Limits: per-JID and per-token request rates and open sessions.
+
 package sessions
 
 import (

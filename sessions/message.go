@@ -1,3 +1,5 @@
+// Groupchat messages and who the sender is to a session (actor).
+
 package sessions
 
 import (

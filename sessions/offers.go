@@ -1,3 +1,5 @@
+// Offers and routing glue: dispatch, offer accepted by joining, owner grace and transfer.
+
 package sessions
 
 import (

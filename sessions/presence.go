@@ -1,3 +1,5 @@
+// Presence: joining and leaving rooms, agents' availability and sign-in.
+
 package sessions
 
 import (

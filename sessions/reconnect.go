@@ -1,3 +1,5 @@
+// Reconnect: the visitor's token or JID brings it back to its live session.
+
 package sessions
 
 // reconnect is the visitor's Yes to the prompt (PROTOCOL 3).

@@ -1,3 +1,5 @@
+// The chat request: validation, choosing to resume or create, creating the session.
+
 package sessions
 
 import (

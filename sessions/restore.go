@@ -1,3 +1,5 @@
+// Restore: rebuilding the engine from a snapshot, and reloading one session.
+
 package sessions
 
 import (

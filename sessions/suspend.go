@@ -1,3 +1,5 @@
+// Suspend and resume: who may, with which cause, and how a session resumes.
+
 package sessions
 
 import (

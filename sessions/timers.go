@@ -1,3 +1,5 @@
+// Timers: what is due (idle suspend, owner grace, suspend expiry) and the deadline heap.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Waiting in the queue: position, abandonment, missed chats, leave-a-message, take.
+
 package sessions
 
 import (
