@@ -1,4 +1,4 @@
-// Indexes over sessions kept on change: by agent, by connection, by state.
+// Indexes over the live sessions, kept on change: by state, owner, connection, agent, deadline, staff nick.
 
 package sessions
 

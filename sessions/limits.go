@@ -1,4 +1,4 @@
-// Limits: per-JID and per-token request rates and open sessions.
+// Limits per visitor: request rate and live sessions, counted by JID and by token.
 
 package sessions
 

@@ -1,4 +1,4 @@
-// Reconnect: the visitor's token or JID brings it back to its live session.
+// Reconnect: the visitor's Yes to the prompt brings it back to its session, or a new one replaces an ended one.
 
 package sessions
 
