@@ -1,10 +1,5 @@
-// Package sessions owns the chat session: its state machine (queued, active,
-// suspended, closed, expired), who may join and act on its room, the
-// suspend/resume rules, the visitor token and reconnect choice, and the timers
-// (idle, grace, suspend expiry). It turns decoded inputs into outputs: rows to
-// write (a Batch for the Store it declares) and stanzas to send. The Engine is
-// pure; the Runner feeds it from a channel, commits each batch's rows in one
-// round trip and only then sends the stanzas that depend on them.
+// The Engine: its state, NewEngine, the Process loop and the helpers every rule set shares.
+
 package sessions
 
 import (
@@ -17,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -415,32 +411,4 @@ func (e *Engine) forget(s *session) {
 	e.timerTouch(s)
 }
 
-func (e *Engine) reload(r *Reload) {
-	e.perms = r.Permissions
-	e.scale.staff = nil
-	if e.perms == nil {
-		e.perms = make(map[string]map[string]bool)
-	}
-	e.queues = r.Queues
-	for _, s := range e.byID {
-		for _, o := range s.room.Occupants() {
-			if o.Person == "visitor" {
-				continue
-			}
-			if _, ok := e.entry(s, o.JIDs[0]); !ok {
-				e.sendMUC(s.room.Remove(o.Person, "Your permission for this chat was revoked"))
-			}
-		}
-	}
-	for _, a := range e.router.Agents() {
-		if !e.has(a.JID, PermChat) {
-			for _, o := range e.router.Forget(a.JID) {
-				e.obs.Offer("cancelled")
-				_ = o
-			}
-			delete(e.resource, a.JID)
-			continue
-		}
-		e.router.SetQueues(a.JID, e.queues[a.JID])
-	}
-}
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,3 +1,5 @@
+// Indexes over the live sessions, kept on change: by state, owner, connection, agent, deadline, staff nick.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Limits per visitor: request rate and live sessions, counted by JID and by token.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Nicks: reserved, assigned and folded nicks in rooms.
+
 package sessions
 
 import (

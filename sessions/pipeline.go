@@ -1,3 +1,5 @@
+// The pipelined runner: decide the next batch while the last one commits.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Presence: joining and leaving rooms, agents' availability and sign-in.
+
 package sessions
 
 import (
@@ -126,15 +128,6 @@ func (e *Engine) agentPresence(p *Presence) {
 	}
 }
 
-func (e *Engine) ownsSuspended(bare string) bool {
-	for _, s := range e.ownedBy(bare) {
-		if s.rec.Owner == bare && s.rec.State == StateSuspended {
-			return true
-		}
-	}
-	return false
-}
-
 // entry decides who may join s as what (PROTOCOL 4).
 func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 	if s.visitorJID(from) {
@@ -229,36 +222,6 @@ func (e *Engine) join(s *session, p *Presence) {
 	}
 }
 
-// assign makes bare the owner of queued session s.
-func (e *Engine) assign(s *session, bare string) {
-	if err := e.router.Accept(s.rec.ID, bare, e.now); err != nil {
-		// The offer expired or went to another agent; the session is still
-		// waiting, so the first to join takes it.
-		e.router.Remove(s.rec.ID)
-		e.router.Occupy(bare, s.rec.ID)
-	} else {
-		e.obs.Offer("accepted")
-	}
-	for a, role := range s.agents {
-		if role == RoleOwner && a != bare {
-			s.agents[a] = RolePrevious
-		}
-	}
-	s.agents[bare] = RoleOwner
-	s.offered = make(map[string]bool) // the other offers are void now
-	s.rec.Owner = bare
-	s.rec.State = StateActive
-	e.answered(s)
-	if s.rec.AssignedAt.IsZero() {
-		s.rec.AssignedAt = e.now
-	}
-	s.rec.Deadline = timeZero
-	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
-	nick := e.agentNick(s, bare)
-	e.event(s, Event{Type: "assigned", By: "system", Agent: nick}, nick+" has joined the chat")
-}
-
 func (e *Engine) leave(s *session, p *Presence) {
 	st, was, _ := s.room.Leave(p.From, p.Status)
 	if was.Nick == "" {
@@ -279,23 +242,6 @@ func (e *Engine) leave(s *session, p *Presence) {
 			e.visitorAway(s)
 		}
 	}
-}
-
-// takeOver makes bare the owner of s in place of the agent who transferred it.
-func (e *Engine) takeOver(s *session, bare string) {
-	old := s.rec.Owner
-	s.transferTo = ""
-	s.agents[old] = RolePrevious
-	s.agents[bare] = RoleOwner
-	s.rec.Owner = bare
-	if s.rec.State == StateActive {
-		e.router.Release(old, s.rec.ID)
-		e.router.Occupy(bare, s.rec.ID)
-	}
-	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
-	nick := e.agentNick(s, bare)
-	e.event(s, Event{Type: "transferred", By: "agent", Agent: nick}, nick+" has taken over the chat")
 }
 
 // inviteBack sends to, a newly signed-in resource of agent bare, a mediated

@@ -1,3 +1,5 @@
+// The Runner: feeds the engine, commits each batch, then sends.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Timers: what is due (idle suspend, owner grace, suspend expiry) and the deadline heap.
+
 package sessions
 
 import (
@@ -185,3 +187,43 @@ type (
 	sessionHeap = deadlineHeap
 	agentHeap   = deadlineHeap
 )
+
+// timers runs what is due: idle suspend, owner grace, suspend expiry.
+func (e *Engine) timers() {
+	e.sweepRates()
+	for _, id := range e.dueSessions() {
+		s := e.byID[id]
+		if s == nil {
+			continue
+		}
+		switch s.rec.State {
+		case StateQueued:
+			// A queued session is never suspended for want of its visitor:
+			// it is abandoned (waiting.go).
+			e.abandonIfDue(s)
+		case StateActive:
+			if !s.visitorGone.IsZero() && !s.room.Present("visitor") && e.now.Sub(s.visitorGone) >= e.cfg.IdleSuspend {
+				s.visitorGone = timeZero
+				e.suspend(s, BySystem, "", false)
+				continue
+			}
+			if s.rec.State == StateActive && e.ownerGone(s) {
+				e.transfer(s)
+			}
+		case StateSuspended:
+			if !s.rec.Deadline.IsZero() && !e.now.Before(s.rec.Deadline) {
+				if s.rec.Owner == "" {
+					e.abandonSuspended(s)
+					continue
+				}
+				e.expire(s)
+				continue
+			}
+			if s.reconnected && e.ownerGone(s) {
+				e.obs.Reconnect("fallback")
+				e.transfer(s)
+			}
+		}
+	}
+	e.sweepOffline()
+}

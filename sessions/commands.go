@@ -1,3 +1,5 @@
+// Ad-hoc commands surface (XEP-0050): room and service commands onto the core operations.
+
 package sessions
 
 import (
@@ -186,7 +188,6 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 	e.cmdDone(q, c, note, nil)
 }
 
-// serviceAdhoc runs a command on the service: the agent's own sessions.
 // serviceCommands are the commands on the service, by who may run them.
 var serviceCommands = []struct {
 	adhocDef
@@ -227,6 +228,7 @@ type AdminOp struct {
 	Canned Canned
 }
 
+// serviceAdhoc runs a command on the service: the agent's own sessions.
 func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	var perms []string
@@ -360,4 +362,54 @@ func AdminDone(op AdminOp, note string) *Stanza {
 	}
 	return &Stanza{Name: "iq", From: op.IQ.To, To: op.IQ.From, ID: op.IQ.ID, Type: "result",
 		Payload: &CommandReply{Node: op.Cmd.Node, SessionID: sid, Status: CmdCompleted, Note: note}}
+}
+
+var declineDef = adhocDef{"decline", "Decline this chat request", []actor{actorNone}}
+
+// roomCommandsFor lists the room's commands for from: an agent with a
+// pending offer (not yet in the session) sees only decline.
+func (e *Engine) roomCommandsFor(s *session, from jid.JID) []adhocDef {
+	bare := from.Bare().String()
+	if s.agents[bare] == "" && e.offeredTo(s, bare) {
+		return []adhocDef{declineDef}
+	}
+	return roomCommands
+}
+
+// declineCommand is the ad-hoc form of a XEP-0045 decline, for clients
+// that cannot send one (Profanity's /invite decline sends nothing).
+func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	if q.Type != "set" {
+		e.replyErr(q, errExecuteWithSet())
+		return
+	}
+	if !e.offeredTo(s, bare) {
+		e.replyErr(q, errNoSession())
+		return
+	}
+	if e.router.Decline(s.rec.ID, bare, e.now) {
+		e.obs.Offer("declined")
+	}
+	delete(s.offered, bare)
+	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
+}
+
+// takeCommand is the ad-hoc command take on a room: an agent who serves the
+// queue takes a missed session without joining it first.
+func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	switch {
+	case q.Type != "set":
+		e.replyErr(q, errExecuteWithSet())
+	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
+		e.replyErr(q, errNoSession())
+	case s.rec.State != StateMissed:
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
+	case !e.serves(bare, s.rec.Queue):
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
+	default:
+		e.take(s, bare)
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+	}
 }
