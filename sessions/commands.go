@@ -260,7 +260,7 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	sup := e.has(bare, PermSupervise)
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
+		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || e.mayTake(s, bare) {
 			ids = append(ids, id)
 		}
 	}
@@ -402,14 +402,18 @@ func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
 	switch {
 	case q.Type != "set":
 		e.replyErr(q, errExecuteWithSet())
+	case e.mayTake(s, bare):
+		e.take(s, bare)
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+	// The refusals split mayTake to say why: one who neither serves the
+	// queue nor is an agent of the session is told it does not exist (as
+	// for any room it may not see); an agent of it learns that it is no
+	// longer missed, or that the queue is not theirs.
 	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
 		e.replyErr(q, errNoSession())
 	case s.rec.State != StateMissed:
 		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
-	case !e.serves(bare, s.rec.Queue):
-		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	default:
-		e.take(s, bare)
-		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	}
 }

@@ -31,7 +31,7 @@ func (e *Engine) visibleRooms(bare string) []DiscoItem {
 	ids := make([]string, 0)
 	for id, s := range e.byID {
 		if sup || (e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))) ||
-			(s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
+			e.mayTake(s, bare) {
 			ids = append(ids, id)
 		}
 	}

@@ -164,7 +164,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
 		switch {
-		case who == actorAgent || who == actorSupervisor || (s.rec.State == StateMissed && e.serves(q.fromBare(), s.rec.Queue)):
+		case who == actorAgent || who == actorSupervisor || e.mayTake(s, q.fromBare()):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID})
 		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
 			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})

@@ -144,8 +144,8 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		if s.offered[bare] && s.rec.State == StateQueued && !e.router.Held(s.rec.ID) {
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.rec.State == StateMissed && e.serves(bare, s.rec.Queue) {
-			// Joining a missed session takes it (waiting.go).
+		if e.mayTake(s, bare) {
+			// Joining a missed session takes it (join, waiting.go).
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
 		if s.invited[bare] {
