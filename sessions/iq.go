@@ -163,14 +163,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
-		switch {
-		case who == actorAgent || who == actorSupervisor || e.mayTake(s, q.fromBare()):
-			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID})
-		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
-			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
-		default:
-			e.replyErr(q, errNoSession())
-		}
+		e.archiveOfLive(s, q, c, who, visitor)
 	default:
 		e.replyErr(q, errNotInSessions())
 	}
