@@ -257,14 +257,9 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		e.adminCommand(q, c)
 		return
 	}
-	sup := e.has(bare, PermSupervise)
-	ids := make([]string, 0)
-	for id, s := range e.byID {
-		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || e.mayTake(s, bare) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+	// The sessions command: the rooms bare may know of, the same rule as
+	// disco#items of the service (mayKnow, disco.go).
+	ids := e.knownSessions(bare)
 	x := &Form{Type: "result", Title: "Chat sessions", Reported: []Field{
 		field("room", "jid-single", "Chat room", nil), field("state", "text-single", "State", nil),
 		field("visitor", "text-single", "Visitor", nil), field("agent", "text-single", "Agent", nil)}}

@@ -83,18 +83,35 @@ func (e *Engine) roomDiscoItems(s *session, q *IQ, c *DiscoItemsCmd, who actor) 
 	e.reply(q, &DiscoItems{})
 }
 
-// visibleRooms lists the rooms bare may know of: its own sessions, or all for
-// a supervisor.
-func (e *Engine) visibleRooms(bare string) []DiscoItem {
-	sup := e.has(bare, PermSupervise)
+// mayKnow is the rule of who learns that a live session exists from the
+// service (PROTOCOL 1; docs/protocol.md "Visibility agrees with joins"): a
+// supervisor; a chat holder who is an agent of it (owner, conference or
+// previous owner), invited to it, or offered it while it waits; an agent who
+// may take it while it is missed. disco#items of the service and the ad-hoc
+// command sessions both list by it, so that an agent in a plain client finds
+// every room it may join by either.
+func (e *Engine) mayKnow(s *session, bare string) bool {
+	if e.has(bare, PermSupervise) || e.mayTake(s, bare) {
+		return true
+	}
+	return e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))
+}
+
+// knownSessions are the ids of the live sessions bare may know of, sorted.
+func (e *Engine) knownSessions(bare string) []string {
 	ids := make([]string, 0)
 	for id, s := range e.byID {
-		if sup || (e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))) ||
-			e.mayTake(s, bare) {
+		if e.mayKnow(s, bare) {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
+	return ids
+}
+
+// visibleRooms lists the rooms bare may know of (mayKnow).
+func (e *Engine) visibleRooms(bare string) []DiscoItem {
+	ids := e.knownSessions(bare)
 	items := make([]DiscoItem, 0, len(ids))
 	for _, id := range ids {
 		s := e.byID[id]
