@@ -205,7 +205,9 @@ func (e *Engine) join(s *session, p *Presence) {
 	case ent.Person == "visitor":
 		s.visitorGone = timeZero
 		e.visitorBack(s)
-	case s.rec.State == StateMissed && s.agents[bare] == "":
+	case e.mayTake(s, bare) && s.agents[bare] == "":
+		// Joining a missed session takes it; a supervisor who does not
+		// serve its queue (entry lets any supervisor in) only looks.
 		e.take(s, bare)
 	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
 		e.assign(s, bare)

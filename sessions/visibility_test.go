@@ -59,3 +59,23 @@ func TestSessionsCommandListsWhatDiscoLists(t *testing.T) {
 		}
 	}
 }
+
+// A supervisor who joins a missed session looks at it; it stays missed, for
+// an agent of its queue to take (mayTake), who then owns it.
+func TestSupervisorJoiningMissedSessionDoesNotTakeIt(t *testing.T) {
+	w := newWorld(t)
+	_, r := w.svc(ann, &LeaveMessageCmd{Queue: "sales", Body: "Call me back"})
+	sid := resultSession(t, r)["id"]
+	if presenceErr(w.join(sue, sid, "Sue"), sue) != "" {
+		t.Fatal("the supervisor's join failed")
+	}
+	if rec := w.record(sid); rec.State != StateMissed || rec.Owner != "" {
+		t.Fatalf("after the supervisor's join: state %s, owner %q", rec.State, rec.Owner)
+	}
+	if presenceErr(w.join(bob, sid, "Bob"), bob) != "" {
+		t.Fatal("the agent's join failed")
+	}
+	if rec := w.record(sid); rec.State != StateActive || rec.Owner != bareOf(bob) {
+		t.Fatalf("after the agent's join: state %s, owner %q", rec.State, rec.Owner)
+	}
+}
