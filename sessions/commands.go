@@ -257,14 +257,9 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		e.adminCommand(q, c)
 		return
 	}
-	sup := e.has(bare, PermSupervise)
-	ids := make([]string, 0)
-	for id, s := range e.byID {
-		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+	// The sessions command: the rooms bare may know of, the same rule as
+	// disco#items of the service (mayKnow, disco.go).
+	ids := e.knownSessions(bare)
 	x := &Form{Type: "result", Title: "Chat sessions", Reported: []Field{
 		field("room", "jid-single", "Chat room", nil), field("state", "text-single", "State", nil),
 		field("visitor", "text-single", "Visitor", nil), field("agent", "text-single", "Agent", nil)}}
@@ -402,14 +397,18 @@ func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
 	switch {
 	case q.Type != "set":
 		e.replyErr(q, errExecuteWithSet())
+	case e.mayTake(s, bare):
+		e.take(s, bare)
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+	// The refusals split mayTake to say why: one who neither serves the
+	// queue nor is an agent of the session is told it does not exist (as
+	// for any room it may not see); an agent of it learns that it is no
+	// longer missed, or that the queue is not theirs.
 	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
 		e.replyErr(q, errNoSession())
 	case s.rec.State != StateMissed:
 		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
-	case !e.serves(bare, s.rec.Queue):
-		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	default:
-		e.take(s, bare)
-		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
 	}
 }

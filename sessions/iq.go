@@ -75,20 +75,9 @@ func (e *Engine) serviceIQ(q *IQ) {
 		}
 		e.reply(q, &CannedList{Items: c.List})
 	case *DiscoInfoCmd:
-		if c.Node != "" {
-			e.replyErr(q, errNoNode())
-			return
-		}
-		e.reply(q, &DiscoInfo{Identity: Identity{"conference", "text", "Parley chat sessions"}, Features: ServiceFeatures})
+		e.serviceDiscoInfo(q, c)
 	case *DiscoItemsCmd:
-		switch c.Node {
-		case "":
-			e.reply(q, &DiscoItems{Items: e.visibleRooms(q.fromBare())})
-		case NSCommands:
-			e.reply(q, e.serviceCommandItems(q.fromBare()))
-		default:
-			e.replyErr(q, errNoNode())
-		}
+		e.serviceDiscoItems(q, c)
 	case *AdHocCmd:
 		if q.Type != "set" {
 			e.replyErr(q, errExecuteWithSet())
@@ -125,31 +114,9 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 	case *MUCOwnerCmd, *MUCAdminCmd:
 		e.roomAdmin(s, q, who)
 	case *DiscoInfoCmd:
-		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, errNoSession())
-			return
-		}
-		if c.Node == "x-roomuser-item" {
-			// XEP-0045 7.12: the asker's reserved nick, which clients join
-			// with (Converse.js would otherwise take the room's name).
-			e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
-			return
-		}
-		info := &DiscoInfo{Node: c.Node, Identity: Identity{"conference", "text", s.room.Subject()}, Features: roomFeatures}
-		if who != actorVisitor {
-			info.Form = resultForm(NS+"#visitor", e.visitorFields(s))
-		}
-		e.reply(q, info)
+		e.roomDiscoInfo(s, q, c, who, visitor)
 	case *DiscoItemsCmd:
-		if !e.canSee(s, q.From, who) {
-			e.replyErr(q, errNoSession())
-			return
-		}
-		if c.Node == NSCommands {
-			e.reply(q, commandItems(s.room.Addr(), e.roomCommandsFor(s, q.From), who))
-			return
-		}
-		e.reply(q, &DiscoItems{})
+		e.roomDiscoItems(s, q, c, who)
 	case *SuspendCmd, *ResumeCmd, *CloseCmd, *CannedCmd, *CommentCmd:
 		if _, err := e.perform(s, q.From, who, c); err != nil {
 			e.replyErr(q, err)
@@ -163,14 +130,7 @@ func (e *Engine) roomIQ(s *session, q *IQ) {
 		}
 		e.adhoc(s, q, who, c)
 	case *MAMCmd:
-		switch {
-		case who == actorAgent || who == actorSupervisor || (s.rec.State == StateMissed && e.serves(q.fromBare(), s.rec.Queue)):
-			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID})
-		case visitor || (c.Token != "" && tokenMatches(c.Token, s.rec.TokenHash)):
-			e.out.MAM = append(e.out.MAM, MAMGrant{IQ: q, Session: s.rec.ID, NoComments: true})
-		default:
-			e.replyErr(q, errNoSession())
-		}
+		e.archiveOfLive(s, q, c, who, visitor)
 	default:
 		e.replyErr(q, errNotInSessions())
 	}

@@ -144,8 +144,8 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		if s.offered[bare] && s.rec.State == StateQueued && !e.router.Held(s.rec.ID) {
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.rec.State == StateMissed && e.serves(bare, s.rec.Queue) {
-			// Joining a missed session takes it (waiting.go).
+		if e.mayTake(s, bare) {
+			// Joining a missed session takes it (join, waiting.go).
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
 		if s.invited[bare] {
@@ -205,7 +205,9 @@ func (e *Engine) join(s *session, p *Presence) {
 	case ent.Person == "visitor":
 		s.visitorGone = timeZero
 		e.visitorBack(s)
-	case s.rec.State == StateMissed && s.agents[bare] == "":
+	case e.mayTake(s, bare) && s.agents[bare] == "":
+		// Joining a missed session takes it; a supervisor who does not
+		// serve its queue (entry lets any supervisor in) only looks.
 		e.take(s, bare)
 	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
 		e.assign(s, bare)

@@ -92,6 +92,14 @@ func (e *Engine) serves(bare, queue string) bool {
 	return len(qs) == 0 || slices.Contains(qs, queue)
 }
 
+// mayTake is the rule of a missed session (docs/protocol.md "Who sees a
+// missed session", "Taking it"): an agent who serves its queue sees it,
+// reads its archive, joins it and takes it. Joining it, or the command take,
+// makes bare its owner (take).
+func (e *Engine) mayTake(s *session, bare string) bool {
+	return s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)
+}
+
 // visitorAway: the last visitor JID left a queued session. It keeps its place
 // but is offered to nobody until the visitor is back; an offer out is
 // withdrawn; after AbandonAfter it is abandoned.
