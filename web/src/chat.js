@@ -450,6 +450,10 @@ export class Chat {
     if (!sameRoom || !this.nick) this.nick = nickFor(s.nick || this.details?.name);
     this.jar.save(this.token);
     this.session = { ...s };
+    // Back into the room it was in (a reconnect): the conversation and the
+    // composer stay, and what the visitor types meanwhile waits as
+    // "sending" until the join is done (resendPending).
+    this.rejoinSame = sameRoom && !!this.rejoining;
     if (!sameRoom) this.resetRoom();
     if (s.replaces) this.systemLine(null, "", { key: "replaced" });
     this.leaving = "";
@@ -618,7 +622,7 @@ export class Chat {
 
   sendMessage(text) {
     const body = String(text || "").trim();
-    if (!body || !this.session || this.phase !== "chat") return false;
+    if (!body || !this.session || !(this.phase === "chat" || this.catchingUp)) return false;
     const id = randomID(8);
     const line = { kind: "message", mine: true, nick: this.nick, body, links: [], at: this.now(), sid: "", status: "sending", id };
     this.pending.set(id, line);
@@ -629,6 +633,10 @@ export class Chat {
     this.transmit(line);
     return true;
   }
+
+  // catchingUp: joining the same room again after a reconnect; the visitor
+  // keeps the conversation and may type.
+  get catchingUp() { return this.phase === "joining" && !!this.rejoinSame; }
 
   // transmit sends a pending line (again) and waits RETRY_MS for its reflection.
   transmit(line) {
