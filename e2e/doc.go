@@ -5,7 +5,10 @@
 // clients (mellium here, slixmpp from Python scripts under testdata). The
 // federated-agent tests use the federation test bed beside Prosody (an agents'
 // server linked over s2s). Tests that need a browser are named TestBrowser*: they
-// run against Prosody only.
+// run against Prosody only. The fault tests with the widget (TestWidget*) need
+// the browser too and run on both servers (the widget over ejabberd's WebSocket
+// works). PARLEY_TAKEOVER_LOG and PARLEY_FAULT_LOG, when set, name files the
+// fault tests append their figures to (docs/protocol.md quotes them).
 //
 // Where things are: parley_test.go starts parleyd (startParley, startParleyOn,
 // standbyOf in standby_test.go) and holds the helpers about it; client_test.go

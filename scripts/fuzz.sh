@@ -27,6 +27,11 @@ for t in $targets; do
 	echo "==> $name in $pkg for ${secs}s" >&2
 	if nice -n 19 go test -run '^$' -fuzz "^${name}\$" -fuzztime "${secs}s" -parallel "$parallel" "$pkg" >"$log" 2>&1; then
 		result=ok
+	elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+		# Go's fuzz coordinator can report the end of -fuzztime itself as a
+		# failure on a loaded machine (golang/go#75804, fixed in Go 1.27): no
+		# input failed and none was written, so it is not a finding.
+		result=ok-deadline
 	else
 		result=FAILED
 		status=1

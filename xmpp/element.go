@@ -179,6 +179,9 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
+			if c.Name.Space == "" && top.Name.Space != "" {
+				return nil, ErrNoNamespace
+			}
 			top.at = append(top.at, text[len(text)-1].Len())
 			top.Children = append(top.Children, c)
 			stack = append(stack, c)
@@ -197,6 +200,13 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	}
 	return root, nil
 }
+
+// ErrNoNamespace is returned for a child taken out of every namespace
+// (xmlns=”) under a parent that has one: an empty Space means "inherit"
+// in an Element, so such a child would come back in its parent's namespace
+// (found by FuzzDocumentOrder). No XMPP payload Parley relays needs it, so
+// it is refused rather than represented.
+var ErrNoNamespace = errors.New("xmpp: element in no namespace under a namespaced parent")
 
 // ErrBadName is returned for an element or attribute whose local name (the
 // part after a prefix) is not an XML name: Go's decoder takes "<A:0/>", which

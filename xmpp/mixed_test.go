@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -141,5 +142,23 @@ func outline(s string) (string, error) {
 				text.Write(t)
 			}
 		}
+	}
+}
+
+// A child in no namespace under a namespaced parent cannot be represented
+// (an empty Space inherits), so it is refused rather than moved into its
+// parent's namespace (FuzzDocumentOrder's finding 101f32fbe4b02330).
+func TestNoNamespaceChildRefused(t *testing.T) {
+	for _, s := range []string{
+		`<message xmlns='jabber:component:accept'><html xmlns=''/></message>`,
+		`<message xmlns='0'>0<html xmlns=''></html></message>`,
+	} {
+		if _, err := Parse(s); !errors.Is(err, ErrNoNamespace) {
+			t.Errorf("Parse(%q) = %v, want ErrNoNamespace", s, err)
+		}
+	}
+	// A document with no namespace at all is fine: nothing is inherited.
+	if els, err := Parse(`<a><b/></a>`); err != nil || els[0].String() != `<a><b></b></a>` {
+		t.Errorf("Parse(<a><b/></a>) = %v, %v", els, err)
 	}
 }

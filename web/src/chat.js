@@ -9,6 +9,7 @@ import {
   parseAvailability,
   leaveMessageIQ,
   reconnectIQ,
+  selfPingIQ,
   joinPresence,
   suspendPresence,
   suspendIQ,
@@ -95,6 +96,9 @@ export class Chat {
     this.error = "";
     this.notice = "";
     this.dead = false;
+    this.lastRoomAt = 0; // when the room last sent anything (Date.now())
+    this.pingTimer = null;
+    this.pinging = false;
   }
 
   emit(kind, data) {
@@ -106,6 +110,11 @@ export class Chat {
   }
 
   setPhase(p) {
+    if (p === "chat") this.armSelfPing();
+    else {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = null;
+    }
     if (this.phase === p) return;
     this.phase = p;
     this.emit("phase", p);
@@ -441,6 +450,10 @@ export class Chat {
     if (!sameRoom || !this.nick) this.nick = nickFor(s.nick || this.details?.name);
     this.jar.save(this.token);
     this.session = { ...s };
+    // Back into the room it was in (a reconnect): the conversation and the
+    // composer stay, and what the visitor types meanwhile waits as
+    // "sending" until the join is done (resendPending).
+    this.rejoinSame = sameRoom && !!this.rejoining;
     if (!sameRoom) this.resetRoom();
     if (s.replaces) this.systemLine(null, "", { key: "replaced" });
     this.leaving = "";
@@ -455,6 +468,7 @@ export class Chat {
     if (!this.session) return;
     const c = classify(st, this.session.room);
     if (!c) return;
+    this.lastRoomAt = Date.now();
     switch (c.kind) {
       case "available":
         if (c.self) {
@@ -608,7 +622,7 @@ export class Chat {
 
   sendMessage(text) {
     const body = String(text || "").trim();
-    if (!body || !this.session || this.phase !== "chat") return false;
+    if (!body || !this.session || !(this.phase === "chat" || this.catchingUp)) return false;
     const id = randomID(8);
     const line = { kind: "message", mine: true, nick: this.nick, body, links: [], at: this.now(), sid: "", status: "sending", id };
     this.pending.set(id, line);
@@ -619,6 +633,10 @@ export class Chat {
     this.transmit(line);
     return true;
   }
+
+  // catchingUp: joining the same room again after a reconnect; the visitor
+  // keeps the conversation and may type.
+  get catchingUp() { return this.phase === "joining" && !!this.rejoinSame; }
 
   // transmit sends a pending line (again) and waits RETRY_MS for its reflection.
   transmit(line) {
@@ -650,6 +668,47 @@ export class Chat {
       }
       this.transmit(line);
     }, RETRY_MS);
+  }
+
+  // ---- XEP-0410 self-ping ----------------------------------------------------
+
+  // The room can drop the visitor without a word: a restarted or newly
+  // active parleyd (a standby's takeover) has no occupants, and what the
+  // agent says then never reaches a visitor who only reads. So when the room
+  // has said nothing for config.selfPing seconds, the widget pings its own
+  // occupant JID; not-acceptable means it is not in the room any more, and it
+  // joins again (the history replay shows what it missed, once: stanza-ids).
+  // Any other answer, or none, changes nothing (XEP-0410: only
+  // not-acceptable is a definite "not joined"); the next ping comes later.
+  armSelfPing(delay) {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = null;
+    const ms = (Number(this.config.selfPing) || 0) * 1000;
+    if (ms <= 0 || this.dead) return;
+    this.pingTimer = setTimeout(() => this.selfPing(), delay ?? ms);
+    this.pingTimer?.unref?.(); // Node (the unit tests): do not hold the process
+  }
+
+  async selfPing() {
+    this.pingTimer = null;
+    if (this.dead || this.phase !== "chat" || !this.session) return;
+    const ms = (Number(this.config.selfPing) || 0) * 1000;
+    const quiet = Date.now() - this.lastRoomAt;
+    if (quiet < ms || !this.connected || this.pinging) {
+      this.armSelfPing(Math.max(ms - quiet, 1000));
+      return;
+    }
+    this.pinging = true;
+    const room = this.session.room;
+    try {
+      await this.iq(selfPingIQ(room, this.nick));
+      this.lastRoomAt = Date.now();
+    } catch (e) {
+      if (e?.condition === "not-acceptable" && this.session?.room === room && this.phase === "chat") this.rejoin();
+    } finally {
+      this.pinging = false;
+      if (this.phase === "chat") this.armSelfPing();
+    }
   }
 
   // resendPending sends every line not reflected yet, oldest first.
@@ -720,6 +779,7 @@ export class Chat {
     if (this.dead) return;
     this.dead = true;
     clearTimeout(this.pauseTimer);
+    clearTimeout(this.pingTimer);
     // The page is going: no resend may fire after it (the lines stay pending;
     // the next page resends what the history replay does not show).
     for (const line of this.pending.values()) clearTimeout(line.timer);

@@ -10,11 +10,12 @@ export const DEFAULTS = {
   cookieName: "parley_token",
   cookieDays: 30,
   availability: "load", // when to ask whether anyone is there: load, open (the panel's first opening) or off
+  selfPing: 30, // seconds of silence from the room before a XEP-0410 self-ping; 0: never
 };
 
 // readConfig turns a script tag's dataset (data-websocket, data-domain,
 // data-service, data-queue, data-lang, data-strings, data-cookie-name,
-// data-cookie-days) into a configuration, with problems listed in errors.
+// data-cookie-days, data-availability, data-self-ping) into a configuration, with problems listed in errors.
 export function readConfig(dataset = {}, fallbackLang = "en") {
   const errors = [];
   const cfg = { ...DEFAULTS, strings: {} };
@@ -48,6 +49,11 @@ export function readConfig(dataset = {}, fallbackLang = "en") {
     const v = dataset.availability.trim();
     if (["load", "open", "off"].includes(v)) cfg.availability = v;
     else errors.push("data-availability must be load, open or off");
+  }
+  if (dataset.selfPing !== undefined && dataset.selfPing !== "") {
+    const n = Number(dataset.selfPing);
+    if (Number.isFinite(n) && n >= 0) cfg.selfPing = n;
+    else errors.push("data-self-ping must be a number of seconds (0: never)");
   }
   if (!/^wss?:\/\//i.test(cfg.websocket)) errors.push("data-websocket must be a ws:// or wss:// URL");
   if (!cfg.domain) errors.push("data-domain (the anonymous host) is required");

@@ -74,6 +74,11 @@ export function reconnectIQ(service, session, token) {
   return xml("iq", { type: "set", to: service }, xml("reconnect", { xmlns: NS, session, token }));
 }
 
+// selfPingIQ is a XEP-0410 self-ping: to the visitor's own occupant JID.
+export function selfPingIQ(room, nick) {
+  return xml("iq", { type: "get", to: `${room}/${nick}` }, xml("ping", { xmlns: "urn:xmpp:ping" }));
+}
+
 export function joinPresence(room, nick) {
   return xml("presence", { to: `${room}/${nick}` }, xml("x", { xmlns: NS_MUC }));
 }

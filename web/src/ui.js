@@ -289,7 +289,7 @@ export class UI {
     this.panel.hidden = !this.open;
     this.renderLauncher();
     this.form.hidden = p !== "form";
-    this.connecting.hidden = !(p === "connecting" || p === "joining");
+    this.connecting.hidden = !(p === "connecting" || p === "joining" && !c.catchingUp);
     this.prompt.hidden = p !== "prompt";
     this.errorBox.hidden = p !== "error";
     this.sentBox.hidden = p !== "sent";
@@ -307,9 +307,9 @@ export class UI {
       const when = c.offered.started ? new Date(c.offered.started) : null;
       this.promptWhen.textContent = when && !isNaN(when) ? this.t("promptStarted", { time: this.dateTime.format(when) }) : "";
     }
-    const inRoom = p === "chat" || p === "left" || p === "ended";
+    const inRoom = p === "chat" || p === "left" || p === "ended" || c.catchingUp;
     this.conversation.hidden = !inRoom;
-    this.composer.hidden = p !== "chat";
+    this.composer.hidden = !(p === "chat" || c.catchingUp);
     this.actions.hidden = p !== "chat" || !this.confirm.hidden;
     if (p !== "chat") this.confirm.hidden = true;
     this.leftBox.hidden = p !== "left";

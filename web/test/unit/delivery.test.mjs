@@ -181,3 +181,27 @@ test("not in the room any more (a standby took over): join again, then send agai
     mock.timers.reset();
   }
 });
+
+test("typed while joining the room again after a reconnect: kept as sending, sent once the join is done", async () => {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  try {
+    const { chat, x } = await inChat();
+    x.emit("disconnect");
+    x.emit("online", "v@guest/r2");
+    await new Promise((r) => setImmediate(r));
+    assert.equal(chat.phase, "joining");
+    assert.ok(chat.catchingUp, "a rejoin of the same room is catching up");
+    const before = x.messages().length;
+    assert.equal(chat.sendMessage("typed meanwhile"), true, "the composer takes the line while the room is joined again");
+    assert.equal(x.messages().length, before, "nothing is sent before the join is done");
+    assert.deepEqual(chat.lines.filter((l) => l.kind === "message").map((l) => [l.body, l.status]), [["typed meanwhile", "sending"]]);
+    x.emit("stanza", selfPresence("s1@chat.x", "Ann"));
+    x.emit("stanza", subject("s1@chat.x"));
+    const sent = x.messages().slice(before);
+    assert.deepEqual(sent.map((m) => m.getChildText("body")), ["typed meanwhile"]);
+    x.emit("stanza", reflection(sent[0], "7"));
+    assert.deepEqual(chat.lines.filter((l) => l.kind === "message").map((l) => [l.body, l.status]), [["typed meanwhile", "sent"]]);
+  } finally {
+    mock.timers.reset();
+  }
+});
