@@ -1,499 +1,17 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/parley-chat/parley/internal/testbed"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
-// Browser tests: Debian's Chromium, driven by playwright-core through
-// web/test/driver.mjs, opens the demo shop that parleyd serves and talks to
-// the test bed's Prosody over WebSocket as an anonymous visitor, while the
-// agents are mellium clients here. Screenshots go to test-artifacts/screenshots/.
-//
-// They need node, web/node_modules (npm ci in web/) and /usr/bin/chromium
-// (scripts/install-deps.sh); without them they skip, or fail under CI=true.
-
-const chromiumPath = "/usr/bin/chromium"
-
-// requireBrowser skips (or fails in CI) when the browser tools are missing.
-func requireBrowser(t *testing.T) {
-	t.Helper()
-	var missing []string
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = append(missing, "node")
-	}
-	if _, err := os.Stat(envOr("PARLEY_CHROMIUM", chromiumPath)); err != nil {
-		missing = append(missing, "chromium (apt-get install chromium)")
-	}
-	if _, err := os.Stat("../web/node_modules/playwright-core/package.json"); err != nil {
-		missing = append(missing, "web/node_modules (npm ci in web/)")
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := "browser tests need " + strings.Join(missing, ", ") + "; run scripts/install-deps.sh"
-	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-		t.Fatal(msg + " (CI=true, so this fails instead of skipping)")
-	}
-	t.Skip(msg)
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-// browser is one driver process: one Chromium at a time, many pages.
-type browser struct {
-	t       *testing.T
-	p       *parley
-	cmd     *exec.Cmd
-	in      io.WriteCloser
-	replies chan driverReply
-	stderr  *syncBuilder
-	next    int
-	base    string
-	shots   string
-}
-
-type driverReply struct {
-	ID    int             `json:"id"`
-	OK    bool            `json:"ok"`
-	Value json.RawMessage `json:"value"`
-	Error string          `json:"error"`
-}
-
-// startWeb runs parleyd for browser tests, with the widget pointed at the
-// test bed's WebSocket and anonymous host.
-func startWeb(t *testing.T, args ...string) *parley {
-	t.Helper()
-	requireBrowser(t)
-	env := testbed.Get(t)
-	return startParley(t, append([]string{"--widget-websocket", env.WSURL, "--widget-anonymous-host", env.GuestHost}, args...)...)
-}
-
-func newBrowser(t *testing.T, p *parley) *browser {
-	t.Helper()
-	requireBrowser(t)
-	cmd := exec.Command("node", "../web/test/driver.mjs")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &browser{t: t, p: p, cmd: cmd, in: in, replies: make(chan driverReply, 16), stderr: &syncBuilder{},
-		base: "http://" + p.HTTP + "/"}
-	cmd.Stderr = writerFunc(func(d []byte) (int, error) { b.stderr.add(string(d)); return len(d), nil })
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the browser driver: %v", err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		for sc.Scan() {
-			var r driverReply
-			if json.Unmarshal(sc.Bytes(), &r) == nil {
-				b.replies <- r
-			}
-		}
-		close(b.replies)
-	}()
-	if r, ok := <-b.replies; !ok || !r.OK {
-		t.Fatalf("browser driver did not start:\n%s", b.stderr.String())
-	}
-	root, _ := filepath.Abs("..")
-	b.shots = filepath.Join(root, "test-artifacts", "screenshots")
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() && b.stderr.String() != "" {
-			t.Logf("browser driver stderr:\n%s", b.stderr.String())
-		}
-	})
-	return b
-}
-
-// do runs one driver operation and returns its value; a failure ends the test
-// with a screenshot of every page named in args.
-func (b *browser) do(op string, args map[string]any) json.RawMessage {
-	b.t.Helper()
-	v, err := b.try(op, args)
-	if err != nil {
-		if page, ok := args["page"].(string); ok && op != "screenshot" {
-			path := filepath.Join(b.shots, "failed-"+b.t.Name()+"-"+page+".png")
-			if _, e := b.try("screenshot", map[string]any{"page": page, "path": path}); e == nil {
-				b.t.Logf("screenshot of %s: %s", page, path)
-			}
-		}
-		b.t.Fatalf("browser %s %v: %v", op, args, err)
-	}
-	return v
-}
-
-func (b *browser) try(op string, args map[string]any) (json.RawMessage, error) {
-	b.next++
-	msg := map[string]any{"id": b.next, "op": op}
-	for k, v := range args {
-		msg[k] = v
-	}
-	line, _ := json.Marshal(msg)
-	if _, err := b.in.Write(append(line, '\n')); err != nil {
-		return nil, fmt.Errorf("driver gone: %w", err)
-	}
-	timeout := time.After(60 * time.Second)
-	for {
-		select {
-		case r, ok := <-b.replies:
-			if !ok {
-				return nil, fmt.Errorf("driver exited:\n%s", b.stderr.String())
-			}
-			if r.ID != b.next {
-				continue
-			}
-			if !r.OK {
-				return nil, fmt.Errorf("%s", r.Error)
-			}
-			return r.Value, nil
-		case <-timeout:
-			return nil, fmt.Errorf("no answer in 60s")
-		}
-	}
-}
-
-type launchOpts struct {
-	blockCookies bool
-	state        string // a storageState file: a restart that keeps cookies
-	phone        bool
-}
-
-func (b *browser) launch(o launchOpts) {
-	b.t.Helper()
-	args := map[string]any{}
-	if o.blockCookies {
-		args["cookies"] = false
-	}
-	if o.state != "" {
-		args["state"] = o.state
-	}
-	if o.phone {
-		args["viewport"] = map[string]int{"width": 375, "height": 740}
-	}
-	b.do("launch", args)
-}
-
-// open loads the demo shop in a new page (tab) of the current browser.
-func (b *browser) open(page string) {
-	b.t.Helper()
-	b.do("newPage", map[string]any{"page": page, "url": b.base})
-	b.waitFor(page, `role=button[name=/^Chat with us/]`, "")
-}
-
-func (b *browser) click(page, target string) {
-	b.t.Helper()
-	b.do("click", map[string]any{"page": page, "target": target})
-}
-
-func (b *browser) fill(page, target, value string) {
-	b.t.Helper()
-	b.do("fill", map[string]any{"page": page, "target": target, "value": value})
-}
-
-func (b *browser) typeText(page, target, value string) {
-	b.t.Helper()
-	b.do("type", map[string]any{"page": page, "target": target, "value": value})
-}
-
-func (b *browser) press(page, key string) {
-	b.t.Helper()
-	b.do("press", map[string]any{"page": page, "key": key})
-}
-
-func (b *browser) waitFor(page, target, text string) {
-	b.t.Helper()
-	b.do("waitFor", map[string]any{"page": page, "target": target, "text": text})
-}
-
-func (b *browser) waitGone(page, target, text string) {
-	b.t.Helper()
-	b.do("waitFor", map[string]any{"page": page, "target": target, "text": text, "state": "hidden"})
-}
-
-func (b *browser) str(op string, args map[string]any) string {
-	b.t.Helper()
-	var s string
-	if v := b.do(op, args); string(v) != "null" {
-		if err := json.Unmarshal(v, &s); err != nil {
-			b.t.Fatalf("%s: %s is not a string", op, v)
-		}
-	}
-	return s
-}
-
-func (b *browser) attr(page, target, name string) string {
-	b.t.Helper()
-	return b.str("attr", map[string]any{"page": page, "target": target, "name": name})
-}
-
-func (b *browser) eval(page, expr string, v any) {
-	b.t.Helper()
-	if err := json.Unmarshal(b.do("eval", map[string]any{"page": page, "expr": expr}), v); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-// shot saves a screenshot as test-artifacts/screenshots/NAME.png.
-func (b *browser) shot(page, name string) {
-	b.t.Helper()
-	b.do("screenshot", map[string]any{"page": page, "path": filepath.Join(b.shots, name+".png")})
-}
-
-func (b *browser) saveState() string {
-	b.t.Helper()
-	path := filepath.Join(b.t.TempDir(), fmt.Sprintf("state-%d.json", b.next))
-	b.do("saveState", map[string]any{"path": path})
-	return path
-}
-
-// ---- the widget, as a visitor uses it --------------------------------------
-
-const (
-	launcher   = `role=button[name=/^Chat with us/]`
-	widgetRoot = `css=div.parley`
-	logLines   = `css=ol.log li`
-	statusLine = `css=header .status`
-)
-
-// startChat opens the widget and sends the pre-chat form (after the probe,
-// when the page has a token cookie, found no chat in progress).
-func (b *browser) startChat(page, name, email, question string) {
-	b.t.Helper()
-	b.click(page, launcher)
-	b.sendForm(page, name, email, question)
-}
-
-// sendForm fills in the pre-chat form once it shows, and sends it.
-func (b *browser) sendForm(page, name, email, question string) {
-	b.t.Helper()
-	b.phase(page, "form")
-	// Nobody signed in: the widget offers to leave a message (issue 7); these
-	// visitors ask for a chat all the same.
-	b.waitFor(page, `css=div.parley[data-availability]:not([data-availability=""])`, "")
-	if b.attr(page, widgetRoot, "data-mode") == "message" {
-		b.click(page, `role=button[name="Ask for a chat instead"]`)
-		b.waitFor(page, `css=div.parley[data-mode="chat"]`, "")
-	}
-	if name != "" {
-		b.fill(page, `role=textbox[name="Your name"]`, name)
-	}
-	if email != "" {
-		b.fill(page, `role=textbox[name="E-mail (optional)"]`, email)
-	}
-	if question != "" {
-		b.fill(page, `role=textbox[name="How can we help?"]`, question)
-	}
-	b.click(page, `role=button[name="Start chat"]`)
-}
-
-// phase waits until the widget is in phase (form, prompt, chat, left, ended…).
-func (b *browser) phase(page, phase string) {
-	b.t.Helper()
-	b.waitFor(page, fmt.Sprintf(`css=div.parley[data-phase=%q]`, phase), "")
-}
-
-// session is the id of the widget's current session.
-func (b *browser) session(page string) string {
-	b.t.Helper()
-	return b.attr(page, widgetRoot, "data-session")
-}
-
-// line waits for a line of the conversation that contains text.
-func (b *browser) line(page, text string) {
-	b.t.Helper()
-	b.waitFor(page, logLines, text)
-}
-
-func (b *browser) say(page, text string) {
-	b.t.Helper()
-	b.fill(page, `role=textbox[name="Message"]`, text)
-	b.press(page, "Enter")
-	b.waitFor(page, `css=li.message.mine[data-status="sent"]`, text)
-}
-
-// watch records every value the widget's data-state takes from now on
-// (closed, connecting, prompt, form, joining, chat…), for states.
-func (b *browser) watch(page string) {
-	b.t.Helper()
-	var ok bool
-	b.eval(page, `(() => {
-		const root = document.querySelector(".parley-widget-host").shadowRoot.querySelector("div.parley");
-		// Each record holds the value before one change: with the value at
-		// the end, every state in between, however quickly it passed.
-		window.__parleyStates = [];
-		window.__parleyObserver?.disconnect();
-		window.__parleyObserver = new MutationObserver((records) => {
-			for (const r of records) window.__parleyStates.push(r.oldValue);
-		});
-		window.__parleyObserver.observe(root, { attributes: true, attributeFilter: ["data-state"], attributeOldValue: true });
-		return true;
-	})()`, &ok)
-}
-
-// states is what the widget's data-state went through since watch, the
-// state now last.
-func (b *browser) states(page string) []string {
-	b.t.Helper()
-	var st []string
-	b.eval(page, `(() => {
-		const root = document.querySelector(".parley-widget-host").shadowRoot.querySelector("div.parley");
-		for (const r of window.__parleyObserver.takeRecords()) window.__parleyStates.push(r.oldValue);
-		return [...window.__parleyStates, root.dataset.state].filter((s, i, a) => i === 0 || s !== a[i - 1]);
-	})()`, &st)
-	return st
-}
-
-func countOf(list []string, v string) int {
-	n := 0
-	for _, s := range list {
-		if s == v {
-			n++
-		}
-	}
-	return n
-}
-
-// promptFirst is the visitor with a chat in progress (a token cookie)
-// asking for a chat again, the launcher: the widget probes, which creates
-// nothing, and asks "Reconnect?" before the pre-chat form, which never shows.
-func (b *browser) promptFirst(page string) {
-	b.t.Helper()
-	created := b.p.metric(`parley_chat_requests_total{outcome="created"}`)
-	b.watch(page)
-	b.click(page, launcher)
-	b.phase(page, "prompt")
-	b.waitFor(page, `css=.prompt-text`, "You have a chat in progress. Reconnect?")
-	if st := b.states(page); countOf(st, "form") != 0 || st[len(st)-1] != "prompt" {
-		b.t.Errorf("%s: the widget went through %v before the prompt", page, st)
-	}
-	if got := b.p.metric(`parley_chat_requests_total{outcome="created"}`); got != created {
-		b.t.Errorf("%s: the probe created a session (%v, before %v)", page, got, created)
-	}
-}
-
-// reconnectYes asks for a chat with one in progress and answers Yes.
-func (b *browser) reconnectYes(page string) {
-	b.t.Helper()
-	b.promptFirst(page)
-	b.answerPrompt(page, true)
-	b.phase(page, "chat")
-}
-
-// reconnectNo asks for a chat with one in progress, answers No, and sends
-// the form, which shows filled in with the name of that chat (name). Its
-// request starts a new chat at once (new='true'): no second prompt.
-func (b *browser) reconnectNo(page, name, question string) {
-	b.t.Helper()
-	b.promptFirst(page)
-	b.answerPrompt(page, false)
-	b.phase(page, "form")
-	if v := b.str("eval", map[string]any{"page": page, "expr": `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-name").value`}); v != name {
-		b.t.Errorf("%s: the form after No holds the name %q, want %q", page, v, name)
-	}
-	b.sendForm(page, "", "", question)
-	b.phase(page, "chat")
-	if st := b.states(page); countOf(st, "prompt") != 1 {
-		b.t.Errorf("%s: prompted again after No (states %v)", page, st)
-	}
-}
-
-// answerPrompt waits for the reconnect prompt and answers it.
-func (b *browser) answerPrompt(page string, yes bool) {
-	b.t.Helper()
-	b.phase(page, "prompt")
-	b.waitFor(page, `css=.prompt-text`, "You have a chat in progress. Reconnect?")
-	if yes {
-		b.click(page, `role=button[name="Yes"]`)
-	} else {
-		b.click(page, `role=button[name="No"]`)
-	}
-}
-
-// composer is what the message box holds.
-func (b *browser) composer(page string) string {
-	b.t.Helper()
-	return b.str("eval", map[string]any{"page": page, "expr": `document.querySelector(".parley-widget-host").shadowRoot.querySelector("#parley-message").value`})
-}
-
-// pageLog is what a page fetched and logged.
-type pageLog struct {
-	Requests []string `json:"requests"`
-	Sockets  []string `json:"sockets"`
-	Console  []string `json:"console"`
-	Errors   []string `json:"errors"`
-}
-
-func (b *browser) log(page string) pageLog {
-	b.t.Helper()
-	var l pageLog
-	if err := json.Unmarshal(b.do("log", map[string]any{"page": page}), &l); err != nil {
-		b.t.Fatal(err)
-	}
-	return l
-}
-
-// checkClean fails on script errors, CSP violations and fetches from anywhere
-// but parleyd and the XMPP server's WebSocket.
-func (b *browser) checkClean(page string) {
-	b.t.Helper()
-	l := b.log(page)
-	for _, e := range l.Errors {
-		b.t.Errorf("%s: page error: %s", page, e)
-	}
-	for _, c := range l.Console {
-		if strings.Contains(c, "Content Security Policy") || strings.Contains(c, "error:") {
-			b.t.Errorf("%s: console %s", page, c)
-		}
-	}
-	for _, u := range l.Requests {
-		if !strings.HasPrefix(u, b.base) {
-			b.t.Errorf("%s: fetched %s, outside parleyd", page, u)
-		}
-	}
-	for _, u := range l.Sockets {
-		if u != b.p.env.WSURL {
-			b.t.Errorf("%s: WebSocket to %s, not the configured %s", page, u, b.p.env.WSURL)
-		}
-	}
-	if len(l.Sockets) == 0 {
-		b.t.Errorf("%s: the widget never opened its WebSocket", page)
-	}
-}
-
-// ---- agents ------------------------------------------------------------------
+// Scenarios in the visitor's widget: Chromium (browser_driver_test.go) on the
+// demo shop (widget_page_test.go), the agents mellium clients.
 
 // agentFor signs an agent in (after granting it chat).
 func agentFor(p *parley, name, extra string) *client {
@@ -538,23 +56,10 @@ func isEventBy(room, typ, by string) func(*pxmpp.Element) bool {
 	}
 }
 
-var sessionIDRe = regexp.MustCompile(`^[a-z2-7]{26}$`)
-
-func checkSessionID(t *testing.T, sid string) {
-	t.Helper()
-	if !sessionIDRe.MatchString(sid) {
-		t.Fatalf("widget shows no session id (got %q)", sid)
-	}
-}
-
-// ---- scenarios -----------------------------------------------------------------
-
 // The visitor's whole path: the pre-chat form, the queue, an assigned agent,
 // messages both ways with typing notifications, a link, and End chat.
 func TestBrowserChat(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	b.shot("shop", "01-shop")
 	b.click("shop", launcher)
@@ -625,25 +130,6 @@ func TestBrowserChat(t *testing.T) {
 	b.checkClean("shop")
 }
 
-// texts is the text of every element that target matches.
-func (b *browser) texts(page, target string) []string {
-	b.t.Helper()
-	var l []string
-	if err := json.Unmarshal(b.do("texts", map[string]any{"page": page, "target": target}), &l); err != nil {
-		b.t.Fatal(err)
-	}
-	return l
-}
-
-func (b *browser) count(page, target string) int {
-	b.t.Helper()
-	var n int
-	if err := json.Unmarshal(b.do("count", map[string]any{"page": page, "target": target}), &n); err != nil {
-		b.t.Fatal(err)
-	}
-	return n
-}
-
 // chatWithAgent runs the usual start of a test: page, form, agent takes the
 // chat, a message each way. It returns the session id and room.
 func chatWithAgent(b *browser, p *parley, a *client, page, name, question, agentNick string) (string, string) {
@@ -665,9 +151,7 @@ func chatWithAgent(b *browser, p *parley, a *client, page, name, question, agent
 // While no agent is free the visitor sees its place in the queue, and it
 // moves up as the agent takes the chat ahead of it.
 func TestBrowserQueuePosition(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("ann")
 	b.startChat("ann", "Ann", "", "First in line")
 	b.phase("ann", "chat")
@@ -694,9 +178,7 @@ func TestBrowserQueuePosition(t *testing.T) {
 // The agent suspends with a cause, the page says so; the agent's next
 // message resumes the session, and the page shows that too.
 func TestBrowserAgentSuspendResume(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	a := agentFor(p, "agent3", "")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a refund", "Alice")
@@ -740,9 +222,7 @@ func TestBrowserAgentSuspendResume(t *testing.T) {
 // brings back the transcript and the agent is told; another page, No, shows
 // the form filled in with the visitor's name and starts a new session.
 func TestBrowserSuspendReconnectPrompt(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	b.open("shop")
 	a := agentFor(p, "agent4", "")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "my invoice", "Alice")
@@ -803,9 +283,7 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 // Closing the page, or navigating away, suspends explicitly: the agent sees
 // "suspended by the visitor", not a visitor who lost the connection.
 func TestBrowserPageCloseSuspends(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent5", "")
 
 	b.open("closing")
@@ -828,52 +306,6 @@ func TestBrowserPageCloseSuspends(t *testing.T) {
 	a.expect("suspended by navigating away", isEventBy(room2, "suspended", "visitor"))
 }
 
-// Scenario 1 of the reference page: a visitor in a session sends a new
-// request (a second window, the launcher): prompted, before any form; Yes
-// opens a second window on the same room with the transcript so far; No
-// starts a new session.
-func TestBrowserScenario1(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	a := agentFor(p, "agent6", "")
-	b.open("first")
-	sid, room := chatWithAgent(b, p, a, "first", "Ann", "scenario one", "Alice")
-
-	b.open("second")
-	b.reconnectYes("second")
-	if got := b.session("second"); got != sid {
-		t.Fatalf("second window joined %s, want %s", got, sid)
-	}
-	b.line("second", "Hello Ann, how can I help?")
-	b.line("second", "Hi, it is about scenario one")
-	// Both windows get what is said from now on, whichever window says it.
-	say(a, room, "Both windows see this")
-	b.line("first", "Both windows see this")
-	b.line("second", "Both windows see this")
-	b.say("second", "Sent from the second window")
-	b.waitFor("first", `css=li.message.mine`, "Sent from the second window")
-	a.expect("message from the second window", isMsg(room+"/Ann", "Sent from the second window"))
-	b.shot("second", "11-scenario1-second-window")
-
-	// Suspend in one window suspends the chat, though the other is still open.
-	b.click("second", `role=button[name="Suspend"]`)
-	b.phase("second", "left")
-	a.expect("suspended from the second window", isEventBy(room, "suspended", "visitor"))
-	b.line("first", "You suspended the chat.")
-	b.waitFor("first", statusLine, "The chat is suspended.")
-
-	b.open("third")
-	b.reconnectNo("third", "Ann", "A new matter")
-	if got := b.session("third"); got == sid {
-		t.Fatal("No reconnected to the session in progress")
-	}
-	b.line("third", "A new matter")
-	if ph := b.attr("first", widgetRoot, "data-phase"); ph != "chat" {
-		t.Errorf("first window in phase %s", ph)
-	}
-}
-
 // twoSessions makes a visitor with two sessions in two windows of one
 // browser: the first, then a second after No to the prompt.
 func twoSessions(b *browser, p *parley, a *client) (sid1, sid2 string) {
@@ -893,75 +325,159 @@ func twoSessions(b *browser, p *parley, a *client) (sid1, sid2 string) {
 	return sid1, sid2
 }
 
-// restart saves the browser's cookies, kills it like a power cut (no pagehide:
-// the connections just drop) and starts a new one with those cookies.
-func (b *browser) restart() {
-	b.t.Helper()
-	state := b.saveState()
-	b.do("kill", nil)
-	b.launch(launchOpts{state: state})
+// referenceScenario is one scenario of the reference page (visitor side):
+// the visitor, with sessions in progress, does what the scenario says and
+// asks for a chat again; the widget prompts before any form; Yes reconnects
+// to the session the scenario names, with its transcript; later, No starts a
+// new session.
+type referenceScenario struct {
+	name  string
+	agent string // the test account that takes the chats
+	// sessions starts the visitor's chats; leave is what the visitor does
+	// before asking again (nil: nothing).
+	sessions func(b *browser, p *parley, a *client) []string
+	leave    func(b *browser, p *parley, a *client, sids []string)
+	yesPage  string   // the page (window) that asks again and answers Yes
+	yes      int      // the index in sessions' answer of the session Yes joins
+	yesLines []string // lines of the transcript the Yes page shows
+	// afterYes runs after the transcript, before the screenshot shot is saved
+	// of yesPage; beforeNo before noPage asks again and answers No.
+	afterYes func(b *browser, p *parley, a *client, sids []string)
+	shot     string
+	beforeNo func(b *browser, p *parley, a *client, sids []string)
+	noPage   string
+	noAsk    string // the question of the new chat after No
+	afterNo  func(b *browser, p *parley, a *client, sids []string)
 }
 
-// Scenario 2: a visitor in two sessions restarts the computer without
-// suspending either: prompted for the second (most recent) session; Yes
-// reconnects to it; No starts a new one.
-func TestBrowserScenario2(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	a := agentFor(p, "agent7", "")
-	sid1, sid2 := twoSessions(b, p, a)
+func restartBrowser(b *browser, _ *parley, _ *client, _ []string) { b.restart() }
 
-	b.restart()
-	a.expect("session 1: the visitor left", isEvent(roomOf(p, sid1), "visitor-left"))
-	a.expect("session 2: the visitor left", isEvent(roomOf(p, sid2), "visitor-left"))
-	b.open("after")
-	b.reconnectYes("after")
-	if got := b.session("after"); got != sid2 {
-		t.Fatalf("Yes reconnected to %s, want the second session %s (first %s)", got, sid2, sid1)
+// The reference page's three scenarios of the visitor's side
+// (chat-suspend-resume), as one table.
+//
+//  1. A visitor in a session sends a new request (a second window, the
+//     launcher): prompted, before any form; Yes opens a second window on the
+//     same room with the transcript so far; No starts a new session.
+//  2. A visitor in two sessions restarts the computer without suspending
+//     either: prompted for the second (most recent) session; Yes reconnects
+//     to it; No starts a new one.
+//  3. A visitor in two sessions suspends the first, then restarts: prompted
+//     for the first (the suspended) session; Yes reconnects to it; No starts
+//     a new one.
+func TestBrowserReferenceScenarios(t *testing.T) {
+	for _, sc := range []referenceScenario{{
+		name:  "1-new-request-in-a-session",
+		agent: "agent6",
+		sessions: func(b *browser, p *parley, a *client) []string {
+			b.open("first")
+			sid, _ := chatWithAgent(b, p, a, "first", "Ann", "scenario one", "Alice")
+			return []string{sid}
+		},
+		yesPage:  "second",
+		yesLines: []string{"Hello Ann, how can I help?", "Hi, it is about scenario one"},
+		afterYes: func(b *browser, p *parley, a *client, sids []string) {
+			// Both windows get what is said from now on, whichever window says it.
+			room := roomOf(p, sids[0])
+			say(a, room, "Both windows see this")
+			b.line("first", "Both windows see this")
+			b.line("second", "Both windows see this")
+			b.say("second", "Sent from the second window")
+			b.waitFor("first", `css=li.message.mine`, "Sent from the second window")
+			a.expect("message from the second window", isMsg(room+"/Ann", "Sent from the second window"))
+		},
+		shot: "11-scenario1-second-window",
+		beforeNo: func(b *browser, p *parley, a *client, sids []string) {
+			// Suspend in one window suspends the chat, though the other is still open.
+			b.click("second", `role=button[name="Suspend"]`)
+			b.phase("second", "left")
+			a.expect("suspended from the second window", isEventBy(roomOf(p, sids[0]), "suspended", "visitor"))
+			b.line("first", "You suspended the chat.")
+			b.waitFor("first", statusLine, "The chat is suspended.")
+		},
+		noPage: "third",
+		noAsk:  "A new matter",
+		afterNo: func(b *browser, p *parley, a *client, sids []string) {
+			if ph := b.attr("first", widgetRoot, "data-phase"); ph != "chat" {
+				b.t.Errorf("first window in phase %s", ph)
+			}
+		},
+	}, {
+		name:  "2-restart-in-two-sessions",
+		agent: "agent7",
+		sessions: func(b *browser, p *parley, a *client) []string {
+			sid1, sid2 := twoSessions(b, p, a)
+			return []string{sid1, sid2}
+		},
+		leave: func(b *browser, p *parley, a *client, sids []string) {
+			b.restart()
+			a.expect("session 1: the visitor left", isEvent(roomOf(p, sids[0]), "visitor-left"))
+			a.expect("session 2: the visitor left", isEvent(roomOf(p, sids[1]), "visitor-left"))
+		},
+		yesPage:  "after",
+		yes:      1,
+		yesLines: []string{"About the second matter, then"},
+		shot:     "12-scenario2-reconnected",
+		beforeNo: restartBrowser,
+		noPage:   "again",
+		noAsk:    "Fresh start",
+	}, {
+		name:  "3-suspend-one-then-restart",
+		agent: "agent8",
+		sessions: func(b *browser, p *parley, a *client) []string {
+			sid1, sid2 := twoSessions(b, p, a)
+			return []string{sid1, sid2}
+		},
+		leave: func(b *browser, p *parley, a *client, sids []string) {
+			b.click("w1", `role=button[name="Suspend"]`)
+			b.phase("w1", "left")
+			a.expect("session 1 suspended by the visitor", isEventBy(roomOf(p, sids[0]), "suspended", "visitor"))
+			b.restart()
+		},
+		yesPage:  "after",
+		yes:      0,
+		yesLines: []string{"Hi, it is about the first matter", "You suspended the chat."},
+		shot:     "13-scenario3-reconnected",
+		beforeNo: restartBrowser,
+		noPage:   "again",
+		noAsk:    "Fresh start",
+	}} {
+		t.Run(sc.name, func(t *testing.T) {
+			p := startWeb(t)
+			b := newBrowser(t, p)
+			b.launch(launchOpts{})
+			a := agentFor(p, sc.agent, "")
+			sids := sc.sessions(b, p, a)
+			if sc.leave != nil {
+				sc.leave(b, p, a, sids)
+			}
+
+			b.open(sc.yesPage)
+			b.reconnectYes(sc.yesPage)
+			if got := b.session(sc.yesPage); got != sids[sc.yes] {
+				t.Fatalf("Yes reconnected to %s, want session %d of %v", got, sc.yes+1, sids)
+			}
+			for _, l := range sc.yesLines {
+				b.line(sc.yesPage, l)
+			}
+			if sc.afterYes != nil {
+				sc.afterYes(b, p, a, sids)
+			}
+			b.shot(sc.yesPage, sc.shot)
+
+			if sc.beforeNo != nil {
+				sc.beforeNo(b, p, a, sids)
+			}
+			b.open(sc.noPage)
+			b.reconnectNo(sc.noPage, "Ann", sc.noAsk)
+			if got := b.session(sc.noPage); slices.Contains(sids, got) {
+				t.Fatalf("No gave an old session %s (sessions %v)", got, sids)
+			}
+			b.line(sc.noPage, sc.noAsk)
+			if sc.afterNo != nil {
+				sc.afterNo(b, p, a, sids)
+			}
+		})
 	}
-	b.line("after", "About the second matter, then")
-	b.shot("after", "12-scenario2-reconnected")
-
-	b.restart()
-	b.open("again")
-	b.reconnectNo("again", "Ann", "Fresh start")
-	if got := b.session("again"); got == sid1 || got == sid2 {
-		t.Fatalf("No gave an old session %s", got)
-	}
-	b.line("again", "Fresh start")
-}
-
-// Scenario 3: a visitor in two sessions suspends the first, then restarts:
-// prompted for the first (the suspended) session; Yes reconnects to it; No
-// starts a new one.
-func TestBrowserScenario3(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	a := agentFor(p, "agent8", "")
-	sid1, sid2 := twoSessions(b, p, a)
-	b.click("w1", `role=button[name="Suspend"]`)
-	b.phase("w1", "left")
-	a.expect("session 1 suspended by the visitor", isEventBy(roomOf(p, sid1), "suspended", "visitor"))
-
-	b.restart()
-	b.open("after")
-	b.reconnectYes("after")
-	if got := b.session("after"); got != sid1 {
-		t.Fatalf("Yes reconnected to %s, want the suspended first session %s (second %s)", got, sid1, sid2)
-	}
-	b.line("after", "Hi, it is about the first matter")
-	b.line("after", "You suspended the chat.")
-	b.shot("after", "13-scenario3-reconnected")
-
-	b.restart()
-	b.open("again")
-	b.reconnectNo("again", "Ann", "Fresh start")
-	if got := b.session("again"); got == sid1 || got == sid2 {
-		t.Fatalf("No gave an old session %s", got)
-	}
-	b.line("again", "Fresh start")
 }
 
 // With cookies blocked the widget works, but every request is routed as new:
@@ -1006,9 +522,7 @@ func TestBrowserCookiesBlocked(t *testing.T) {
 // A suspended session that expires is not offered again: the visitor gets a
 // new chat, by the form or by Return to chat (a session that replaces it).
 func TestBrowserExpiredSession(t *testing.T) {
-	p := startWeb(t, "--suspend-timeout", "2s", "--abandon-after", "2s")
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t, "--suspend-timeout", "2s", "--abandon-after", "2s")
 	a := agentFor(p, "agent10", "")
 	b.open("shop")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "expiry", "Alice")
@@ -1057,9 +571,7 @@ func TestBrowserExpiredSession(t *testing.T) {
 // later gets the prompt (the widget cannot tell the modes apart), and nothing
 // is reconnected before Yes.
 func TestBrowserReconnectAlways(t *testing.T) {
-	p := startWeb(t, "--reconnect", "always")
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t, "--reconnect", "always")
 	a := agentFor(p, "agent11", "")
 	b.open("shop")
 	b.open("other")
@@ -1119,9 +631,7 @@ func TestBrowserReconnectAlways(t *testing.T) {
 // found nothing: its request brings the prompt after the form; Yes joins the
 // chat and keeps the question in the composer.
 func TestBrowserPromptAfterForm(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent4", "")
 	b.open("shop")
 	first, _ := chatWithAgent(b, p, a, "shop", "Ann", "a first matter", "Alice")
@@ -1242,28 +752,10 @@ func TestBrowserKeyboardAndPhone(t *testing.T) {
 	b.checkClean("phone")
 }
 
-type focusInfo struct {
-	Tag  string `json:"tag"`
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-func (b *browser) focused(page string) focusInfo {
-	b.t.Helper()
-	var f focusInfo
-	if err := json.Unmarshal(b.do("focused", map[string]any{"page": page}), &f); err != nil {
-		b.t.Fatal(err)
-	}
-	f.Name = strings.TrimSpace(f.Name)
-	return f
-}
-
 // The token cookie is first-party, SameSite=Lax, with the configured
 // lifetime. It is the only one: the name cookie of earlier versions goes.
 func TestBrowserTokenCookie(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	_, b := startBrowser(t)
 	b.open("shop")
 	var kept string
 	b.eval("shop", `(() => { document.cookie = "parley_token_nick=Old%20Name; Path=/; SameSite=Lax; Max-Age=86400"; return document.cookie; })()`, &kept)
@@ -1304,9 +796,7 @@ func TestBrowserTokenCookie(t *testing.T) {
 // suspend); the widget reconnects with a new JID, rejoins with the token it
 // holds, and the transcript shows no line twice.
 func TestBrowserConnectionLost(t *testing.T) {
-	p := startWeb(t)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
+	p, b := startBrowser(t)
 	a := agentFor(p, "agent1", "")
 	b.open("shop")
 	sid, room := chatWithAgent(b, p, a, "shop", "Ann", "a flaky line", "Alice")

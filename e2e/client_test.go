@@ -2,25 +2,25 @@ package e2e
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/xmpptest"
+	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
-	"mellium.im/sasl"
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 )
 
-// client is a real XMPP client (mellium) logged in to the test Prosody. It
-// keeps every stanza it receives so tests can wait for what they expect.
+// client is a real XMPP client (internal/xmpptest) logged in to the test
+// bed's server. It keeps every stanza it receives so tests can wait for what
+// they expect.
 type client struct {
 	t    testing.TB
+	conn *xmpptest.Conn
 	name string
 	sess *xmpp.Session
 	JID  jid.JID
@@ -37,75 +37,42 @@ func dial(t testing.TB, c2s, user, host, password string) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", c2s)
+	conn, err := xmpptest.Login(ctx, c2s, user, host, password)
 	if err != nil {
-		t.Fatalf("dial %s: %v", c2s, err)
+		t.Fatal(err)
 	}
-	origin := jid.MustParse(host)
-	mech := sasl.Anonymous
-	if user != "" {
-		origin = jid.MustParse(user + "@" + host)
-		mech = sasl.Plain
-	}
-	sess, err := xmpp.NewSession(ctx, origin.Domain(), origin, conn, xmpp.Secure, xmpp.NewNegotiator(
-		func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
-			return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
-				xmpp.SASL("", password, mech), xmpp.BindResource(),
-			}}
-		}))
-	if err != nil {
-		conn.Close()
-		t.Fatalf("login %s@%s: %v", user, host, err)
-	}
-	c := &client{t: t, name: user, sess: sess, JID: sess.LocalAddr()}
-	if user == "" {
-		c.name = "visitor"
-	}
+	c := &client{t: t, conn: conn, name: conn.Name, sess: conn.Session, JID: conn.JID}
 	c.cond = sync.NewCond(&c.mu)
+	conn.Start(func(el *pxmpp.Element) {
+		c.mu.Lock()
+		c.log = append(c.log, el)
+		c.used = append(c.used, false)
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
 	go func() {
-		err := sess.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-			el, err := pxmpp.Decode(*start, r)
-			if err != nil {
-				return err
-			}
-			c.mu.Lock()
-			c.log = append(c.log, el)
-			c.used = append(c.used, false)
-			c.cond.Broadcast()
-			c.mu.Unlock()
-			return nil
-		}))
-		_ = err
+		<-conn.Done()
 		c.mu.Lock()
 		c.done = true
 		c.cond.Broadcast()
 		c.mu.Unlock()
-		conn.Close()
 	}()
 	t.Cleanup(func() { c.close() })
 	return c
 }
 
-func (c *client) close() {
-	_ = c.sess.Close()
-	_ = c.sess.Conn().Close()
-}
+func (c *client) close() { c.conn.Close(0) }
 
 // drop cuts the TCP connection without closing the stream (a crash or restart).
-func (c *client) drop() { _ = c.sess.Conn().Close() }
+func (c *client) drop() { c.conn.Drop() }
 
 // send writes raw XML (one stanza).
 func (c *client) send(format string, args ...any) {
 	c.t.Helper()
-	s := fmt.Sprintf(format, args...)
-	els, err := pxmpp.Parse(s)
-	if err != nil || len(els) != 1 {
-		c.t.Fatalf("bad test stanza %q: %v", s, err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.sess.Send(ctx, els[0].TokenReader()); err != nil {
-		c.t.Fatalf("%s send: %v", c.name, err)
+	if err := c.conn.SendXML(ctx, format, args...); err != nil {
+		c.t.Fatal(err)
 	}
 }
 
@@ -179,58 +146,18 @@ func (c *client) iq(typ, to, payload string) *pxmpp.Element {
 	})
 }
 
-// Stanza predicates.
+// Stanza predicates and error descriptions (internal/xmpptest), by the names
+// the tests use.
+var (
+	isMsg          = xmpptest.IsMessage
+	isEvent        = xmpptest.IsEvent
+	isPresence     = xmpptest.IsPresence
+	hasStatus      = xmpptest.HasStatus
+	errorCondition = xmpptest.ErrorCondition
+	errorText      = xmpptest.ErrorText
+)
 
-func isMsg(from string, body string) func(*pxmpp.Element) bool {
-	return func(e *pxmpp.Element) bool {
-		if e.Name.Local != "message" || (from != "" && e.Get("from") != from) {
-			return false
-		}
-		b := e.Child("", "body")
-		return b != nil && strings.Contains(b.Text, body)
-	}
-}
-
-func isEvent(room, typ string) func(*pxmpp.Element) bool {
-	return func(e *pxmpp.Element) bool {
-		// System lines come from the service's nick (docs/protocol.md).
-		if e.Name.Local != "message" || e.Get("from") != room+"/Parley" {
-			return false
-		}
-		ev := e.Child(nsParley, "event")
-		return ev != nil && ev.Get("type") == typ
-	}
-}
-
-func isPresence(from, typ string) func(*pxmpp.Element) bool {
-	return func(e *pxmpp.Element) bool {
-		return e.Name.Local == "presence" && e.Get("from") == from && e.Get("type") == typ
-	}
-}
-
-func errorCondition(e *pxmpp.Element) string {
-	er := e.Child("", "error")
-	if er == nil {
-		return ""
-	}
-	for _, c := range er.Children {
-		if c.Name.Space == "urn:ietf:params:xml:ns:xmpp-stanzas" && c.Name.Local != "text" {
-			return c.Name.Local
-		}
-	}
-	return ""
-}
-
-func errorText(e *pxmpp.Element) string {
-	if er := e.Child("", "error"); er != nil {
-		if t := er.Child("urn:ietf:params:xml:ns:xmpp-stanzas", "text"); t != nil {
-			return t.Text
-		}
-	}
-	return ""
-}
-
-const nsParley = "urn:parley:chat:0"
+const nsParley = wire.NS
 
 func mustParse(t testing.TB, s string) *pxmpp.Element {
 	t.Helper()

@@ -35,9 +35,7 @@ func TestAgentConsoleKeyboard(t *testing.T) {
 	p := startConsole(t)
 	const a1 = "agent8"
 	p.grant(p.agentJID(a1), "chat")
-	c := console(t, p, a1)
-	setAvailability(c, a1, "available", "2")
-	c.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+	c := availableConsole(t, p, a1, "available", "2")
 	ring := func(what string) {
 		t.Helper()
 		if r := focusRing(c, a1); !strings.HasPrefix(r, "solid ") || r == "solid 0px" {
@@ -46,10 +44,8 @@ func TestAgentConsoleKeyboard(t *testing.T) {
 	}
 
 	v := p.visitor()
-	s := request(p, v, "", "<visitor name='Ann'/><body>Where is my parcel?</body>")
+	s := offerTo(c, a1, p, v, "Ann", "Where is my parcel?")
 	room := s.Get("room")
-	join(v, room, "Ann")
-	c.waitFor(a1, ".parley-offer", "Chat request from Ann")
 
 	// Accept.
 	tabTo(c, a1, "Tab", "Accept", 120, func(f focusInfo) bool { return f.Tag == "button" && f.Name == "Accept" })

@@ -72,9 +72,7 @@ func TestAgentConsoleFileUpload(t *testing.T) {
 	}
 	const a1 = "agent9"
 	p.grant(p.agentJID(a1), "chat")
-	c := console(t, p, a1)
-	setAvailability(c, a1, "available", "2")
-	c.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+	c := availableConsole(t, p, a1, "available", "2")
 
 	v := newBrowser(t, p)
 	v.launch(launchOpts{})
@@ -276,18 +274,12 @@ func TestAgentConsoleUnread(t *testing.T) {
 	p := startConsole(t)
 	const a1 = "agent12"
 	p.grant(p.agentJID(a1), "chat")
-	c := console(t, p, a1)
-	setAvailability(c, a1, "available", "2")
-	c.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+	c := availableConsole(t, p, a1, "available", "2")
 	take := func(name string) (string, *client) {
 		t.Helper()
 		v := p.visitor()
-		s := request(p, v, "", "<visitor name='"+name+"'/><body>Hello</body>")
-		room := s.Get("room")
-		join(v, room, name)
-		c.waitFor(a1, ".parley-offer", "Chat request from "+name)
-		c.click(a1, ".parley-offer .parley-accept")
-		v.expect("assigned", isEvent(room, "assigned"))
+		room := offerTo(c, a1, p, v, name, "Hello").Get("room")
+		acceptOffer(c, a1, v, room)
 		c.waitFor(a1, `.parley-chat[data-room="`+room+`"]`, "Active")
 		say(v, room, "Hi, "+name+" here.")
 		c.waitFor(a1, "converse-muc .chat-msg__text", "Hi, "+name+" here.")
@@ -323,17 +315,13 @@ func TestAgentConsoleOriginID(t *testing.T) {
 	setAvailability(c, a1, "available", "2")
 	c.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
 	v := p.visitor()
-	s := request(p, v, "", "<visitor name='Ann'/><body>Hello</body>")
+	s := offerTo(c, a1, p, v, "Ann", "Hello")
 	room, sid := s.Get("room"), s.Get("id")
-	join(v, room, "Ann")
-	c.waitFor(a1, ".parley-offer", "Chat request from Ann")
-	c.click(a1, ".parley-offer .parley-accept")
-	v.expect("assigned", isEvent(room, "assigned"))
+	acceptOffer(c, a1, v, room)
 
 	const line = "This line is sent twice, shown once."
 	c.do("dupNext", map[string]any{"match": line})
-	c.typeText(a1, "converse-muc textarea.chat-textarea", line)
-	c.press(a1, "Enter")
+	consoleSay(c, a1, line)
 	v.expect("the line", isMsg(room+"/"+a1, line))
 	eventually(t, "the frame sent twice", func() bool {
 		var done bool

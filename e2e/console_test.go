@@ -1,117 +1,17 @@
 package e2e
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 
-	"github.com/parley-chat/parley/internal/testbed"
-	"github.com/parley-chat/parley/sessions"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
-
-// The agent console (web/agent: stock Converse.js 14 and Parley's plugin,
-// served by parleyd at /agent/) in Debian's Chromium against the real
-// Prosody and parleyd: agents' consoles in their own browsers, the visitor's
-// widget in another. Screenshots: test-artifacts/screenshots/console-*.png.
-
-// startConsole runs parleyd with the widget and the console on the test bed.
-func startConsole(t *testing.T, args ...string) *parley {
-	t.Helper()
-	requireConverse(t)
-	env := testbed.Get(t)
-	return startWeb(t, append([]string{"--agent-websocket", env.WSURL, "--agent-domain", env.AgentHost, "--offer-timeout", "60s"}, args...)...)
-}
-
-// console opens the agent console for name in a browser of its own and signs
-// in to the XMPP server (not yet to Parley).
-func console(t *testing.T, p *parley, name string) *browser {
-	t.Helper()
-	return consoleWith(t, p, name, consoleOpts{})
-}
-
-// consoleOpts are what a test sets up in the console's browser before the
-// page loads.
-type consoleOpts struct {
-	query  string // appended to /agent/ (e.g. "?poll=0")
-	init   string // a script run in the page before its own (initScript)
-	notify bool   // grant the notification permission to parleyd's origin
-	dupWS  bool   // relay the WebSocket through the driver (dupNext)
-}
-
-// consoleWith is console with options. Every console reaches this machine
-// only: a request or WebSocket to any other host is aborted, and fails the
-// test at its end (the console is fully offline).
-func consoleWith(t *testing.T, p *parley, name string, o consoleOpts) *browser {
-	t.Helper()
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	b.do("localOnly", nil)
-	if o.notify {
-		b.do("grant", map[string]any{"permissions": []string{"notifications"}, "origin": strings.TrimSuffix(b.base, "/")})
-	}
-	if o.init != "" {
-		b.do("initScript", map[string]any{"script": o.init})
-	}
-	if o.dupWS {
-		b.do("dupWebSocket", nil)
-	}
-	b.do("newPage", map[string]any{"page": name, "url": b.base + "agent/" + o.query})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("%s console log: %+v", name, b.log(name))
-		}
-		var out []string
-		if err := json.Unmarshal(b.do("nonLocal", nil), &out); err != nil {
-			t.Error(err)
-		}
-		if len(out) > 0 {
-			t.Errorf("%s's console requested outside hosts: %v", name, out)
-		}
-	})
-	consoleLogin(b, p, name)
-	return b
-}
-
-func consoleLogin(b *browser, p *parley, name string) {
-	b.t.Helper()
-	b.fill(name, "#converse-login-jid", p.agentJID(name))
-	b.fill(name, "#converse-login-password", p.env.Password)
-	b.click(name, `#converse-login button[type=submit]`)
-	b.waitFor(name, "converse-roster", "")
-	b.waitFor(name, "#parley-load", "")
-}
-
-// setAvailability picks show and max chats in the console's control.
-func setAvailability(b *browser, page, show, max string) {
-	b.t.Helper()
-	b.do("select", map[string]any{"page": page, "target": "#parley-show", "value": show})
-	b.fill(page, "#parley-max", max)
-	b.click(page, "#parley-apply")
-}
-
-func (b *browser) bodyHas(page, text string) bool {
-	b.t.Helper()
-	var has bool
-	b.eval(page, "document.body.innerText.includes("+jsString(text)+")", &has)
-	return has
-}
-
-func jsString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
-}
 
 func TestAgentConsole(t *testing.T) {
 	p := startConsole(t)
 	const a1, a2 = "agent1", "agent2"
 	p.grant(p.agentJID(a1), "chat")
 	p.grant(p.agentJID(a2), "chat")
-	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "wait", Title: "Please wait", Body: "Thank you for waiting, I am checking."}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "bye", Title: "Goodbye", Body: "Have a nice day."}); err != nil {
-		t.Fatal(err)
-	}
+	putCanned(t, p)
 
 	// Sign-in and availability, with no roster entry for the service.
 	c1 := console(t, p, a1)
@@ -137,18 +37,9 @@ func TestAgentConsoleWorkspace(t *testing.T) {
 	const a1, a2 = "agent1", "agent2"
 	p.grant(p.agentJID(a1), "chat")
 	p.grant(p.agentJID(a2), "chat")
-	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "wait", Title: "Please wait", Body: "Thank you for waiting, I am checking."}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.store.CannedPut(t.Context(), sessions.Canned{ID: "bye", Title: "Goodbye", Body: "Have a nice day."}); err != nil {
-		t.Fatal(err)
-	}
-	c1 := console(t, p, a1)
-	setAvailability(c1, a1, "available", "3")
-	c1.waitFor(a1, "#parley-load", "Available · 0 of 3 chats")
-	c2 := console(t, p, a2)
-	setAvailability(c2, a2, "available", "1")
-	c2.waitFor(a2, "#parley-load", "Available · 0 of 1 chats")
+	putCanned(t, p)
+	c1 := availableConsole(t, p, a1, "available", "3")
+	c2 := availableConsole(t, p, a2, "available", "1")
 	eventually(t, "two agents signed in", func() bool { return p.metric("parley_agents_online") == 2 })
 
 	// Bo (a plain XMPP visitor) is offered to agent1, who signed in first:
@@ -186,8 +77,7 @@ func TestAgentConsoleWorkspace(t *testing.T) {
 	c1.waitFor(a1, "#parley-load", "1 of 3 chats")
 
 	// Messages both ways.
-	c1.typeText(a1, "converse-muc textarea.chat-textarea", "Hi Ann, let me check.")
-	c1.press(a1, "Enter")
+	consoleSay(c1, a1, "Hi Ann, let me check.")
 	v.line("shop", "Hi Ann, let me check.")
 	v.say("shop", "Thank you!")
 	c1.waitFor(a1, "converse-muc .chat-msg__text", "Thank you!")
@@ -235,8 +125,7 @@ func TestAgentConsoleWorkspace(t *testing.T) {
 	c1.fill(a1, "#parley-comment-text", "VIP customer, second parcel lost")
 	c1.click(a1, "#parley-comment")
 	c1.waitFor(a1, "converse-muc .chat-msg__text", "Internal note, not shown to the visitor: VIP customer")
-	c1.typeText(a1, "converse-muc textarea.chat-textarea", "I found it.")
-	c1.press(a1, "Enter")
+	consoleSay(c1, a1, "I found it.")
 	v.line("back", "I found it.")
 	if v.bodyHas("back", "VIP customer") {
 		t.Error("the visitor's page shows the comment")
@@ -274,22 +163,14 @@ func TestAgentConsoleTeam(t *testing.T) {
 	cs := console(t, p, sup)
 	cs.waitFor(sup, "#parley-queue-list", "default: 0 waiting")
 
-	c1 := console(t, p, a1)
-	setAvailability(c1, a1, "available", "1")
-	c1.waitFor(a1, "#parley-load", "Available · 0 of 1 chats")
-	c2 := console(t, p, a2)
-	setAvailability(c2, a2, "dnd", "1")
-	c2.waitFor(a2, "#parley-load", "Do not disturb · 0 of 1 chats")
+	c1 := availableConsole(t, p, a1, "available", "1")
+	c2 := availableConsole(t, p, a2, "dnd", "1")
 	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a1)+": 0 of 1 chats, available")
 	cs.waitFor(sup, "#parley-agent-list", p.agentJID(a2)+": 0 of 1 chats, dnd")
 
 	v := p.visitor()
-	s := request(p, v, "", "<visitor name='Ann'/><body>Where is my parcel?</body>")
-	room := s.Get("room")
-	join(v, room, "Ann")
-	c1.waitFor(a1, ".parley-offer", "Chat request from Ann")
-	c1.click(a1, ".parley-offer .parley-accept")
-	v.expect("assigned", isEvent(room, "assigned"))
+	room := offerTo(c1, a1, p, v, "Ann", "Where is my parcel?").Get("room")
+	acceptOffer(c1, a1, v, room)
 
 	// A second visitor waits: agent3 is full, agent4 busy.
 	v2 := p.visitor()
@@ -318,8 +199,7 @@ func TestAgentConsoleTeam(t *testing.T) {
 	c2.do("press", map[string]any{"page": a2, "target": `role=alertdialog[name=/invites you to a conference/] >> role=button[name="Accept"]`, "key": "Enter"})
 	v.expect("the conference event", isEvent(room, "conference"))
 	c2.waitFor(a2, `.parley-chat[data-room="`+room+`"]`, "conference")
-	c2.typeText(a2, "converse-muc textarea.chat-textarea", "Hello, I am helping.")
-	c2.press(a2, "Enter")
+	consoleSay(c2, a2, "Hello, I am helping.")
 	v.expect("agent4's line", isMsg(room+"/"+a2, "Hello, I am helping."))
 	c1.waitFor(a1, "converse-muc .chat-msg__text", "Hello, I am helping.")
 

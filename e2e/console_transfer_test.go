@@ -11,20 +11,13 @@ func TestAgentConsoleTransfer(t *testing.T) {
 	const a1, a2 = "agent5", "agent6"
 	p.grant(p.agentJID(a1), "chat")
 	p.grant(p.agentJID(a2), "chat")
-	c1 := console(t, p, a1)
-	setAvailability(c1, a1, "available", "2")
-	c1.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
-	c2 := console(t, p, a2)
-	setAvailability(c2, a2, "dnd", "2")
-	c2.waitFor(a2, "#parley-load", "Do not disturb · 0 of 2 chats")
+	c1 := availableConsole(t, p, a1, "available", "2")
+	c2 := availableConsole(t, p, a2, "dnd", "2")
 
 	v := p.visitor()
-	s := request(p, v, "", "<visitor name='Ann'/><body>Where is my parcel?</body>")
+	s := offerTo(c1, a1, p, v, "Ann", "Where is my parcel?")
 	room := s.Get("room")
-	join(v, room, "Ann")
-	c1.waitFor(a1, ".parley-offer", "Chat request from Ann")
-	c1.click(a1, ".parley-offer .parley-accept")
-	v.expect("assigned", isEvent(room, "assigned"))
+	acceptOffer(c1, a1, v, room)
 	c1.waitFor(a1, `.parley-chat[data-room="`+room+`"]`, "Ann")
 	c1.waitFor(a1, "#parley-load", "1 of 2 chats")
 
@@ -48,8 +41,7 @@ func TestAgentConsoleTransfer(t *testing.T) {
 	// The visitor keeps chatting, now with agent6.
 	say(v, room, "Is anyone there?")
 	c2.waitFor(a2, "converse-muc .chat-msg__text", "Is anyone there?")
-	c2.typeText(a2, "converse-muc textarea.chat-textarea", "Yes, I took over your chat.")
-	c2.press(a2, "Enter")
+	consoleSay(c2, a2, "Yes, I took over your chat.")
 	v.expect("agent6's line", isMsg(room+"/"+a2, "Yes, I took over your chat."))
 	c2.shot(a2, "console-12-after-transfer")
 }

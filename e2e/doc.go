@@ -9,4 +9,13 @@
 // the browser too and run on both servers (the widget over ejabberd's WebSocket
 // works). PARLEY_TAKEOVER_LOG and PARLEY_FAULT_LOG, when set, name files the
 // fault tests append their figures to (docs/protocol.md quotes them).
+//
+// Where things are: parley_test.go starts parleyd (startParley, startParleyOn,
+// standbyOf in standby_test.go) and holds the helpers about it; client_test.go
+// is the mellium client, on internal/xmpptest (shared with cmd/parleyload);
+// private_test.go runs the test bed's scripts for a test's own Prosody or
+// Postgres. The browser tests are in three layers: browser_driver_test.go
+// (Chromium through playwright-core), the page objects widget_page_test.go
+// (the visitor's widget) and console_page_test.go (the agent console), and the
+// scenarios (browser_test.go, console*_test.go and the other TestBrowser*).
 package e2e

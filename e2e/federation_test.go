@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,16 +101,7 @@ func TestFederatedSignIn(t *testing.T) {
 
 	// Without chat: forbidden, and unsubscribed.
 	n := p.remoteAgent("nochat")
-	n.send(`<presence xmlns='jabber:client' to='%s'/>`, p.Domain)
-	e := n.expect("a presence error", isPresence(p.Domain, "error"))
-	if errorCondition(e) != "forbidden" {
-		t.Fatalf("want forbidden, got %s", e)
-	}
-	n.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
-	n.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
-	n.send(`<presence xmlns='jabber:client'/>`)
-	n.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
-	n.expect("unsubscribed", isPresence(p.Domain, "unsubscribed"))
+	refusedWithoutChat(p, n)
 	if got := p.metric("parley_agents_online"); got != 2 {
 		t.Fatalf("agents online = %v after the refused ones, want 2", got)
 	}

@@ -78,11 +78,34 @@ func (s *syncBuilder) String() string {
 	return s.b.String()
 }
 
-// startParley runs parleyd with short timers unless args say otherwise.
+// startParley runs parleyd with short timers unless args say otherwise, on a
+// component domain of the test bed no other test uses.
 func startParley(t *testing.T, args ...string) *parley {
 	t.Helper()
 	env := testbed.Get(t)
-	p := &parley{t: t, env: env, Domain: testbed.Component(t, env), DSN: testbed.Schema(t, env)}
+	return startParleyOn(t, env, testbed.Component(t, env), args...)
+}
+
+// startParleyOn runs parleyd against env (the test bed's, or a private
+// server's) as domain, on a schema of its own, and stops it when the test ends.
+func startParleyOn(t *testing.T, env testbed.Env, domain string, args ...string) *parley {
+	t.Helper()
+	p := newParley(t, env, domain, args...)
+	p.start()
+	t.Cleanup(func() {
+		p.stop(syscall.SIGTERM)
+		if t.Failed() {
+			// The suite runs on each server of the test bed: say which one this was.
+			t.Logf("XMPP server: %s (log %s); parleyd output:\n%s", env.Server, env.ServerLog, p.output())
+		}
+	})
+	return p
+}
+
+// newParley prepares parleyd's command line, schema and store, and starts nothing.
+func newParley(t *testing.T, env testbed.Env, domain string, args ...string) *parley {
+	t.Helper()
+	p := &parley{t: t, env: env, Domain: domain, DSN: testbed.Schema(t, env)}
 	p.HTTP = fmt.Sprintf("127.0.0.1:%d", testbed.FreePort(t))
 	p.args = append([]string{"serve",
 		"--domain", p.Domain, "--xmpp-addr", env.XMPPAddr, "--secret", env.Secret,
@@ -97,22 +120,22 @@ func startParley(t *testing.T, args ...string) *parley {
 		t.Fatal(err)
 	}
 	p.pool = pool
-	p.store, err = pgstore.New(pool, prometheus.NewRegistry())
-	if err != nil {
+	if p.store, err = pgstore.New(pool, prometheus.NewRegistry()); err != nil {
 		t.Fatal(err)
 	}
-	p.start()
-	t.Cleanup(func() {
-		p.stop(syscall.SIGTERM)
-		if t.Failed() {
-			// The suite runs on each server of the test bed: say which one this was.
-			t.Logf("XMPP server: %s (log %s); parleyd output:\n%s", env.Server, env.ServerLog, p.output())
-		}
-	})
 	return p
 }
 
+// start launches the process and waits until /readyz answers 200.
 func (p *parley) start() {
+	p.t.Helper()
+	p.launch()
+	p.waitReady()
+}
+
+// launch starts the process without waiting for it to be ready. Its output
+// goes on after that of the process before it (a restart).
+func (p *parley) launch() {
 	p.t.Helper()
 	cmd := exec.Command(binary, p.args...)
 	out := p.out
@@ -136,7 +159,6 @@ func (p *parley) start() {
 	p.cmd, p.out, p.done = cmd, out, done
 	p.mu.Unlock()
 	go func() { _ = cmd.Wait(); pw.Close(); close(done) }()
-	p.waitReady()
 }
 
 func (p *parley) output() string {
@@ -151,18 +173,35 @@ func (p *parley) output() string {
 
 func (p *parley) waitReady() {
 	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + p.HTTP + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+	p.awaitReady(20*time.Second, "parleyd never became ready")
+}
+
+// awaitReady waits up to d for /readyz to answer 200; else the test fails
+// with what, and parleyd's output.
+func (p *parley) awaitReady(d time.Duration, what string) {
+	p.t.Helper()
+	for deadline := time.Now().Add(d); !p.ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s within %v:\n%s", what, d, p.output())
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	p.t.Fatalf("parleyd never became ready:\n%s", p.output())
+}
+
+// readyz is /readyz's status code and body (0 and the error when it does not answer).
+func (p *parley) readyz() (int, string) {
+	resp, err := http.Get("http://" + p.HTTP + "/readyz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+// ready reports whether /readyz answers 200.
+func (p *parley) ready() bool {
+	code, _ := p.readyz()
+	return code == http.StatusOK
 }
 
 // stop ends the process with sig and waits for it.
@@ -246,4 +285,24 @@ func (p *parley) session(id string) sessions.Record {
 		p.t.Fatalf("session %s: %v", id, err)
 	}
 	return rec
+}
+
+// traffic calls send(0), send(1)… on a goroutine of its own, waiting every
+// before each call (so a slow send slows the traffic down), until the stop it
+// returns is called; stop returns how many calls were made.
+func traffic(every time.Duration, send func(n int)) (stop func() int) {
+	quit := make(chan struct{})
+	sent := make(chan int)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-quit:
+				sent <- n
+				return
+			case <-time.After(every):
+			}
+			send(n)
+		}
+	}()
+	return func() int { close(quit); return <-sent }
 }

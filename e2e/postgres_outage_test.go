@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,27 +19,6 @@ type privatePostgres struct {
 	t     *testing.T
 	state string
 	url   string
-}
-
-// pgLib runs a scripts/lib/pg.sh function with its own STATE, without the
-// test bed's database URL (which would make pg_up start nothing).
-func pgLib(t *testing.T, state, fn string) {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("bash", "-c", `. scripts/lib/common.sh && . scripts/lib/pg.sh && `+fn)
-	cmd.Dir = root
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARLEY_DATABASE_URL=") && !strings.HasPrefix(kv, "PARLEY_TESTBED_OWN_DATABASE_URL=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ROOT="+root, "STATE="+state)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", fn, err, out)
-	}
 }
 
 func startPrivatePostgres(t *testing.T) *privatePostgres {
@@ -60,18 +36,11 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	t.Cleanup(func() { os.RemoveAll(state) })
 	pgLib(t, state, "pg_up")
 	t.Cleanup(func() { pgLib(t, state, "pg_down") })
-	f, err := os.Open(filepath.Join(state, "pg", "env"))
+	env, err := testbed.Env{}.Overlay(filepath.Join(state, "pg", "env"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	pp := &privatePostgres{t: t, state: state}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "export PARLEY_DATABASE_URL="); ok {
-			pp.url = strings.Trim(v, "'")
-		}
-	}
+	pp := &privatePostgres{t: t, state: state, url: env.DatabaseURL}
 	if pp.url == "" {
 		t.Fatal("no database URL from pg_up")
 	}
@@ -100,21 +69,10 @@ func TestPostgresOutageNothingLost(t *testing.T) {
 	signIn(p, a, "")
 	c := openChat(t, p, a, "Ola", "")
 
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() {
-		n := 0
-		for ; ; n++ {
-			select {
-			case <-stop:
-				done <- n
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			id := fmt.Sprintf("m%d", n)
-			c.v.send(`<message xmlns='jabber:client' type='groupchat' to='%s' id='%s'><body>%s</body></message>`, c.room, id, id)
-		}
-	}()
+	stop := traffic(50*time.Millisecond, func(n int) {
+		id := fmt.Sprintf("m%d", n)
+		c.v.send(`<message xmlns='jabber:client' type='groupchat' to='%s' id='%s'><body>%s</body></message>`, c.room, id, id)
+	})
 	time.Sleep(time.Second)
 	pg.stop()
 	down := time.Now()
@@ -122,8 +80,7 @@ func TestPostgresOutageNothingLost(t *testing.T) {
 	pg.start()
 	t.Logf("Postgres was down %v", time.Since(down).Round(time.Millisecond))
 	time.Sleep(2 * time.Second)
-	close(stop)
-	n := <-done
+	n := stop()
 	time.Sleep(3 * time.Second) // the held batch is delivered once the store is back
 
 	isErr := func(id string) func(*pxmpp.Element) bool {

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,11 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/parley-chat/parley/internal/testbed"
 	"github.com/parley-chat/parley/sessions"
-	"github.com/parley-chat/parley/sessions/pgstore"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // privateProsody is a Prosody of this test's own (scripts/lib/prosody.sh under
@@ -31,20 +25,6 @@ type privateProsody struct {
 	comp  string // the component port, host:port
 }
 
-func lib(t *testing.T, state, fn string) {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("bash", "-c", `. scripts/lib/common.sh && . scripts/lib/prosody.sh && `+fn)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "ROOT="+root, "STATE="+state)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", fn, err, out)
-	}
-}
-
 func startPrivateProsody(t *testing.T) *privateProsody {
 	t.Helper()
 	shared := testbed.Get(t) // the Postgres, and the CI rule: fail, not skip
@@ -54,23 +34,10 @@ func startPrivateProsody(t *testing.T) *privateProsody {
 	state := t.TempDir()
 	lib(t, state, "prosody_up")
 	t.Cleanup(func() { lib(t, state, "prosody_down") })
-	vars := map[string]string{}
-	f, err := os.Open(filepath.Join(state, "prosody", "env"))
+	env, err := shared.Overlay(filepath.Join(state, "prosody", "env"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
-		if ok {
-			vars[k] = strings.Trim(v, "'")
-		}
-	}
-	env := shared
-	env.XMPPAddr, env.Secret, env.C2SAddr = vars["PARLEY_XMPP_ADDR"], vars["PARLEY_SECRET"], vars["PARLEY_TEST_C2S_ADDR"]
-	env.WSURL, env.HTTPAddr = vars["PARLEY_TEST_WS_URL"], vars["PARLEY_TEST_HTTP_ADDR"]
-	env.ProsodyLog = vars["PARLEY_TEST_PROSODY_LOG"]
 	return &privateProsody{t: t, state: state, env: env, comp: env.XMPPAddr}
 }
 
@@ -126,47 +93,6 @@ func (pp *privateProsody) restart(down time.Duration) time.Time {
 	}
 }
 
-// startParleyOn runs parleyd against env (a private Prosody) on domain.
-func startParleyOn(t *testing.T, env testbed.Env, domain string, args ...string) *parley {
-	t.Helper()
-	p := &parley{t: t, env: env, Domain: domain, DSN: testbed.Schema(t, env)}
-	p.HTTP = fmt.Sprintf("127.0.0.1:%d", testbed.FreePort(t))
-	p.args = append([]string{"serve",
-		"--domain", p.Domain, "--xmpp-addr", env.XMPPAddr, "--secret", env.Secret,
-		"--database-url", p.DSN, "--http-addr", p.HTTP, "--offer-timeout", "2s",
-		"--log-level", "debug"}, args...)
-	pool, err := pgxpool.New(context.Background(), p.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := pgstore.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	p.pool = pool
-	if p.store, err = pgstore.New(pool, prometheus.NewRegistry()); err != nil {
-		t.Fatal(err)
-	}
-	p.start()
-	t.Cleanup(func() {
-		p.stop(syscall.SIGTERM)
-		if t.Failed() {
-			t.Logf("parleyd output:\n%s", p.output())
-		}
-	})
-	return p
-}
-
-// ready reports whether /readyz answers 200.
-func (p *parley) ready() bool {
-	resp, err := http.Get("http://" + p.HTTP + "/readyz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
 // Prosody restarts (SIGTERM, 3 s down, started again on the same ports):
 // parleyd is connected again soon after Prosody listens (the figure is
 // logged, not asserted: docs/protocol.md), and the session and its room are
@@ -183,11 +109,7 @@ func TestProsodyRestartFastReturn(t *testing.T) {
 	a.expect("a message before the restart", isMsg(c.room+"/Uma", "before the restart"))
 
 	back := pp.restart(3 * time.Second)
-	for deadline := time.Now().Add(20 * time.Second); !p.ready(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("parleyd not ready within 20s of Prosody's return:\n%s", p.output())
-		}
-	}
+	p.awaitReady(20*time.Second, "parleyd not ready after Prosody's return")
 	ready := time.Since(back)
 	connected := lastLogTime(t, p.output(), "component connected")
 	t.Logf("Prosody listened again at %s; parleyd's component connected %v later, /readyz 200 %v later",

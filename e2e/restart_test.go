@@ -52,29 +52,16 @@ func TestKillAndRestartKeepsEverythingDelivered(t *testing.T) {
 	eventually(t, "third session suspended", func() bool { return p.session(s3.Get("id")).State == sessions.StateSuspended })
 
 	// Both sides talk as fast as they can; parleyd is killed in the middle.
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() {
-		n := 0
-		for ; ; n++ {
-			select {
-			case <-stop:
-				done <- n
-				return
-			default:
-			}
-			from := v
-			if n%2 == 1 {
-				from = a
-			}
-			from.send(`<message xmlns='jabber:client' type='groupchat' to='%s'><body>m%d</body></message>`, room, n)
-			time.Sleep(2 * time.Millisecond)
+	stop := traffic(2*time.Millisecond, func(n int) {
+		from := v
+		if n%2 == 1 {
+			from = a
 		}
-	}()
+		from.send(`<message xmlns='jabber:client' type='groupchat' to='%s'><body>m%d</body></message>`, room, n)
+	})
 	time.Sleep(400 * time.Millisecond)
 	p.stop(syscall.SIGKILL)
-	close(stop)
-	sent := <-done
+	sent := stop()
 	time.Sleep(200 * time.Millisecond) // let in-flight stanzas land or bounce
 
 	got := map[string]bool{}

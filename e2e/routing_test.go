@@ -55,24 +55,28 @@ func join(c *client, room, nick string) {
 	})
 }
 
-func hasStatus(e *pxmpp.Element, code string) bool {
-	x := e.Child("http://jabber.org/protocol/muc#user", "x")
-	if x == nil {
-		return false
-	}
-	for _, s := range x.ChildrenNamed("", "status") {
-		if s.Get("code") == code {
-			return true
-		}
-	}
-	return false
-}
-
 func isOffer(room string) func(*pxmpp.Element) bool {
 	return func(e *pxmpp.Element) bool {
 		return e.Name.Local == "message" && e.Get("from") == room && e.Child(nsParley, "offer") != nil &&
 			e.Child("http://jabber.org/protocol/muc#user", "x") != nil
 	}
+}
+
+// refusedWithoutChat: an agent without the chat permission (n) is refused
+// at sign-in (forbidden), and its subscription request too (unsubscribed),
+// also after it removed the service from its roster.
+func refusedWithoutChat(p *parley, n *client) {
+	n.t.Helper()
+	n.send(`<presence xmlns='jabber:client' to='%s'/>`, p.Domain)
+	e := n.expect("a presence error", isPresence(p.Domain, "error"))
+	if errorCondition(e) != "forbidden" {
+		n.t.Fatalf("want forbidden, got %s", e)
+	}
+	n.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
+	n.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
+	n.send(`<presence xmlns='jabber:client'/>`)
+	n.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
+	n.expect("unsubscribed", isPresence(p.Domain, "unsubscribed"))
 }
 
 func say(c *client, room, body string) {
@@ -157,18 +161,7 @@ func TestSignInByPresenceAndRoster(t *testing.T) {
 
 	// Without chat: forbidden, and unsubscribed.
 	n := p.agent("nochat")
-	n.send(`<presence xmlns='jabber:client' to='%s'/>`, p.Domain)
-	e := n.expect("a presence error", isPresence(p.Domain, "error"))
-	if errorCondition(e) != "forbidden" {
-		t.Fatalf("want forbidden, got %s", e)
-	}
-	n.iq("get", "", `<query xmlns='jabber:iq:roster'/>`)
-	n.iq("set", "", fmt.Sprintf(`<query xmlns='jabber:iq:roster'><item jid='%s' subscription='remove'/></query>`, p.Domain))
-	n.send(`<presence xmlns='jabber:client'/>`)
-	n.send(`<presence xmlns='jabber:client' type='subscribe' to='%s'/>`, p.Domain)
-	n.expect("unsubscribed", func(e *pxmpp.Element) bool {
-		return e.Name.Local == "presence" && e.Get("from") == p.Domain && e.Get("type") == "unsubscribed"
-	})
+	refusedWithoutChat(p, n)
 
 	// The subscribed agent gets offers.
 	v := p.visitor()

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -44,40 +41,6 @@ func standbyOf(t *testing.T, p *parley) *parley {
 	return s
 }
 
-// launch starts the process without waiting for it to be ready.
-func (p *parley) launch() {
-	p.t.Helper()
-	cmd := exec.Command(binary, p.args...)
-	out := &syncBuilder{}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			out.add(sc.Text())
-		}
-	}()
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	p.mu.Lock()
-	p.cmd, p.out, p.done = cmd, out, done
-	p.mu.Unlock()
-	go func() { _ = cmd.Wait(); pw.Close(); close(done) }()
-}
-
-func (p *parley) readyz() (int, string) {
-	resp, err := http.Get("http://" + p.HTTP + "/readyz")
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, strings.TrimSpace(string(b))
-}
-
 // Two parleyd on one component domain and one database: one is active, the
 // other a standby. The active one is killed (SIGKILL) in the middle of steady
 // traffic in three rooms; the standby takes over (the time is logged and
@@ -106,38 +69,18 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	}
 
 	// A message every 20 ms, round the rooms, visitor and agent in turn.
-	stop := make(chan struct{})
-	sent := make(chan int)
-	go func() {
-		n := 0
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for ; ; n++ {
-			select {
-			case <-stop:
-				sent <- n
-				return
-			case <-tick.C:
-			}
-			c := chats[n%len(chats)]
-			from := c.v
-			if n/len(chats)%2 == 1 {
-				from = c.a
-			}
-			say(from, c.room, fmt.Sprintf("m%d", n))
+	stop := traffic(20*time.Millisecond, func(n int) {
+		c := chats[n%len(chats)]
+		from := c.v
+		if n/len(chats)%2 == 1 {
+			from = c.a
 		}
-	}()
+		say(from, c.room, fmt.Sprintf("m%d", n))
+	})
 	time.Sleep(1500 * time.Millisecond)
 	killed := time.Now()
 	p.stop(syscall.SIGKILL)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if code, _ := s.readyz(); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the standby did not take over within 30s:\n%s", s.output())
-		}
-	}
+	s.awaitReady(30*time.Second, "the standby did not take over")
 	ready := time.Since(killed)
 	took := lastLogTime(t, s.output(), "active: took the leader lock").Sub(killed)
 	connected := lastLogTime(t, s.output(), "component connected").Sub(killed)
@@ -152,8 +95,7 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // traffic reaches the new active one (not joined: refused)
-	close(stop)
-	n := <-sent
+	n := stop()
 	time.Sleep(300 * time.Millisecond) // let in-flight stanzas land or bounce
 
 	// Everything a client saw is in the transcript exactly once, nothing twice.
@@ -260,14 +202,7 @@ func TestStandbyTakesOverFromPausedActive(t *testing.T) {
 		t.Fatal(err)
 	}
 	paused := time.Now()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if code, _ := s.readyz(); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the standby did not take over from the paused one within 30s:\n%s", s.output())
-		}
-	}
+	s.awaitReady(30*time.Second, "the standby did not take over from the paused one")
 	t.Logf("takeover from a paused active one (--leader-stale 1s): /readyz 200 %v after SIGSTOP", time.Since(paused).Round(time.Millisecond))
 	if !strings.Contains(s.output(), "breaking its lock") {
 		t.Errorf("the standby did not say it broke a stale lock")

@@ -63,7 +63,7 @@ PARLEYD="$ROOT/bin/parleyd"
 PARLEYD_PID_FILE="$STATE/parleyd.pid"
 PARLEYD_LOG="$STATE/parleyd.log"
 RUN_ENV="$STATE/run.env"
-DOMAIN="$PROSODY_MAIN_COMPONENT"
+DOMAIN="$TESTBED_MAIN_COMPONENT"
 
 # This run owns its database, component and domain: nothing inherited (say, from a
 # shell that sourced .state/testbed.env) may point parleyd elsewhere.
@@ -207,9 +207,9 @@ unset PARLEY_TEST_C2S_ADDR PARLEY_TEST_WS_URL PARLEY_TEST_BOSH_URL PARLEY_TEST_H
 	PARLEY_TEST_SERVER PARLEY_TEST_SERVER_LOG PARLEY_TEST_MUC PARLEY_TEST_ECHO_COMPONENT PARLEY_TEST_UPLOAD_HOST
 export PARLEY_DATABASE_URL="$DATABASE_URL" PARLEY_XMPP_ADDR="$XMPP_ADDR" PARLEY_SECRET="$SECRET" PARLEY_DOMAIN="$DOMAIN"
 # The widget at / logs visitors in over this server's WebSocket, anonymously.
-export PARLEY_WIDGET_WEBSOCKET="$WS_URL" PARLEY_WIDGET_ANONYMOUS_HOST="$PROSODY_GUEST_HOST"
+export PARLEY_WIDGET_WEBSOCKET="$WS_URL" PARLEY_WIDGET_ANONYMOUS_HOST="$TESTBED_GUEST_HOST"
 # The agent console at /agent/: the same WebSocket, logins on the agents' host.
-export PARLEY_AGENT_DOMAIN="$PROSODY_AGENT_HOST"
+export PARLEY_AGENT_DOMAIN="$TESTBED_AGENT_HOST"
 
 # parleyd's HTTP listener: PARLEY_HTTP_ADDR, else 8080 when free, else any free port.
 if [[ -n "${PARLEY_HTTP_ADDR:-}" ]]; then
@@ -244,7 +244,7 @@ log "applying migrations, granting permissions, adding canned responses"
 	echo "export PARLEY_SECRET=$(shell_quote "$SECRET")"
 	echo "export PARLEY_HTTP_ADDR=$(shell_quote "$HTTP_ADDR")"
 	echo "export PARLEY_WIDGET_WEBSOCKET=$(shell_quote "$WS_URL")"
-	echo "export PARLEY_WIDGET_ANONYMOUS_HOST=$(shell_quote "$PROSODY_GUEST_HOST")"
+	echo "export PARLEY_WIDGET_ANONYMOUS_HOST=$(shell_quote "$TESTBED_GUEST_HOST")"
 	echo "export PARLEY_RUN_C2S_ADDR=$(shell_quote "$C2S_ADDR")"
 	echo "export PARLEY_RUN_WS_URL=$(shell_quote "$WS_URL")"
 	echo "export PARLEY_RUN_BOSH_URL=$(shell_quote "$BOSH_URL")"

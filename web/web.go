@@ -17,7 +17,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -62,13 +61,9 @@ func Handler(cfg Config) (http.Handler, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
-	raw, err := fs.ReadFile(dist, "dist/manifest.json")
+	manifest, err := Manifest(dist, "web", "web/")
 	if err != nil {
-		return nil, fmt.Errorf("web: the embedded build has no manifest (run npm run build in web/): %w", err)
-	}
-	var manifest map[string]string
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		return nil, fmt.Errorf("web: manifest: %w", err)
+		return nil, err
 	}
 	h := &handler{assets: make(map[string]*asset)}
 	files, err := fs.ReadDir(dist, "dist/static")
@@ -190,13 +185,10 @@ func etagOf(b []byte) string {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !ReadOnly(w, r) {
 		return
 	}
 	hd := w.Header()
-	hd.Set("X-Content-Type-Options", "nosniff")
 	if r.URL.Path == "/" || r.URL.Path == "/index.html" {
 		hd.Set("Content-Type", "text/html; charset=utf-8")
 		hd.Set("Cache-Control", "no-cache")

@@ -2,33 +2,25 @@ package main
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/parley-chat/parley/internal/xmpptest"
 	pxmpp "github.com/parley-chat/parley/xmpp"
-	"mellium.im/sasl"
-	"mellium.im/xmlstream"
-	"mellium.im/xmpp"
-	"mellium.im/xmpp/jid"
 )
 
-// client is one real XMPP client (mellium) logged in over c2s. Load messages
-// (bodies starting with bodyPrefix) go straight to the loader; other stanzas
-// go to the first waiter that matches, else to onStanza, else nowhere.
+// client is one real XMPP client (internal/xmpptest) logged in over c2s. Load
+// messages (bodies starting with bodyPrefix) go straight to the loader; other
+// stanzas go to the first waiter that matches, else to onStanza, else nowhere.
 type client struct {
-	name string
-	sess *xmpp.Session
-	JID  jid.JID
-	l    *loader
+	*xmpptest.Conn
+	l *loader
 
 	mu       sync.Mutex
 	waiters  []*waiter
 	onStanza func(*client, *pxmpp.Element) // called on the client's read goroutine: must not block
-	done     chan struct{}
 }
 
 type waiter struct {
@@ -41,48 +33,12 @@ type waiter struct {
 func login(ctx context.Context, l *loader, c2s, user, host, password string) (*client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", c2s)
+	conn, err := xmpptest.Login(ctx, c2s, user, host, password)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", c2s, err)
+		return nil, err
 	}
-	origin, err := jid.Parse(host)
-	mech := sasl.Anonymous
-	if err == nil && user != "" {
-		origin, err = jid.New(user, host, "")
-		mech = sasl.Plain
-	}
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("login %s@%s: %w", user, host, err)
-	}
-	// The test bed's Prosody offers no TLS on loopback: start as Secure so
-	// that mellium offers SASL at once.
-	sess, err := xmpp.NewSession(ctx, origin.Domain(), origin, conn, xmpp.Secure, xmpp.NewNegotiator(
-		func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
-			return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
-				xmpp.SASL("", password, mech), xmpp.BindResource(),
-			}}
-		}))
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("login %s@%s: %w", user, host, err)
-	}
-	c := &client{name: user, sess: sess, JID: sess.LocalAddr(), l: l, done: make(chan struct{})}
-	if user == "" {
-		c.name = "visitor"
-	}
-	go func() {
-		defer close(c.done)
-		defer conn.Close()
-		_ = sess.Serve(xmpp.HandlerFunc(func(r xmlstream.TokenReadEncoder, start *xml.StartElement) error {
-			el, err := pxmpp.Decode(*start, r)
-			if err != nil {
-				return err
-			}
-			c.dispatch(el)
-			return nil
-		}))
-	}()
+	c := &client{Conn: conn, l: l}
+	conn.Start(c.dispatch)
 	return c, nil
 }
 
@@ -145,9 +101,9 @@ func (c *client) await(ctx context.Context, w *waiter, d time.Duration, what str
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-t.C:
-		err = fmt.Errorf("%s (%s) got no %s within %v", c.name, c.JID, what, d)
-	case <-c.done:
-		err = fmt.Errorf("%s (%s) lost its connection waiting for %s", c.name, c.JID, what)
+		err = fmt.Errorf("%s (%s) got no %s within %v", c.Name, c.JID, what, d)
+	case <-c.Done():
+		err = fmt.Errorf("%s (%s) lost its connection waiting for %s", c.Name, c.JID, what)
 	}
 	c.mu.Lock()
 	for i, x := range c.waiters {
@@ -162,40 +118,15 @@ func (c *client) await(ctx context.Context, w *waiter, d time.Duration, what str
 
 // sendXML sends one stanza written as XML text (setup and teardown stanzas).
 func (c *client) sendXML(ctx context.Context, format string, args ...any) error {
-	s := fmt.Sprintf(format, args...)
-	els, err := pxmpp.Parse(s)
-	if err != nil || len(els) != 1 {
-		return fmt.Errorf("bad stanza %q: %v", s, err)
-	}
-	return c.send(ctx, els[0].TokenReader())
-}
-
-func (c *client) send(ctx context.Context, r xml.TokenReader) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := c.sess.Send(ctx, r); err != nil {
-		return fmt.Errorf("%s (%s) send: %w", c.name, c.JID, err)
-	}
-	return nil
+	return c.SendXML(ctx, format, args...)
 }
-
-var (
-	nameMessage = xml.Name{Local: "message"}
-	nameBody    = xml.Name{Local: "body"}
-)
 
 // sendBody sends a message with only a body: the hot path, built as tokens.
 // ctx must carry a deadline (it bounds the write).
 func (c *client) sendBody(ctx context.Context, to, typ, body string) error {
-	start := xml.StartElement{Name: nameMessage, Attr: []xml.Attr{
-		{Name: xml.Name{Local: "to"}, Value: to},
-		{Name: xml.Name{Local: "type"}, Value: typ},
-	}}
-	r := xmlstream.Wrap(xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: nameBody}), start)
-	if err := c.sess.Send(ctx, r); err != nil {
-		return fmt.Errorf("%s (%s) send: %w", c.name, c.JID, err)
-	}
-	return nil
+	return c.SendBody(ctx, to, typ, body)
 }
 
 // iq sends an IQ and waits for its answer; an error answer is an error.
@@ -210,7 +141,7 @@ func (c *client) iq(ctx context.Context, d time.Duration, typ, to, payload strin
 		return nil, err
 	}
 	if el.Get("type") != "result" {
-		return el, fmt.Errorf("%s: IQ to %s answered %s", c.name, to, describeError(el))
+		return el, fmt.Errorf("%s: IQ to %s answered %s", c.Name, to, describeError(el))
 	}
 	return el, nil
 }
@@ -219,7 +150,7 @@ func (c *client) iq(ctx context.Context, d time.Duration, typ, to, payload strin
 func (c *client) joinRoom(ctx context.Context, d time.Duration, room, nick string) error {
 	occupant := room + "/" + nick
 	w := c.expect(func(e *pxmpp.Element) bool {
-		return e.Name.Local == "presence" && e.Get("from") == occupant && (e.Get("type") == "error" || hasStatus(e, "110"))
+		return e.Name.Local == "presence" && e.Get("from") == occupant && (e.Get("type") == "error" || xmpptest.HasStatus(e, "110"))
 	})
 	if err := c.sendXML(ctx, `<presence xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>`, xmlEscape(occupant)); err != nil {
 		return err
@@ -229,60 +160,15 @@ func (c *client) joinRoom(ctx context.Context, d time.Duration, room, nick strin
 		return err
 	}
 	if el.Get("type") == "error" {
-		return fmt.Errorf("%s could not join %s: %s", c.name, room, describeError(el))
+		return fmt.Errorf("%s could not join %s: %s", c.Name, room, describeError(el))
 	}
 	return nil
 }
 
 // close ends the stream and the connection, waiting a moment for the server.
-func (c *client) close() {
-	// Not SetCloseDeadline: it races with Serve.
-	_ = c.sess.Close()
-	select {
-	case <-c.done:
-	case <-time.After(2 * time.Second):
-	}
-	_ = c.sess.Conn().Close()
-}
+func (c *client) close() { c.Close(2 * time.Second) }
 
-func hasStatus(e *pxmpp.Element, code string) bool {
-	x := e.Child("http://jabber.org/protocol/muc#user", "x")
-	if x == nil {
-		return false
-	}
-	for _, s := range x.ChildrenNamed("", "status") {
-		if s.Get("code") == code {
-			return true
-		}
-	}
-	return false
-}
-
-// describeError names the error condition of a stanza, with its text.
-func describeError(e *pxmpp.Element) string {
-	er := e.Child("", "error")
-	if er == nil {
-		return "type " + e.Get("type")
-	}
-	cond, text := "", ""
-	for _, ch := range er.Children {
-		if ch.Name.Space != "urn:ietf:params:xml:ns:xmpp-stanzas" {
-			continue
-		}
-		if ch.Name.Local == "text" {
-			text = ch.Text
-		} else {
-			cond = ch.Name.Local
-		}
-	}
-	if text != "" {
-		return cond + " (" + text + ")"
-	}
-	return cond
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return strings.ReplaceAll(b.String(), "'", "&#39;")
-}
+var (
+	describeError = xmpptest.DescribeError
+	xmlEscape     = xmpptest.Escape
+)

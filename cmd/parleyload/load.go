@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
 )
 
@@ -20,7 +21,8 @@ import (
 // and NANOS is when it was sent, after the run's start.
 const bodyPrefix = "pl "
 
-const nsParley = "urn:parley:chat:0"
+// Parley's namespace, for the set-up stanzas written as text.
+const nsParley = wire.NS
 
 // Directions of a room's messages.
 const (
@@ -225,60 +227,54 @@ func (run *modeRun) send(ctx context.Context, r *room, d int) error {
 	}
 	for {
 		got := dd.delivered.Load()
-		timer.Reset(o.stall)
-		select {
-		case <-dd.done:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			if dd.delivered.Load() == got {
-				return stalled()
-			}
+		if err := waitClosed(ctx, dd.done, o.stall); !errors.Is(err, errStall) {
+			return err
 		}
+		if dd.delivered.Load() == got {
+			return stalled()
+		}
+	}
+}
+
+// errStall is waitClosed's answer when the time passed first.
+var errStall = errors.New("stalled")
+
+// waitClosed waits until ch is closed (nil), ctx ends (its error) or d
+// passes (errStall).
+func waitClosed(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errStall
 	}
 }
 
 // talk runs the message phase: up to concurrency rooms at once, both
 // directions of a room at the same time.
 func (run *modeRun) talk(ctx context.Context) []error {
-	o := run.l.o
-	sem := make(chan struct{}, o.concurrency)
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for _, r := range run.rooms {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			mu.Lock()
-			errs = append(errs, ctx.Err())
-			mu.Unlock()
+	return run.forEach(ctx, func(ctx context.Context, r *room) error {
+		var mu sync.Mutex
+		var errs []error
+		var wg sync.WaitGroup
+		for d := range r.dirs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := run.send(ctx, r, d); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var inner sync.WaitGroup
-			for d := range r.dirs {
-				inner.Add(1)
-				go func() {
-					defer inner.Done()
-					if err := run.send(ctx, r, d); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
-				}()
-			}
-			inner.Wait()
-		}()
-	}
-	wg.Wait()
-	return errs
+		wg.Wait()
+		return errors.Join(errs...)
+	})
 }
 
 // forEach runs f for every room, concurrency at a time, and returns the first
@@ -414,9 +410,6 @@ func (l *loader) runMode(ctx context.Context, mode string) result {
 	errs := run.talk(ctx)
 	res.Seconds = time.Duration(run.lastRecv.Load()).Seconds()
 	run.fill(&res)
-	if len(errs) > 5 {
-		errs = errs[:5]
-	}
 	if len(errs) > 0 {
 		return fail("messages", errs...)
 	}
@@ -572,16 +565,11 @@ func (run *modeRun) parleySetup(ctx context.Context, r *room) error {
 	if err := v.joinRoom(ctx, o.stall, r.jid, "Visitor"); err != nil {
 		return err
 	}
-	t := time.NewTimer(o.stall)
-	defer t.Stop()
-	select {
-	case <-r.joined:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	err = waitClosed(ctx, r.joined, o.stall)
+	if errors.Is(err, errStall) {
 		return fmt.Errorf("room %d (%s): no agent joined within %v", r.idx, r.jid, o.stall)
 	}
+	return err
 }
 
 // parleyClose: the agent closes the session (the room is destroyed).

@@ -7,6 +7,22 @@ if [[ -z "${ROOT:-}" ]]; then
 fi
 STATE="${STATE:-$ROOT/.state}"
 
+# The test bed's XMPP side, the same on every server (scripts/lib/prosody.sh,
+# scripts/lib/ejabberd.sh): agents on example.test with plain passwords,
+# anonymous visitors on guest.example.test (also over WebSocket and BOSH),
+# components chat.example.test (for local runs and scripts/bench.sh) and
+# chat1..chat8.example.test (one per concurrently running test), the server's
+# own MUC on conference.example.test (the baseline of cmd/parleyload) and
+# echo.example.test, a spare component domain for parleyload's echo baseline.
+TESTBED_AGENT_HOST=example.test
+TESTBED_GUEST_HOST=guest.example.test
+TESTBED_MAIN_COMPONENT=chat.example.test
+TESTBED_MUC=conference.example.test
+TESTBED_ECHO_COMPONENT=echo.example.test
+TESTBED_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
+TESTBED_PASSWORD=agentpass
+TESTBED_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
+
 log() { printf '%s\n' "testbed: $*" >&2; }
 die() { printf '%s\n' "testbed: error: $*" >&2; exit 1; }
 
@@ -109,4 +125,38 @@ random_hex() {
 shell_quote() {
 	local s="$1"
 	printf "'%s'" "${s//\'/\'\\\'\'}"
+}
+
+# dquote VALUE: VALUE as a double-quoted string literal of Lua or YAML
+# (backslash and double quote escaped), for the servers' configurations.
+dquote() {
+	local s="$1"
+	s="${s//\\/\\\\}"
+	s="${s//\"/\\\"}"
+	printf '"%s"' "$s"
+}
+
+# testbed_env SERVER LOG COMP C2S HTTP SECRET: the export lines of a test-bed
+# server's env file (what internal/testbed reads): SERVER (prosody or
+# ejabberd) with its log file LOG, listening on 127.0.0.1 with the component
+# port COMP, the client port C2S and the HTTP port HTTP (WebSocket and BOSH).
+testbed_env() {
+	local server="$1" log="$2" comp="$3" c2s="$4" http="$5" secret="$6"
+	cat <<-EOF
+		export PARLEY_TEST_SERVER='$server'
+		export PARLEY_XMPP_ADDR='127.0.0.1:$comp'
+		export PARLEY_SECRET='$secret'
+		export PARLEY_DOMAIN='$TESTBED_MAIN_COMPONENT'
+		export PARLEY_TEST_C2S_ADDR='127.0.0.1:$c2s'
+		export PARLEY_TEST_WS_URL='ws://127.0.0.1:$http/xmpp-websocket'
+		export PARLEY_TEST_BOSH_URL='http://127.0.0.1:$http/http-bind'
+		export PARLEY_TEST_HTTP_ADDR='127.0.0.1:$http'
+		export PARLEY_TEST_AGENT_HOST='$TESTBED_AGENT_HOST'
+		export PARLEY_TEST_GUEST_HOST='$TESTBED_GUEST_HOST'
+		export PARLEY_TEST_PASSWORD='$TESTBED_PASSWORD'
+		export PARLEY_TEST_COMPONENTS='$TESTBED_TEST_COMPONENTS'
+		export PARLEY_TEST_MUC='$TESTBED_MUC'
+		export PARLEY_TEST_ECHO_COMPONENT='$TESTBED_ECHO_COMPONENT'
+		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$log")
+	EOF
 }

@@ -20,7 +20,7 @@
 # cookie, so it never meets a system-wide ejabberd or another test bed's. Accounts are
 # made through mod_http_api (loopback only), which also lets scripts stop s2s links.
 #
-# Hosts of KIND main: example.test (agents, plain passwords), guest.example.test
+# Hosts of KIND main (TESTBED_* in scripts/lib/common.sh): example.test (agents, plain passwords), guest.example.test
 # (anonymous, also over WebSocket and BOSH), ejabberd's own MUC on
 # conference.example.test (the load tool's baseline), and one XEP-0114 listener that
 # accepts any component domain (chat.example.test, chat1..8.example.test,
@@ -28,14 +28,6 @@
 # (no `hosts`, `global_routes: false`).
 
 EJABBERD_EBIN_GLOB="/usr/lib/x86_64-linux-gnu/ejabberd-*/ebin /usr/lib/ejabberd*/ebin /usr/lib/erlang/lib/ejabberd-*/ebin"
-EJABBERD_AGENT_HOST=example.test
-EJABBERD_GUEST_HOST=guest.example.test
-EJABBERD_MUC=conference.example.test
-EJABBERD_MAIN_COMPONENT=chat.example.test
-EJABBERD_ECHO_COMPONENT=echo.example.test
-EJABBERD_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
-EJABBERD_PASSWORD=agentpass
-EJABBERD_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
 
 ejabberd_dir() { echo "$STATE/$1"; }
 ejabberd_pid() { cat "$(ejabberd_dir "$1")/pid" 2>/dev/null || true; }
@@ -50,13 +42,6 @@ ejabberd_libs() {
 		if [[ -f "$d/ejabberd.app" ]]; then dirname "$(dirname "$d")"; return 0; fi
 	done
 	return 1
-}
-
-yaml_quote() {
-	local s="$1"
-	s="${s//\\/\\\\}"
-	s="${s//\"/\\\"}"
-	printf '"%s"' "$s"
 }
 
 # ejabberd_write_config NAME KIND C2S COMP HTTP SECRET [S2S_IP]
@@ -74,8 +59,8 @@ ejabberd_write_config() {
 		if [[ "$kind" == agents ]]; then
 			echo "  - $FED_AGENTS_HOST"
 		else
-			echo "  - $EJABBERD_AGENT_HOST"
-			echo "  - $EJABBERD_GUEST_HOST"
+			echo "  - $TESTBED_AGENT_HOST"
+			echo "  - $TESTBED_GUEST_HOST"
 		fi
 		cat <<-EOF
 			certfiles: []
@@ -116,7 +101,7 @@ ejabberd_write_config() {
 				  - port: $comp
 				    ip: "127.0.0.1"
 				    module: ejabberd_service
-				    password: $(yaml_quote "$secret")
+				    password: $(dquote "$secret")
 				    global_routes: false
 			EOF
 		fi
@@ -158,16 +143,16 @@ ejabberd_write_config() {
 			# anonymous guests included, and open at once.
 			cat <<-EOF
 				append_host_config:
-				  $EJABBERD_AGENT_HOST:
+				  $TESTBED_AGENT_HOST:
 				    modules:
 				      mod_muc:
-				        host: $EJABBERD_MUC
+				        host: $TESTBED_MUC
 				        access: all
 				        access_create: muc_create
 				        access_persistent: muc_create
 				        max_users_presence: 10000
 				host_config:
-				  $EJABBERD_GUEST_HOST:
+				  $TESTBED_GUEST_HOST:
 				    auth_method: [anonymous]
 				    anonymous_protocol: sasl_anon
 				    allow_multiple_connections: true
@@ -190,7 +175,7 @@ ejabberd_register() {
 	local name="$1" host="$2" u out
 	shift 2
 	for u in "$@"; do
-		out="$(ejabberd_api "$name" register "{\"user\":\"$u\",\"host\":\"$host\",\"password\":\"$EJABBERD_PASSWORD\"}" 2>&1)" \
+		out="$(ejabberd_api "$name" register "{\"user\":\"$u\",\"host\":\"$host\",\"password\":\"$TESTBED_PASSWORD\"}" 2>&1)" \
 			|| [[ "$out" == *"already registered"* || "$out" == *"409"* ]] \
 			|| die "$name: registering $u@$host: $out"
 	done
@@ -256,24 +241,8 @@ ejabberd_up() {
 		return 0
 	fi
 	# shellcheck disable=SC2086
-	ejabberd_register "$name" "$EJABBERD_AGENT_HOST" $EJABBERD_ACCOUNTS
-	cat >"$dir/env" <<-EOF
-		export PARLEY_TEST_SERVER='ejabberd'
-		export PARLEY_XMPP_ADDR='127.0.0.1:$comp'
-		export PARLEY_SECRET='$secret'
-		export PARLEY_DOMAIN='$EJABBERD_MAIN_COMPONENT'
-		export PARLEY_TEST_C2S_ADDR='127.0.0.1:$c2s'
-		export PARLEY_TEST_WS_URL='ws://127.0.0.1:$http/xmpp-websocket'
-		export PARLEY_TEST_BOSH_URL='http://127.0.0.1:$http/http-bind'
-		export PARLEY_TEST_HTTP_ADDR='127.0.0.1:$http'
-		export PARLEY_TEST_AGENT_HOST='$EJABBERD_AGENT_HOST'
-		export PARLEY_TEST_GUEST_HOST='$EJABBERD_GUEST_HOST'
-		export PARLEY_TEST_PASSWORD='$EJABBERD_PASSWORD'
-		export PARLEY_TEST_COMPONENTS='$EJABBERD_TEST_COMPONENTS'
-		export PARLEY_TEST_MUC='$EJABBERD_MUC'
-		export PARLEY_TEST_ECHO_COMPONENT='$EJABBERD_ECHO_COMPONENT'
-		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$dir/ejabberd.log")
-	EOF
+	ejabberd_register "$name" "$TESTBED_AGENT_HOST" $TESTBED_ACCOUNTS
+	testbed_env ejabberd "$dir/ejabberd.log" "$comp" "$c2s" "$http" "$secret" >"$dir/env"
 }
 
 ejabberd_down() {

@@ -29,7 +29,7 @@ FED_MARK="# parley test bed $ROOT"
 # The names Prosody's side answers for over s2s (the component domains: dialback
 # connects back to them).
 fed_prosody_names() {
-	echo "$PROSODY_MAIN_COMPONENT $PROSODY_TEST_COMPONENTS $PROSODY_ECHO_COMPONENT"
+	echo "$TESTBED_MAIN_COMPONENT $TESTBED_TEST_COMPONENTS $TESTBED_ECHO_COMPONENT"
 }
 
 fed_hosts_lines() {

@@ -9,7 +9,7 @@
 #   $STATE/prosody/pid              what the last prosody_up started
 #   $STATE/prosody/env              the export lines for the XMPP side
 #
-# Hosts: example.test (agents, plain passwords), guest.example.test (anonymous
+# Hosts (TESTBED_* in scripts/lib/common.sh): example.test (agents, plain passwords), guest.example.test (anonymous
 # visitors, also over WebSocket and BOSH), components chat.example.test (for local
 # runs and scripts/bench.sh) and chat1..chat8.example.test (one per concurrently
 # running test), Prosody's own MUC on conference.example.test (the baseline of
@@ -24,26 +24,11 @@ PROSODY_CFG="$PROSODY_DIR/prosody.cfg.lua"
 PROSODY_DATA="$PROSODY_DIR/data"
 PROSODY_LOG="$PROSODY_DIR/prosody.log"
 
-PROSODY_AGENT_HOST=example.test
-PROSODY_GUEST_HOST=guest.example.test
-PROSODY_MAIN_COMPONENT=chat.example.test
-PROSODY_MUC=conference.example.test
-PROSODY_ECHO_COMPONENT=echo.example.test
+# Prosody's own addition to the test bed's hosts (TESTBED_* in common.sh).
 PROSODY_UPLOAD=upload.example.test
-PROSODY_TEST_COMPONENTS="chat1.example.test chat2.example.test chat3.example.test chat4.example.test chat5.example.test chat6.example.test chat7.example.test chat8.example.test"
-PROSODY_PASSWORD=agentpass
-PROSODY_ACCOUNTS="agent1 agent2 agent3 agent4 agent5 agent6 agent7 agent8 agent9 agent10 agent11 agent12 super admin nochat"
 
 prosody_pid() { cat "$PROSODY_DIR/pid" 2>/dev/null || true; }
 prosody_running() { pid_alive "$(prosody_pid)" prosody; }
-
-# lua_quote VALUE: VALUE as a Lua string literal.
-lua_quote() {
-	local s="$1"
-	s="${s//\\/\\\\}"
-	s="${s//\"/\\\"}"
-	printf '"%s"' "$s"
-}
 
 # Prosody's file storage names a host's folder with '.' as %2e (and other
 # punctuation %-escaped).
@@ -85,9 +70,9 @@ prosody_write_config() {
 		cat <<-EOF
 			-- Written by scripts/testbed.sh at every start; edits are lost.
 			$root_line
-			pidfile = $(lua_quote "$PROSODY_DIR/prosody.pid")
-			data_path = $(lua_quote "$PROSODY_DATA")
-			log = { info = $(lua_quote "$PROSODY_LOG") }
+			pidfile = $(dquote "$PROSODY_DIR/prosody.pid")
+			data_path = $(dquote "$PROSODY_DATA")
+			log = { info = $(dquote "$PROSODY_LOG") }
 
 			interfaces = { "127.0.0.1" }
 			local_interfaces = { "127.0.0.1" }
@@ -100,7 +85,7 @@ prosody_write_config() {
 			http_ports = { $http }
 			https_ports = {}
 			-- Requests to ws://127.0.0.1:PORT/ carry no known Host: serve them as the guest host.
-			http_default_host = "$PROSODY_GUEST_HOST"
+			http_default_host = "$TESTBED_GUEST_HOST"
 
 			modules_enabled = {
 				"roster"; "saslauth"; "disco"; "ping"; "presence"; "version"; "time";
@@ -117,20 +102,20 @@ prosody_write_config() {
 			storage = "internal"
 			authentication = "internal_plain"
 
-			VirtualHost "$PROSODY_AGENT_HOST"
+			VirtualHost "$TESTBED_AGENT_HOST"
 
-			VirtualHost "$PROSODY_GUEST_HOST"
+			VirtualHost "$TESTBED_GUEST_HOST"
 				authentication = "anonymous"
 		EOF
 		# Prosody's own MUC, the load tool's baseline: rooms are created on the
 		# first join by anyone (the anonymous guests included) and open at once.
-		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$PROSODY_MUC"
+		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$TESTBED_MUC"
 		# XEP-0363 uploads (agents' files in the agent console): a 1 MiB limit
 		# is plenty for tests; only example.test's users may upload (the default).
 		printf '\nComponent "%s" "http_file_share"\n\thttp_host = "localhost"\n\thttp_file_share_size_limit = 1048576\n' "$PROSODY_UPLOAD"
 		local comp_host
-		for comp_host in "$PROSODY_MAIN_COMPONENT" $PROSODY_TEST_COMPONENTS "$PROSODY_ECHO_COMPONENT"; do
-			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(lua_quote "$secret")"
+		for comp_host in "$TESTBED_MAIN_COMPONENT" $TESTBED_TEST_COMPONENTS "$TESTBED_ECHO_COMPONENT"; do
+			printf '\nComponent "%s"\n\tcomponent_secret = %s\n' "$comp_host" "$(dquote "$secret")"
 			# Components answer s2s only with dialback loaded on them.
 			if [[ -n "$PROSODY_FEDERATION" ]]; then printf '\tmodules_enabled = { "dialback" }\n'; fi
 		done
@@ -142,11 +127,11 @@ prosody_write_config() {
 # `prosodyctl register` does, without its half second per account).
 prosody_write_accounts() {
 	local dir u
-	dir="$PROSODY_DATA/$(prosody_store_name "$PROSODY_AGENT_HOST")/accounts"
+	dir="$PROSODY_DATA/$(prosody_store_name "$TESTBED_AGENT_HOST")/accounts"
 	mkdir -p "$dir"
-	for u in $PROSODY_ACCOUNTS; do
+	for u in $TESTBED_ACCOUNTS; do
 		if [[ ! -f "$dir/$u.dat" ]]; then
-			printf 'return {\n\t["password"] = %s;\n};\n' "$(lua_quote "$PROSODY_PASSWORD")" >"$dir/$u.dat"
+			printf 'return {\n\t["password"] = %s;\n};\n' "$(dquote "$TESTBED_PASSWORD")" >"$dir/$u.dat"
 		fi
 	done
 }
@@ -193,25 +178,11 @@ prosody_up() {
 		die "prosody: failed to start (config $PROSODY_CFG)"
 	fi
 
-	cat >"$PROSODY_DIR/env" <<-EOF
-		export PARLEY_XMPP_ADDR='127.0.0.1:$comp'
-		export PARLEY_SECRET='$secret'
-		export PARLEY_DOMAIN='$PROSODY_MAIN_COMPONENT'
-		export PARLEY_TEST_C2S_ADDR='127.0.0.1:$c2s'
-		export PARLEY_TEST_WS_URL='ws://127.0.0.1:$http/xmpp-websocket'
-		export PARLEY_TEST_BOSH_URL='http://127.0.0.1:$http/http-bind'
-		export PARLEY_TEST_HTTP_ADDR='127.0.0.1:$http'
-		export PARLEY_TEST_AGENT_HOST='$PROSODY_AGENT_HOST'
-		export PARLEY_TEST_GUEST_HOST='$PROSODY_GUEST_HOST'
-		export PARLEY_TEST_PASSWORD='$PROSODY_PASSWORD'
-		export PARLEY_TEST_COMPONENTS='$PROSODY_TEST_COMPONENTS'
-		export PARLEY_TEST_MUC='$PROSODY_MUC'
-		export PARLEY_TEST_ECHO_COMPONENT='$PROSODY_ECHO_COMPONENT'
-		export PARLEY_TEST_UPLOAD_HOST='$PROSODY_UPLOAD'
-		export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")
-		export PARLEY_TEST_SERVER='prosody'
-		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$PROSODY_LOG")
-	EOF
+	{
+		testbed_env prosody "$PROSODY_LOG" "$comp" "$c2s" "$http" "$secret"
+		echo "export PARLEY_TEST_UPLOAD_HOST='$PROSODY_UPLOAD'"
+		echo "export PARLEY_TEST_PROSODY_LOG=$(shell_quote "$PROSODY_LOG")"
+	} >"$PROSODY_DIR/env"
 }
 
 prosody_down() {

@@ -13,13 +13,14 @@ package agent
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/parley-chat/parley/web"
 )
 
 //go:embed dist
@@ -51,13 +52,9 @@ func Handler(cfg Config) (http.Handler, error) {
 	if cfg.Service == "" || strings.ContainsAny(cfg.AgentDomain, "@/ ") {
 		return nil, fmt.Errorf("agent console: a service JID and a bare agent domain are needed")
 	}
-	raw, err := fs.ReadFile(dist, "dist/manifest.json")
+	manifest, err := web.Manifest(dist, "agent console", "web/agent")
 	if err != nil {
-		return nil, fmt.Errorf("agent console: the embedded build has no manifest (run npm run build in web/agent): %w", err)
-	}
-	var manifest map[string]string
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		return nil, fmt.Errorf("agent console: manifest: %w", err)
+		return nil, err
 	}
 	tmplText, err := fs.ReadFile(dist, "dist/index.html")
 	if err != nil {
@@ -101,13 +98,10 @@ func (d pageData) Asset(name string) (string, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !web.ReadOnly(w, r) {
 		return
 	}
 	hd := w.Header()
-	hd.Set("X-Content-Type-Options", "nosniff")
 	p := r.URL.Path
 	switch {
 	case p == Prefix || p == Prefix+"index.html":

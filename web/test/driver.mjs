@@ -1,5 +1,5 @@
 // A small remote control for Debian's Chromium, driven by playwright-core, for
-// the Go browser tests (e2e/browser_test.go): the scenarios live in Go next to
+// the Go browser tests (e2e/browser_driver_test.go): the scenarios live in Go next to
 // the real parleyd and the agents' XMPP clients; this script only does what
 // each line on stdin asks and answers with one line on stdout.
 //
