@@ -292,12 +292,15 @@ func (p *parley) session(id string) sessions.Record {
 // returns is called; stop returns how many calls were made.
 func traffic(every time.Duration, send func(n int)) (stop func() int) {
 	quit := make(chan struct{})
-	sent := make(chan int)
+	sent := make(chan int, 1)
 	go func() {
-		for n := 0; ; n++ {
+		n := 0
+		// Deferred so that stop returns also when send ended this goroutine
+		// (a t.Fatal in it runs Goexit): stop must never wait forever.
+		defer func() { sent <- n }()
+		for ; ; n++ {
 			select {
 			case <-quit:
-				sent <- n
 				return
 			case <-time.After(every):
 			}
