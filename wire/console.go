@@ -27,6 +27,9 @@ func (a Agent) tokens(local string) xml.TokenReader {
 		"capacity", strconv.Itoa(a.Capacity), "pending", strconv.Itoa(a.Pending)))
 }
 
+// colleague is an <agent/>.
+func colleague(a Agent) xml.TokenReader { return a.tokens("agent") }
+
 func agentOf(s xml.StartElement) Agent {
 	return Agent{JID: attr(s, "jid"), Show: attr(s, "show"), Load: num(s, "load"), Capacity: num(s, "capacity"),
 		Pending: num(s, "pending")}
@@ -113,18 +116,12 @@ type Workspace struct {
 // TokenReader implements xmlstream.Marshaler.
 func (w Workspace) TokenReader() xml.TokenReader {
 	inner := []xml.TokenReader{w.Me.tokens("me")}
-	for _, s := range w.Sessions {
-		inner = append(inner, s.tokens())
-	}
-	for _, c := range w.Causes {
-		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(c)), start("", "cause")))
-	}
-	for _, a := range w.Agents {
-		inner = append(inner, a.tokens("agent"))
-	}
-	for _, q := range w.Queues {
-		inner = append(inner, q.tokens())
-	}
+	inner = each(inner, w.Sessions, WorkspaceSession.tokens)
+	inner = each(inner, w.Causes, func(c string) xml.TokenReader {
+		return xmlstream.Wrap(xmlstream.Token(xml.CharData(c)), start("", "cause"))
+	})
+	inner = each(inner, w.Agents, colleague)
+	inner = each(inner, w.Queues, QueueFigures.tokens)
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), start(NS, "workspace"))
 }
 
@@ -169,13 +166,7 @@ type Queues struct {
 
 // TokenReader implements xmlstream.Marshaler.
 func (q Queues) TokenReader() xml.TokenReader {
-	inner := make([]xml.TokenReader, 0, len(q.Queues)+len(q.Agents))
-	for _, f := range q.Queues {
-		inner = append(inner, f.tokens())
-	}
-	for _, a := range q.Agents {
-		inner = append(inner, a.tokens("agent"))
-	}
+	inner := each(each(nil, q.Queues, QueueFigures.tokens), q.Agents, colleague)
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), start(NS, "queues"))
 }
 
@@ -184,18 +175,13 @@ func (q Queues) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 	return marshal(enc, q.TokenReader())
 }
 
-// UnmarshalXML implements xml.Unmarshaler.
-func (q *Queues) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
-	*q = Queues{}
-	return children(d, func(t xml.StartElement) error {
-		switch t.Name.Local {
-		case "queue":
-			q.Queues = append(q.Queues, queueFiguresOf(t))
-		case "agent":
-			q.Agents = append(q.Agents, agentOf(t))
-		}
-		return d.Skip()
-	})
+// UnmarshalXML implements xml.Unmarshaler: its children are read as those
+// of a <workspace/>.
+func (q *Queues) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
+	var w Workspace
+	err := w.UnmarshalXML(d, s)
+	*q = Queues{Queues: w.Queues, Agents: w.Agents}
+	return err
 }
 
 // QueueStatus is a <queue/> in the answer to <availability/>: what a
@@ -216,11 +202,10 @@ type Availability struct {
 
 // TokenReader implements xmlstream.Marshaler.
 func (a Availability) TokenReader() xml.TokenReader {
-	inner := make([]xml.TokenReader, 0, len(a.Queues))
-	for _, q := range a.Queues {
-		inner = append(inner, empty(start("", "queue", "name", q.Name, "status", q.Status,
-			"waiting", strconv.Itoa(q.Waiting), "full", boolAttr(q.Full), "wait", optional(q.Wait))))
-	}
+	inner := each(nil, a.Queues, func(q QueueStatus) xml.TokenReader {
+		return empty(start("", "queue", "name", q.Name, "status", q.Status, "waiting", strconv.Itoa(q.Waiting),
+			"full", boolAttr(q.Full), "wait", optional(q.Wait)))
+	})
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), start(NS, "availability", "queue", a.Queue))
 }
 
@@ -239,6 +224,14 @@ func (a *Availability) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 		}
 		return d.Skip()
 	})
+}
+
+// each appends f of every item to inner.
+func each[T any](inner []xml.TokenReader, items []T, f func(T) xml.TokenReader) []xml.TokenReader {
+	for _, it := range items {
+		inner = append(inner, f(it))
+	}
+	return inner
 }
 
 // num reads a number attribute; absent or not a number is 0.
