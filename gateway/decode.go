@@ -26,7 +26,6 @@ const (
 	nsData       = "jabber:x:data"
 	nsDelay      = "urn:xmpp:delay"
 	nsSID        = "urn:xmpp:sid:0"
-	nsForward    = "urn:xmpp:forward:0"
 	nsCommands   = "http://jabber.org/protocol/commands"
 )
 
