@@ -21,6 +21,8 @@ type Router struct {
 	scratch []*agent // candidate list reused by Dispatch
 
 	waits map[string]*waitWindow // recent waits per queue (RecordWait)
+
+	ix scaleIndex // index.go: what Dispatch looks at, kept on change
 }
 
 // agent is the router's state for one bare JID.
@@ -149,6 +151,7 @@ func (r *Router) SetPresence(agent, resource string, show Show, capacity int, no
 	a.resources[resource] = show
 	a.capacity = capacity
 	a.updateShow()
+	r.touchAgent(a)
 	if a.idleSince.IsZero() {
 		a.idleSince = now
 	}
@@ -170,6 +173,7 @@ func (r *Router) SetUnavailable(agent, resource string, now time.Time) (offline 
 	}
 	delete(a.resources, resource)
 	a.updateShow()
+	r.touchAgent(a)
 	if len(a.resources) > 0 {
 		return false, nil
 	}
@@ -180,6 +184,7 @@ func (r *Router) SetUnavailable(agent, resource string, now time.Time) (offline 
 // means all queues. Offers the agent already holds are not affected.
 func (r *Router) SetQueues(agent string, queues []string) {
 	a := r.agent(agent)
+	r.touchAgent(a)
 	if len(queues) == 0 {
 		a.queues = nil
 		return
@@ -197,6 +202,7 @@ func (r *Router) Forget(agent string) []Offer {
 		return nil
 	}
 	cancelled := a.cancelOffers()
+	r.touchAgent(a)
 	for _, e := range r.order {
 		delete(e.cooldown, agent)
 		delete(e.tried, agent)
@@ -275,16 +281,7 @@ func removeSorted(list []*entry, e *entry) []*entry {
 // position returns the 1-based place of a queued session in its queue,
 // counting only the sessions ahead of it that are not held.
 func (r *Router) position(e *entry) int {
-	n := 1
-	for _, x := range r.queues[e.queue] {
-		if x == e {
-			break
-		}
-		if !x.held {
-			n++
-		}
-	}
-	return n
+	return r.fastPosition(e)
 }
 
 // Enqueue puts a session in a queue, ordered by arrived (a requeued session keeps its
@@ -313,11 +310,18 @@ func (r *Router) Enqueue(session, queue string, arrived time.Time) (int, error) 
 	r.order, _ = insertSorted(r.order, e)
 	list, _ = insertSorted(list, e)
 	r.queues[queue] = list
+	r.queueChanged(e, 1)
 	return r.position(e), nil
 }
 
 // dequeue takes a session out of the queues and ends its offer, which it returns.
 func (r *Router) dequeue(e *entry) *Offer {
+	if e.held {
+		r.queueChanged(e, 0)
+	} else {
+		r.queueChanged(e, -1)
+	}
+	r.entryGone(e)
 	delete(r.sessions, e.session)
 	r.order = removeSorted(r.order, e)
 	r.queues[e.queue] = removeSorted(r.queues[e.queue], e)
@@ -325,6 +329,7 @@ func (r *Router) dequeue(e *entry) *Offer {
 	if o != nil {
 		if a := r.agents[o.Agent]; a != nil {
 			delete(a.offers, e.session)
+			r.touchAgent(a)
 		}
 		e.offer = nil
 	}
@@ -358,6 +363,7 @@ func (r *Router) Accept(session, agent string, now time.Time) error {
 	r.dequeue(e)
 	a.occupy(session)
 	a.idleSince = now
+	r.touchAgent(a)
 	return nil
 }
 
@@ -378,12 +384,14 @@ func (r *Router) endOffer(e *entry, now time.Time) {
 	agent := e.offer.Agent
 	if a := r.agents[agent]; a != nil {
 		delete(a.offers, e.session)
+		r.touchAgent(a)
 	}
 	e.offer = nil
 	if e.cooldown == nil {
 		e.cooldown = make(map[string]time.Time)
 	}
 	e.cooldown[agent] = now.Add(r.cfg.OfferTimeout)
+	r.touchEntry(e)
 }
 
 func (a *agent) occupy(session string) {
@@ -398,13 +406,16 @@ func (a *agent) occupy(session string) {
 // An unknown agent becomes known (offline) so that its load is right when its
 // presence arrives. The session's queue and offers are not touched.
 func (r *Router) Occupy(agent, session string) {
-	r.agent(agent).occupy(session)
+	a := r.agent(agent)
+	a.occupy(session)
+	r.touchAgent(a)
 }
 
 // Release frees the agent's slot for the session (suspend, close, transfer). Idempotent.
 func (r *Router) Release(agent, session string) {
 	if a := r.agents[agent]; a != nil {
 		delete(a.sessions, session)
+		r.touchAgent(a)
 	}
 }
 
@@ -428,7 +439,7 @@ func (r *Router) Dispatch(now time.Time) Result {
 	var res Result
 
 	// 1. Expire offers; drop cooldowns that have ended.
-	for _, e := range r.order {
+	for _, e := range r.pendingInOrder() {
 		if e.offer != nil && !e.offer.Deadline.After(now) {
 			res.Expired = append(res.Expired, *e.offer)
 			r.endOffer(e, now)
@@ -444,19 +455,11 @@ func (r *Router) Dispatch(now time.Time) Result {
 	}
 
 	// 2. Offer waiting sessions to the agents idle longest.
+	due := r.offersDue(now)
 	cands := r.scratch[:0]
-	for _, a := range r.agents {
-		if (a.show == ShowAvailable || a.show == ShowChat) &&
-			len(a.sessions)+len(a.offers) < a.capacityOr(r.cfg.DefaultCapacity) {
-			cands = append(cands, a)
-		}
+	if due {
+		cands = r.candidates(cands)
 	}
-	slices.SortFunc(cands, func(x, y *agent) int {
-		if c := x.idleSince.Compare(y.idleSince); c != 0 {
-			return c
-		}
-		return strings.Compare(x.jid, y.jid)
-	})
 	free := len(cands)
 	for _, e := range r.order {
 		if free == 0 {
@@ -505,6 +508,8 @@ func (r *Router) Dispatch(now time.Time) Result {
 			a.offers = make(map[string]*entry)
 		}
 		a.offers[e.session] = e
+		r.touchEntry(e)
+		r.touchAgent(a)
 		res.Offers = append(res.Offers, *o)
 		if len(a.sessions)+len(a.offers) >= a.capacityOr(r.cfg.DefaultCapacity) {
 			free--
@@ -512,21 +517,12 @@ func (r *Router) Dispatch(now time.Time) Result {
 	}
 	clear(cands) // do not keep forgotten agents alive through the scratch slice
 	r.scratch = cands[:0]
+	if due {
+		r.offersRan()
+	}
 
 	// 3. Report positions that changed.
-	for _, q := range r.queueNames {
-		n := 0
-		for _, e := range r.queues[q] {
-			if e.held {
-				continue // not counted: the sessions behind it move up
-			}
-			n++
-			if e.reported != n {
-				e.reported = n
-				res.Positions = append(res.Positions, Position{Session: e.session, Queue: q, Position: n})
-			}
-		}
-	}
+	r.reportPositions(&res)
 	return res
 }
 

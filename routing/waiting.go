@@ -24,12 +24,14 @@ func (r *Router) Hold(session string) (withdrawn *Offer) {
 	}
 	e.held = true
 	e.reported = 0
+	r.queueChanged(e, -1)
 	if e.offer == nil {
 		return nil
 	}
 	o := *e.offer
 	if a := r.agents[o.Agent]; a != nil {
 		delete(a.offers, session)
+		r.touchAgent(a)
 	}
 	e.offer = nil
 	return &o
@@ -41,6 +43,7 @@ func (r *Router) Unhold(session string) {
 	if e := r.sessions[session]; e != nil && e.held {
 		e.held = false
 		e.reported = 0
+		r.queueChanged(e, 1)
 	}
 }
 

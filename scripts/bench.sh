@@ -5,6 +5,7 @@
 # (docs/benchmarks.md explains the figures):
 #
 #   scripts/bench.sh
+#   scripts/bench.sh -scale   # only the scale benchmarks (scripts/lib/bench-scale.sh)
 #
 # 1. Brings the test bed up (scripts/testbed.sh up; stopped again at the end
 #    only when this script started it).
@@ -22,13 +23,18 @@
 #    .state/bench/.
 #
 # About a minute on 2 cores (BENCH_ROUNDS=5: two). Not part of scripts/test.sh
-# (too long for CI).
+# (too long for CI). The scale benchmarks (BenchmarkScale*: 100k live sessions
+# in the engine, 1M stored in Postgres) are left out of step 3: -scale runs
+# them alone and prints their ratios (tens of minutes, most of it seeding).
 # Other load on the machine (tests running against the same test bed) skews
 # the figures: the script says so when it sees some.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+if [[ "${1:-}" == "-scale" || "${1:-}" == "--scale" ]]; then
+	exec "$ROOT/scripts/lib/bench-scale.sh"
+fi
 # shellcheck source=lib/common.sh
 . "$ROOT/scripts/lib/common.sh"
 # shellcheck source=lib/pg.sh
@@ -153,7 +159,7 @@ status=0
 mapfile -t pkgs < <(go list -f '{{$d := .Dir}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}' ./... \
 	| xargs grep -l '^func Benchmark' | xargs -n1 dirname | sort -u | sed "s|^$ROOT|.|")
 log "go benchmarks: ${pkgs[*]}"
-go test -run '^$' -bench . -benchmem -benchtime 0.5s -count "$ROUNDS" "${pkgs[@]}" 8>&- | tee "$OUT/go-bench.txt" || status=1
+go test -run '^$' -bench . -skip 'BenchmarkScale' -benchmem -benchtime 0.5s -count "$ROUNDS" "${pkgs[@]}" 8>&- | tee "$OUT/go-bench.txt" || status=1
 
 load() {
 	local name="$1"; shift

@@ -1,3 +1,5 @@
+// The typed IQ answers (payloads) and room elements the gateway renders.
+
 package sessions
 
 import (

@@ -1,8 +1,8 @@
+// Standard XMPP clients: room visibility, MUC owner/admin, reserved nick, uninvited agents.
+
 package sessions
 
 import (
-	"strings"
-
 	"github.com/parley-chat/parley/muc"
 	"mellium.im/xmpp/jid"
 )
@@ -40,37 +40,6 @@ func (e *Engine) canSee(s *session, from jid.JID, who actor) bool {
 	return ok
 }
 
-var declineDef = adhocDef{"decline", "Decline this chat request", []actor{actorNone}}
-
-// roomCommandsFor lists the room's commands for from: an agent with a
-// pending offer (not yet in the session) sees only decline.
-func (e *Engine) roomCommandsFor(s *session, from jid.JID) []adhocDef {
-	bare := from.Bare().String()
-	if s.agents[bare] == "" && e.offeredTo(s, bare) {
-		return []adhocDef{declineDef}
-	}
-	return roomCommands
-}
-
-// declineCommand is the ad-hoc form of a XEP-0045 decline, for clients
-// that cannot send one (Profanity's /invite decline sends nothing).
-func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
-	bare := q.fromBare()
-	if q.Type != "set" {
-		e.replyErr(q, errExecuteWithSet())
-		return
-	}
-	if !e.offeredTo(s, bare) {
-		e.replyErr(q, errNoSession())
-		return
-	}
-	if e.router.Decline(s.rec.ID, bare, e.now) {
-		e.obs.Offer("declined")
-	}
-	delete(s.offered, bare)
-	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
-}
-
 // roomAdmin answers muc#owner and muc#admin queries: an agent's destroy
 // closes the session; everything else is refused with a text that says
 // why, instead of service-unavailable (which clients show as nothing).
@@ -98,55 +67,6 @@ func (e *Engine) roomAdmin(s *session, q *IQ, who actor) {
 		"colleague with the room's ad-hoc command \"conference\""))
 }
 
-// goneRoom is what the engine remembers of a session that ended, so that a
-// later join by someone who was entitled gets <gone/> with the reason.
-type goneRoom struct {
-	reason string
-	people map[string]bool // bare JIDs of its agents, full JIDs of its visitor
-}
-
-const goneLimit = 4096
-
-// goneRooms are the last goneLimit rooms that ended, oldest first.
-type goneRooms struct {
-	byID  map[string]goneRoom
-	order []string
-}
-
-func (e *Engine) rememberGone(s *session, reason string) {
-	if e.gone.byID == nil {
-		e.gone.byID = make(map[string]goneRoom)
-	}
-	g := goneRoom{reason: reason, people: make(map[string]bool)}
-	for a := range s.agents {
-		g.people[a] = true
-	}
-	for _, v := range s.rec.VisitorJIDs {
-		g.people[v] = true
-	}
-	e.gone.byID[s.rec.ID] = g
-	e.gone.order = append(e.gone.order, s.rec.ID)
-	if len(e.gone.order) > goneLimit {
-		delete(e.gone.byID, e.gone.order[0])
-		e.gone.order = e.gone.order[1:]
-	}
-}
-
-// goneFor returns why the room p is joining ended, when the joiner may know.
-func (e *Engine) goneFor(to, from jid.JID) (string, bool) {
-	if to.Domainpart() != e.cfg.Domain.Domainpart() {
-		return "", false
-	}
-	g, ok := e.gone.byID[to.Localpart()]
-	if !ok {
-		return "", false
-	}
-	if g.people[from.Bare().String()] || g.people[from.String()] || e.has(from.Bare().String(), PermSupervise) {
-		return g.reason, true
-	}
-	return "", false
-}
-
 // uninvited tells a session's agents that a chat holder tried to join without
 // an invitation through Parley (a client's own XEP-0249 invitation goes to the
 // colleague directly; the service never sees it), and how to invite.
@@ -163,36 +83,6 @@ func (e *Engine) uninvited(s *session, who jid.JID) {
 			e.send(&Stanza{Name: "message", Type: "chat", From: e.cfg.SignIn, To: to, Body: body})
 		}
 	}
-}
-
-// fieldLabel is the human label of a visitor form field.
-func fieldLabel(k string) string {
-	switch k {
-	case "name":
-		return "Name"
-	case "email":
-		return "E-mail"
-	case "page":
-		return "Page"
-	case "referrer":
-		return "Referrer"
-	case "language":
-		return "Language"
-	case "user-agent":
-		return "Browser"
-	case "question":
-		return "Question"
-	case "session":
-		return "Session"
-	case "state":
-		return "State"
-	case "queue":
-		return "Queue"
-	}
-	if k == "" {
-		return k
-	}
-	return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "-", " ")
 }
 
 // ReservedNick answers a XEP-0045 reserved-nick query (7.12: disco#info,

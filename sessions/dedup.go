@@ -1,3 +1,5 @@
+// Message dedup by origin-id.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// The closed sets Cmd and Out: marker methods for every command and effect.
+
 package sessions
 
 // The closed sets of the engine's inputs and outputs: every IQ command and

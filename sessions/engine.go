@@ -1,10 +1,5 @@
-// Package sessions owns the chat session: its state machine (queued, active,
-// suspended, closed, expired), who may join and act on its room, the
-// suspend/resume rules, the visitor token and reconnect choice, and the timers
-// (idle, grace, suspend expiry). It turns decoded inputs into outputs: rows to
-// write (a Batch for the Store it declares) and stanzas to send. The Engine is
-// pure; the Runner feeds it from a channel, commits each batch's rows in one
-// round trip and only then sends the stanzas that depend on them.
+// The Engine: its state, NewEngine, the Process loop and the helpers every rule set shares.
+
 package sessions
 
 import (
@@ -17,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,6 +121,8 @@ type Engine struct {
 	rates map[string][]time.Time // limits.go: recent requests per JID and token
 
 	qwatch *queueWatch // queuepush.go: supervisors' resources subscribed to queue figures
+
+	scale scaleState // index.go, timers.go: indexes and timers kept on change
 }
 
 // NewEngine makes an engine with no sessions.
@@ -184,10 +182,13 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	}
 	e.restore = nil
 	for _, in := range inputs {
+		e.noteInput(in)
 		e.safeHandle(in)
+		e.reindexChanged()
 	}
 	e.dispatch()
 	e.pushQueues()
+	e.reindexChanged()
 	ids := make([]string, 0, len(e.dirty))
 	for id := range e.dirty {
 		ids = append(ids, id)
@@ -293,7 +294,7 @@ func (e *Engine) replyErr(iq *IQ, err *muc.Error) {
 
 func (e *Engine) has(bare, perm string) bool { return e.perms[bare][perm] }
 
-func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true }
+func (e *Engine) touch(s *session) { e.dirty[s.rec.ID] = true; e.timerTouch(s) }
 
 func (e *Engine) isService(j jid.JID) bool {
 	return j.Localpart() == "" && j.Resourcepart() == "" && j.Domainpart() == e.cfg.Domain.Domainpart()
@@ -407,33 +408,7 @@ func (e *Engine) forget(s *session) {
 		}
 	}
 	delete(e.byID, s.rec.ID)
+	e.timerTouch(s)
 }
 
-func (e *Engine) reload(r *Reload) {
-	e.perms = r.Permissions
-	if e.perms == nil {
-		e.perms = make(map[string]map[string]bool)
-	}
-	e.queues = r.Queues
-	for _, s := range e.byID {
-		for _, o := range s.room.Occupants() {
-			if o.Person == "visitor" {
-				continue
-			}
-			if _, ok := e.entry(s, o.JIDs[0]); !ok {
-				e.sendMUC(s.room.Remove(o.Person, "Your permission for this chat was revoked"))
-			}
-		}
-	}
-	for _, a := range e.router.Agents() {
-		if !e.has(a.JID, PermChat) {
-			for _, o := range e.router.Forget(a.JID) {
-				e.obs.Offer("cancelled")
-				_ = o
-			}
-			delete(e.resource, a.JID)
-			continue
-		}
-		e.router.SetQueues(a.JID, e.queues[a.JID])
-	}
-}
+func itoa(n int) string { return strconv.Itoa(n) }

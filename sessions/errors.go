@@ -1,3 +1,5 @@
+// The engine's named errors, each with its XMPP condition.
+
 package sessions
 
 import "github.com/parley-chat/parley/muc"

@@ -1,3 +1,5 @@
+// Mediated invitations: the typed invitation and its texts.
+
 package sessions
 
 import (
@@ -89,4 +91,12 @@ func signInHelp(addr jid.JID) string {
 		"invitations to chat rooms: join the room to accept. Set yourself away or busy to receive no new ones. " +
 		"In a room, the ad-hoc commands (suspend, resume, canned, comment, conference, details, decline, close) " +
 		"act on the chat; on " + addr.Domainpart() + " the command \"sessions\" lists your chats."
+}
+
+func inviteBody(s *session, reason string) string {
+	b := "You are invited to chat session " + s.room.Addr().String()
+	if reason != "" {
+		b += ": " + reason
+	}
+	return b
 }

@@ -1,3 +1,5 @@
+// The engine's inputs and outputs: decoded stanzas in, stanzas and rows out.
+
 package sessions
 
 import (
@@ -143,13 +145,6 @@ type Output struct {
 	Admin []AdminOp
 	// Panics lists inputs whose handling panicked (their effects were dropped).
 	Panics []string
-}
-
-// MAMGrant lets the edge answer a XEP-0313 query.
-type MAMGrant struct {
-	IQ         *IQ
-	Session    string
-	NoComments bool
 }
 
 // Clock tells the time; tests inject a fake one.

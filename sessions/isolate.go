@@ -1,3 +1,5 @@
+// Input isolation: a checkpoint per input, rolled back when it panics.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Limits per visitor: request rate and live sessions, counted by JID and by token.
+
 package sessions
 
 import (
@@ -101,7 +103,7 @@ func (e *Engine) visitorLoad(from jid.JID, tokenHex string) (open, queued int) {
 		}
 	}
 	conn := from.String()
-	for _, s := range e.byID {
+	for _, s := range e.ofConn(conn) {
 		if len(s.rec.VisitorJIDs) > 0 && s.rec.VisitorJIDs[0] == conn {
 			count(s)
 		}

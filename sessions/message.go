@@ -1,10 +1,11 @@
+// Groupchat messages and who the sender is to a session (actor).
+
 package sessions
 
 import (
 	"time"
 
 	"github.com/parley-chat/parley/muc"
-	"mellium.im/xmpp/jid"
 )
 
 var timeZero time.Time
@@ -160,72 +161,4 @@ func roleName(a actor) string {
 		return "supervisor"
 	}
 	return "visitor"
-}
-
-// actOn resumes a suspended session because one of its agents acted on it
-// (PROTOCOL 5): how is the kind of action.
-func (e *Engine) actOn(s *session, how string) {
-	if s.rec.State == StateSuspended {
-		e.resume(s, how)
-	}
-}
-
-// invite handles a mediated invitation from an agent: a conference (PROTOCOL 7).
-func (e *Engine) invite(s *session, m *Message) {
-	if err := e.conference(s, m.From, m.Invites, false); err != nil {
-		e.msgErr(m, err)
-	}
-}
-
-// conference invites other chat holders into s on behalf of from; with
-// transfer the first of them to join becomes the owner.
-func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer bool) *muc.Error {
-	occ, in := s.room.Lookup(from)
-	who := e.actorOf(s, fromJID(from), in && occ.Person == "visitor")
-	if who != actorAgent {
-		return muc.Errorf(muc.Auth, muc.Forbidden, "only the session's agents may invite")
-	}
-	for _, inv := range invites {
-		bare := inv.To.Bare().String()
-		if !e.has(bare, PermChat) {
-			return muc.Errorf(muc.Auth, muc.Forbidden, "%s does not hold the Use Media Chat permission", bare)
-		}
-	}
-	e.actOn(s, "conference")
-	for _, inv := range invites {
-		bare := inv.To.Bare().String()
-		s.invited[bare] = true
-		s.reserveAgent(bare)
-		if transfer {
-			s.transferTo = bare
-		}
-		targets := []jid.JID{inv.To}
-		if inv.To.Resourcepart() == "" {
-			targets = e.agentTargets(bare)
-		}
-		kind := InviteConference
-		if transfer {
-			kind = InviteTransfer
-		}
-		reason := inv.Reason
-		if reason == "" {
-			reason = e.agentNick(s, from.Bare().String()) + " asks for your help in a chat with " + visitorName(s)
-		}
-		for _, to := range targets {
-			e.send(e.invitation(s, kind, to, from.Bare(), reason, inviteBody(s, reason)+"."+howToAnswer(s, false)))
-		}
-	}
-	return nil
-}
-
-type fromJID jid.JID
-
-func (f fromJID) fromBare() string { return jid.JID(f).Bare().String() }
-
-func inviteBody(s *session, reason string) string {
-	b := "You are invited to chat session " + s.room.Addr().String()
-	if reason != "" {
-		b += ": " + reason
-	}
-	return b
 }

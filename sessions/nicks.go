@@ -1,3 +1,5 @@
+// Nicks: reserved, assigned and folded nicks in rooms.
+
 package sessions
 
 import (
@@ -65,12 +67,7 @@ func (e *Engine) staffNick(fold string) bool {
 	if fold == FoldNick(ServiceNick) {
 		return true
 	}
-	for bare := range e.perms {
-		if j, err := jid.Parse(bare); err == nil && j.Localpart() != "" && FoldNick(j.Localpart()) == fold {
-			return true
-		}
-	}
-	return false
+	return e.isStaffFold(fold)
 }
 
 // assignVisitorNick is the nick a new session's visitor gets: its name, or

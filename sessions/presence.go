@@ -1,3 +1,5 @@
+// Presence: joining and leaving rooms, agents' availability and sign-in.
+
 package sessions
 
 import (
@@ -101,6 +103,7 @@ func (e *Engine) agentPresence(p *Presence) {
 		e.router.SetQueues(bare, e.queues[bare])
 		e.router.SetPresence(bare, res, showOf(p.Show), p.MaxChats, e.now)
 		delete(e.offline, bare)
+		e.noteOffline(bare)
 	case "unavailable", "error":
 		e.unwatchQueues(p.From)
 		res := p.From.Resourcepart()
@@ -120,17 +123,9 @@ func (e *Engine) agentPresence(p *Presence) {
 			} else if e.ownsSuspended(bare) {
 				e.offline[bare] = e.now
 			}
+			e.noteOffline(bare)
 		}
 	}
-}
-
-func (e *Engine) ownsSuspended(bare string) bool {
-	for _, s := range e.byID {
-		if s.rec.Owner == bare && s.rec.State == StateSuspended {
-			return true
-		}
-	}
-	return false
 }
 
 // entry decides who may join s as what (PROTOCOL 4).
@@ -149,8 +144,8 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		if s.offered[bare] && s.rec.State == StateQueued && !e.router.Held(s.rec.ID) {
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.rec.State == StateMissed && e.serves(bare, s.rec.Queue) {
-			// Joining a missed session takes it (waiting.go).
+		if e.mayTake(s, bare) {
+			// Joining a missed session takes it (join, waiting.go).
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
 		if s.invited[bare] {
@@ -210,7 +205,9 @@ func (e *Engine) join(s *session, p *Presence) {
 	case ent.Person == "visitor":
 		s.visitorGone = timeZero
 		e.visitorBack(s)
-	case s.rec.State == StateMissed && s.agents[bare] == "":
+	case e.mayTake(s, bare) && s.agents[bare] == "":
+		// Joining a missed session takes it; a supervisor who does not
+		// serve its queue (entry lets any supervisor in) only looks.
 		e.take(s, bare)
 	case s.rec.State == StateQueued && s.offered[bare] && s.agents[bare] == "":
 		e.assign(s, bare)
@@ -225,36 +222,6 @@ func (e *Engine) join(s *session, p *Presence) {
 		// A former owner taking its transferred session back.
 		e.assign(s, bare)
 	}
-}
-
-// assign makes bare the owner of queued session s.
-func (e *Engine) assign(s *session, bare string) {
-	if err := e.router.Accept(s.rec.ID, bare, e.now); err != nil {
-		// The offer expired or went to another agent; the session is still
-		// waiting, so the first to join takes it.
-		e.router.Remove(s.rec.ID)
-		e.router.Occupy(bare, s.rec.ID)
-	} else {
-		e.obs.Offer("accepted")
-	}
-	for a, role := range s.agents {
-		if role == RoleOwner && a != bare {
-			s.agents[a] = RolePrevious
-		}
-	}
-	s.agents[bare] = RoleOwner
-	s.offered = make(map[string]bool) // the other offers are void now
-	s.rec.Owner = bare
-	s.rec.State = StateActive
-	e.answered(s)
-	if s.rec.AssignedAt.IsZero() {
-		s.rec.AssignedAt = e.now
-	}
-	s.rec.Deadline = timeZero
-	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
-	nick := e.agentNick(s, bare)
-	e.event(s, Event{Type: "assigned", By: "system", Agent: nick}, nick+" has joined the chat")
 }
 
 func (e *Engine) leave(s *session, p *Presence) {
@@ -279,30 +246,13 @@ func (e *Engine) leave(s *session, p *Presence) {
 	}
 }
 
-// takeOver makes bare the owner of s in place of the agent who transferred it.
-func (e *Engine) takeOver(s *session, bare string) {
-	old := s.rec.Owner
-	s.transferTo = ""
-	s.agents[old] = RolePrevious
-	s.agents[bare] = RoleOwner
-	s.rec.Owner = bare
-	if s.rec.State == StateActive {
-		e.router.Release(old, s.rec.ID)
-		e.router.Occupy(bare, s.rec.ID)
-	}
-	e.touch(s)
-	e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleOwner, At: e.now})
-	nick := e.agentNick(s, bare)
-	e.event(s, Event{Type: "transferred", By: "agent", Agent: nick}, nick+" has taken over the chat")
-}
-
 // inviteBack sends to, a newly signed-in resource of agent bare, a mediated
 // invitation to each live session it owns or conferences in and is absent from.
 func (e *Engine) inviteBack(bare string, to jid.JID) {
 	ids := make([]string, 0)
-	for id, s := range e.byID {
+	for _, s := range e.workedBy(bare) {
 		if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && !s.room.Present(bare) {
-			ids = append(ids, id)
+			ids = append(ids, s.rec.ID)
 		}
 	}
 	sort.Strings(ids)

@@ -1,3 +1,5 @@
+// Queue figures pushed to watching supervisors.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// The Runner: feeds the engine, commits each batch, then sends.
+
 package sessions
 
 import (
@@ -23,7 +25,8 @@ type Outbox interface {
 
 // Runner owns the Engine: it takes inputs from any goroutine, runs them in
 // batches, commits each batch's rows in one Store round trip and only then
-// hands the stanzas to the Outbox. Timers run every TickEvery.
+// hands the stanzas to the Outbox. Timers run every TickEvery. Run
+// (pipeline.go) decides a batch while the previous one commits.
 type Runner struct {
 	eng       *Engine
 	store     Store
@@ -67,57 +70,6 @@ func (r *Runner) Submit(in Input) bool {
 
 // StoreHealthy reports whether the last commit succeeded.
 func (r *Runner) StoreHealthy() bool { return !r.storeDown.Load() }
-
-// Run processes inputs until ctx ends.
-func (r *Runner) Run(ctx context.Context) error {
-	tick := time.NewTicker(r.TickEvery)
-	defer tick.Stop()
-	batch := make([]Input, 0, r.MaxBatch)
-	var stats Stats
-	var lastStats time.Time
-	for {
-		batch = batch[:0]
-		select {
-		case <-ctx.Done():
-			return nil
-		case in := <-r.in:
-			batch = append(batch, in)
-		case <-tick.C:
-			batch = append(batch, Tick{})
-		}
-	drain:
-		for len(batch) < r.MaxBatch {
-			select {
-			case in := <-r.in:
-				batch = append(batch, in)
-			default:
-				break drain
-			}
-		}
-		start := time.Now()
-		out := r.eng.Process(r.clock.Now(), batch)
-		for _, p := range out.Panics {
-			r.log.Error("input dropped: the engine panicked on it", "panic", p)
-		}
-		if !r.commit(ctx, &out.Batch) {
-			return r.fenced
-		}
-		r.box.Deliver(out.Out)
-		if len(out.MAM) > 0 {
-			r.box.Archive(out.MAM)
-		}
-		if len(out.Admin) > 0 {
-			r.box.Administer(out.Admin)
-		}
-		if r.OnBatch != nil {
-			// Counting is O(sessions): refresh the gauges at most every tick.
-			if time.Since(lastStats) >= r.TickEvery {
-				stats, lastStats = r.eng.Stats(), time.Now()
-			}
-			r.OnBatch(stats, time.Since(start))
-		}
-	}
-}
 
 // commit retries until the batch is durable or ctx ends, or the store says
 // another process is active (ErrFenced); then false: nothing of the batch is
@@ -172,13 +124,7 @@ type Stats struct {
 // Stats returns current counts.
 func (e *Engine) Stats() Stats {
 	st := Stats{ByState: map[State]int{StateQueued: 0, StateActive: 0, StateSuspended: 0, StateMissed: 0}, Queues: e.router.QueueLengths()}
-	for _, s := range e.byID {
-		st.ByState[s.rec.State]++
-	}
-	for _, a := range e.router.Agents() {
-		if e.router.Online(a.JID) {
-			st.Agents++
-		}
-	}
+	e.countStates(st.ByState)
+	st.Agents = e.router.OnlineCount()
 	return st
 }

@@ -1,3 +1,5 @@
+// The Store the engine needs: records, batches, snapshots, queries.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// The typed vocabulary: agent roles, who suspended, transcript entry kinds.
+
 package sessions
 
 // AgentRole is an agent's relation with a session.

@@ -1,3 +1,5 @@
+// Waiting in the queue: position, abandonment, missed chats, leave-a-message, take.
+
 package sessions
 
 import (
@@ -88,6 +90,14 @@ func (e *Engine) serves(bare, queue string) bool {
 	}
 	qs := e.queues[bare]
 	return len(qs) == 0 || slices.Contains(qs, queue)
+}
+
+// mayTake is the rule of a missed session (docs/protocol.md "Who sees a
+// missed session", "Taking it"): an agent who serves its queue sees it,
+// reads its archive, joins it and takes it. Joining it, or the command take,
+// makes bare its owner (take).
+func (e *Engine) mayTake(s *session, bare string) bool {
+	return s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)
 }
 
 // visitorAway: the last visitor JID left a queued session. It keeps its place
@@ -363,23 +373,4 @@ func (e *Engine) take(s *session, bare string) {
 	}
 	nick := e.agentNick(s, bare)
 	e.event(s, Event{Type: "assigned", By: "agent", Agent: nick}, nick+" has answered your message")
-}
-
-// takeCommand is the ad-hoc command take on a room: an agent who serves the
-// queue takes a missed session without joining it first.
-func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
-	bare := q.fromBare()
-	switch {
-	case q.Type != "set":
-		e.replyErr(q, errExecuteWithSet())
-	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
-		e.replyErr(q, errNoSession())
-	case s.rec.State != StateMissed:
-		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
-	case !e.serves(bare, s.rec.Queue):
-		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
-	default:
-		e.take(s, bare)
-		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
-	}
 }

@@ -1,3 +1,5 @@
+// The agent workspace: the agent's sessions and queues in one answer.
+
 package sessions
 
 import (

@@ -1,3 +1,5 @@
+// Ad-hoc commands surface (XEP-0050): room and service commands onto the core operations.
+
 package sessions
 
 import (
@@ -186,7 +188,6 @@ func (e *Engine) adhoc(s *session, q *IQ, who actor, c *AdHocCmd) {
 	e.cmdDone(q, c, note, nil)
 }
 
-// serviceAdhoc runs a command on the service: the agent's own sessions.
 // serviceCommands are the commands on the service, by who may run them.
 var serviceCommands = []struct {
 	adhocDef
@@ -227,6 +228,7 @@ type AdminOp struct {
 	Canned Canned
 }
 
+// serviceAdhoc runs a command on the service: the agent's own sessions.
 func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	bare := q.fromBare()
 	var perms []string
@@ -255,14 +257,9 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 		e.adminCommand(q, c)
 		return
 	}
-	sup := e.has(bare, PermSupervise)
-	ids := make([]string, 0)
-	for id, s := range e.byID {
-		if sup || s.agents[bare] == RoleOwner || s.agents[bare] == RoleConference || (s.rec.State == StateMissed && e.serves(bare, s.rec.Queue)) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+	// The sessions command: the rooms bare may know of, the same rule as
+	// disco#items of the service (mayKnow, disco.go).
+	ids := e.knownSessions(bare)
 	x := &Form{Type: "result", Title: "Chat sessions", Reported: []Field{
 		field("room", "jid-single", "Chat room", nil), field("state", "text-single", "State", nil),
 		field("visitor", "text-single", "Visitor", nil), field("agent", "text-single", "Agent", nil)}}
@@ -360,4 +357,58 @@ func AdminDone(op AdminOp, note string) *Stanza {
 	}
 	return &Stanza{Name: "iq", From: op.IQ.To, To: op.IQ.From, ID: op.IQ.ID, Type: "result",
 		Payload: &CommandReply{Node: op.Cmd.Node, SessionID: sid, Status: CmdCompleted, Note: note}}
+}
+
+var declineDef = adhocDef{"decline", "Decline this chat request", []actor{actorNone}}
+
+// roomCommandsFor lists the room's commands for from: an agent with a
+// pending offer (not yet in the session) sees only decline.
+func (e *Engine) roomCommandsFor(s *session, from jid.JID) []adhocDef {
+	bare := from.Bare().String()
+	if s.agents[bare] == "" && e.offeredTo(s, bare) {
+		return []adhocDef{declineDef}
+	}
+	return roomCommands
+}
+
+// declineCommand is the ad-hoc form of a XEP-0045 decline, for clients
+// that cannot send one (Profanity's /invite decline sends nothing).
+func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	if q.Type != "set" {
+		e.replyErr(q, errExecuteWithSet())
+		return
+	}
+	if !e.offeredTo(s, bare) {
+		e.replyErr(q, errNoSession())
+		return
+	}
+	if e.router.Decline(s.rec.ID, bare, e.now) {
+		e.obs.Offer("declined")
+	}
+	delete(s.offered, bare)
+	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
+}
+
+// takeCommand is the ad-hoc command take on a room: an agent who serves the
+// queue takes a missed session without joining it first.
+func (e *Engine) takeCommand(s *session, q *IQ, c *AdHocCmd) {
+	bare := q.fromBare()
+	switch {
+	case q.Type != "set":
+		e.replyErr(q, errExecuteWithSet())
+	case e.mayTake(s, bare):
+		e.take(s, bare)
+		e.cmdDone(q, c, "You own this session now; join "+s.room.Addr().String()+" to answer", nil)
+	// The refusals split mayTake to say why: one who neither serves the
+	// queue nor is an agent of the session is told it does not exist (as
+	// for any room it may not see); an agent of it learns that it is no
+	// longer missed, or that the queue is not theirs.
+	case !e.serves(bare, s.rec.Queue) && s.agents[bare] == "":
+		e.replyErr(q, errNoSession())
+	case s.rec.State != StateMissed:
+		e.replyErr(q, muc.Errorf(muc.Cancel, muc.NotAllowed, "only a missed session can be taken; this one is %s", s.rec.State))
+	default:
+		e.replyErr(q, muc.Errorf(muc.Auth, muc.Forbidden, "you do not serve the %s queue", s.rec.Queue))
+	}
 }

@@ -1,0 +1,178 @@
+// Service discovery surface (XEP-0030): features, visible rooms, the visitor details form.
+
+package sessions
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/parley-chat/parley/muc"
+)
+
+// Features of the service (PROTOCOL 10) and of rooms.
+var (
+	ServiceFeatures = []string{
+		"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
+		muc.NS, NS, "http://jabber.org/protocol/commands", "urn:xmpp:mam:2",
+		"urn:xmpp:ping", "jabber:iq:version",
+	}
+	roomFeatures = []string{
+		"http://jabber.org/protocol/disco#info", muc.NS, "muc_membersonly", "muc_hidden",
+		"muc_semianonymous", "muc_unmoderated", "muc_temporary", "urn:xmpp:mam:2",
+		"urn:xmpp:sid:0", NS, NSCommands,
+	}
+)
+
+// serviceDiscoInfo answers disco#info to the service: one identity, the
+// service's features, no nodes.
+func (e *Engine) serviceDiscoInfo(q *IQ, c *DiscoInfoCmd) {
+	if c.Node != "" {
+		e.replyErr(q, errNoNode())
+		return
+	}
+	e.reply(q, &DiscoInfo{Identity: Identity{"conference", "text", "Parley chat sessions"}, Features: ServiceFeatures})
+}
+
+// serviceDiscoItems answers disco#items to the service: the rooms the asker
+// may know of, or on the commands node its ad-hoc commands.
+func (e *Engine) serviceDiscoItems(q *IQ, c *DiscoItemsCmd) {
+	switch c.Node {
+	case "":
+		e.reply(q, &DiscoItems{Items: e.visibleRooms(q.fromBare())})
+	case NSCommands:
+		e.reply(q, e.serviceCommandItems(q.fromBare()))
+	default:
+		e.replyErr(q, errNoNode())
+	}
+}
+
+// roomDiscoInfo answers disco#info to a room for one who may see it: the
+// room's identity and features, the visitor's details for all but the
+// visitor, or on node x-roomuser-item the asker's reserved nick.
+func (e *Engine) roomDiscoInfo(s *session, q *IQ, c *DiscoInfoCmd, who actor, visitor bool) {
+	if !e.canSee(s, q.From, who) {
+		e.replyErr(q, errNoSession())
+		return
+	}
+	if c.Node == "x-roomuser-item" {
+		// XEP-0045 7.12: the asker's reserved nick, which clients join
+		// with (Converse.js would otherwise take the room's name).
+		e.send(&ReservedNick{From: q.To, To: q.From, ID: q.ID, Nick: e.reservedNick(s, q.From, visitor)})
+		return
+	}
+	info := &DiscoInfo{Node: c.Node, Identity: Identity{"conference", "text", s.room.Subject()}, Features: roomFeatures}
+	if who != actorVisitor {
+		info.Form = resultForm(NS+"#visitor", e.visitorFields(s))
+	}
+	e.reply(q, info)
+}
+
+// roomDiscoItems answers disco#items to a room for one who may see it: no
+// items (occupants are not listed), or on the commands node the room
+// commands the asker may run.
+func (e *Engine) roomDiscoItems(s *session, q *IQ, c *DiscoItemsCmd, who actor) {
+	if !e.canSee(s, q.From, who) {
+		e.replyErr(q, errNoSession())
+		return
+	}
+	if c.Node == NSCommands {
+		e.reply(q, commandItems(s.room.Addr(), e.roomCommandsFor(s, q.From), who))
+		return
+	}
+	e.reply(q, &DiscoItems{})
+}
+
+// mayKnow is the rule of who learns that a live session exists from the
+// service (PROTOCOL 1; docs/protocol.md "Visibility agrees with joins"): a
+// supervisor; a chat holder who is an agent of it (owner, conference or
+// previous owner), invited to it, or offered it while it waits; an agent who
+// may take it while it is missed. disco#items of the service and the ad-hoc
+// command sessions both list by it, so that an agent in a plain client finds
+// every room it may join by either.
+func (e *Engine) mayKnow(s *session, bare string) bool {
+	if e.has(bare, PermSupervise) || e.mayTake(s, bare) {
+		return true
+	}
+	return e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))
+}
+
+// knownSessions are the ids of the live sessions bare may know of, sorted.
+func (e *Engine) knownSessions(bare string) []string {
+	ids := make([]string, 0)
+	for id, s := range e.byID {
+		if e.mayKnow(s, bare) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// visibleRooms lists the rooms bare may know of (mayKnow).
+func (e *Engine) visibleRooms(bare string) []DiscoItem {
+	ids := e.knownSessions(bare)
+	items := make([]DiscoItem, 0, len(ids))
+	for _, id := range ids {
+		s := e.byID[id]
+		items = append(items, DiscoItem{JID: s.room.Addr(), Name: s.room.Subject()})
+	}
+	return items
+}
+
+func (e *Engine) visitorFields(s *session) map[string]string {
+	f := make(map[string]string, len(s.rec.Visitor)+4)
+	for k, v := range s.rec.Visitor {
+		f[k] = v
+	}
+	f["question"] = s.rec.Question
+	f["session"] = s.rec.ID
+	f["state"] = string(s.rec.State)
+	f["queue"] = s.rec.Queue
+	return f
+}
+
+// resultForm is a XEP-0004 result form with a FORM_TYPE and text fields in
+// key order.
+func resultForm(formType string, fields map[string]string) *Form {
+	f := &Form{Type: "result", Fields: []Field{{Var: "FORM_TYPE", Type: "hidden", Values: []string{formType}}}}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		f.Fields = append(f.Fields, Field{Var: k, Type: "text-single", Label: fieldLabel(k), Values: []string{fields[k]}})
+	}
+	return f
+}
+
+// fieldLabel is the human label of a visitor form field.
+func fieldLabel(k string) string {
+	switch k {
+	case "name":
+		return "Name"
+	case "email":
+		return "E-mail"
+	case "page":
+		return "Page"
+	case "referrer":
+		return "Referrer"
+	case "language":
+		return "Language"
+	case "user-agent":
+		return "Browser"
+	case "question":
+		return "Question"
+	case "session":
+		return "Session"
+	case "state":
+		return "State"
+	case "queue":
+		return "Queue"
+	}
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + strings.ReplaceAll(k[1:], "-", " ")
+}
