@@ -50,7 +50,7 @@ func written(r xml.TokenReader) *xmpp.Element {
 	if !ok {
 		return nil
 	}
-	el, err := xmpp.Decode(start, eofAfter(r))
+	el, err := xmpp.FromTokens(start, eofAfter(r))
 	if err != nil {
 		return nil
 	}
