@@ -149,7 +149,7 @@ func (e *Element) ChildrenNamed(space, local string) []*Element {
 // Decode reads the element that start opens from r (which yields the tokens
 // after start, up to and including its end), as an xml.Decoder reads them
 // from the wire: names carry resolved namespaces, so a child with no
-// namespace under a namespaced parent was written xmlns='' and is refused
+// namespace under a namespaced parent was written xmlns=” and is refused
 // (ErrNoNamespace).
 func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 	return decode(start, r, true)
