@@ -28,6 +28,17 @@ import (
 // element turns tokens into an element, giving children that inherit their
 // parent's namespace that namespace, as a parse of the same text does.
 func element(r xml.TokenReader) *xmpp.Element {
+	el := written(r)
+	if el != nil {
+		inherit(el)
+	}
+	return el
+}
+
+// written turns tokens into an element as they are: children that inherit
+// their parent's namespace stay unqualified, so they are written without a
+// namespace declaration of their own (the console's elements are written so).
+func written(r xml.TokenReader) *xmpp.Element {
 	if r == nil {
 		return nil
 	}
@@ -39,11 +50,10 @@ func element(r xml.TokenReader) *xmpp.Element {
 	if !ok {
 		return nil
 	}
-	el, err := xmpp.Decode(start, eofAfter(r))
+	el, err := xmpp.FromTokens(start, eofAfter(r))
 	if err != nil {
 		return nil
 	}
-	inherit(el)
 	return el
 }
 

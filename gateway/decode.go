@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/wire"
 	"github.com/parley-chat/parley/xmpp"
 	"mellium.im/xmpp/jid"
 )
@@ -25,7 +26,6 @@ const (
 	nsData       = "jabber:x:data"
 	nsDelay      = "urn:xmpp:delay"
 	nsSID        = "urn:xmpp:sid:0"
-	nsForward    = "urn:xmpp:forward:0"
 	nsCommands   = "http://jabber.org/protocol/commands"
 )
 
@@ -253,7 +253,11 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	case muc.NS + "#admin query":
 		q.Cmd = &sessions.MUCAdminCmd{}
 	case sessions.NS + " availability":
-		q.Cmd = &sessions.AvailabilityCmd{Queue: c.Get("queue")}
+		var a wire.Availability
+		if err := unmarshalWire(c, &a); err != nil {
+			return q, wireError(err)
+		}
+		q.Cmd = &sessions.AvailabilityCmd{Queue: a.Queue}
 	case sessions.NS + " workspace":
 		q.Cmd = &sessions.WorkspaceCmd{}
 	case sessions.NS + " leave-message":

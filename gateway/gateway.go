@@ -289,25 +289,9 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 			return err
 		})
 	case *sessions.RequestCmd:
-		if hash, ok := sessions.HashToken(c.Token); ok {
-			g.read(el, q, func(ctx context.Context) error {
-				known, err := g.store.TokenKnown(ctx, hash)
-				c.TokenKnown = known
-				return err
-			})
-			return
-		}
-		g.submit(el, q)
+		g.withTokenKnown(el, q, c.Token, &c.TokenKnown)
 	case *sessions.LeaveMessageCmd:
-		if hash, ok := sessions.HashToken(c.Token); ok {
-			g.read(el, q, func(ctx context.Context) error {
-				known, err := g.store.TokenKnown(ctx, hash)
-				c.TokenKnown = known
-				return err
-			})
-			return
-		}
-		g.submit(el, q)
+		g.withTokenKnown(el, q, c.Token, &c.TokenKnown)
 	case *sessions.ReconnectCmd:
 		g.read(el, q, func(ctx context.Context) error {
 			rec, _, err := g.store.Session(ctx, c.Session)
@@ -347,6 +331,21 @@ func (g *Gateway) iq(el *xmpp.Element, q *sessions.IQ) {
 	default:
 		g.submit(el, q)
 	}
+}
+
+// withTokenKnown submits q once the store said whether token's hash is
+// known (into *known), or at once when token is not one the service gives.
+func (g *Gateway) withTokenKnown(el *xmpp.Element, q *sessions.IQ, token string, known *bool) {
+	hash, ok := sessions.HashToken(token)
+	if !ok {
+		g.submit(el, q)
+		return
+	}
+	g.read(el, q, func(ctx context.Context) error {
+		k, err := g.store.TokenKnown(ctx, hash)
+		*known = k
+		return err
+	})
 }
 
 // read runs a store read off the reading goroutine, then submits q.

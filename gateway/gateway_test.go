@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/wire"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
@@ -711,3 +712,27 @@ func TestLimiterSweep(t *testing.T) {
 type unknownOut struct{}
 
 func (unknownOut) Outgoing() {}
+
+// Every typed answer renders with its content: an answer whose tokens do not
+// decode back into an element came out as an empty <iq type='result'/>
+// (the canned list and the resumable prompt did once).
+func TestTypedAnswersRenderWithContent(t *testing.T) {
+	sess := sessions.SessionAnswer{ID: "s1", Room: room, State: sessions.StateActive}
+	for name, p := range map[string]sessions.Payload{
+		"canned":      &sessions.CannedList{Items: []sessions.Canned{{ID: "hi", Title: "Hello", Body: "Hello!"}}},
+		"resumable":   &sessions.Resumable{Mode: "prompt", Session: sess},
+		"session":     &sess,
+		"reconnected": &sessions.Reconnected{Session: "s1", State: sessions.StateActive},
+	} {
+		el := payloadEl(p)
+		if el == nil || el.Name.Space != wire.NS {
+			t.Errorf("%s: rendered %v", name, el)
+			continue
+		}
+		if name == "canned" || name == "resumable" {
+			if len(el.Children) == 0 {
+				t.Errorf("%s: rendered without its children: %s", name, el)
+			}
+		}
+	}
+}

@@ -8,6 +8,9 @@ import (
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
+	"mellium.im/xmpp/delay"
+	"mellium.im/xmpp/forward"
+	"mellium.im/xmpp/paging"
 )
 
 // mamQuery is a parsed XEP-0313 query with its RSM set.
@@ -26,6 +29,11 @@ func (*mamQuery) MAMQuery() {}
 
 const mamMaxPage = 100
 
+// parseMAM reads a XEP-0313 query and its RSM set by hand: mellium's
+// history.Query decoder drops the RSM <after/> and <before/> ids and knows
+// nothing of Parley's token field, and paging's request types are for
+// writing (decoded through their tags they cannot tell <max>0</max> from no
+// <max/>, nor an empty <before/>, "the last page", from none).
 func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
 	m := &mamQuery{queryID: q.Get("queryid"), max: mamMaxPage}
 	if x := q.Child(nsData, "x"); x != nil {
@@ -85,7 +93,12 @@ func parseMAM(q *xmpp.Element) (*mamQuery, *muc.Error) {
 	return m, nil
 }
 
-// archive answers an allowed MAM query from the store (off the engine's goroutine).
+// archive answers an allowed MAM query from the store (off the engine's
+// goroutine). The <forwarded/> and its <delay/> are mellium's forward and
+// delay, the RSM answer is mellium's paging.Set (rsmAnswer); the <result/>
+// and <fin/> are written by hand: mellium has no <result/> type, and its
+// history.Result always writes complete and stable (complete='false',
+// stable='true' on every answer, where Parley writes complete='true' only).
 func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 	q := grant.IQ
 	mq := q.Cmd.(*sessions.MAMCmd).Query.(*mamQuery)
@@ -113,22 +126,29 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 		inner.Add(text("body", en.Body))
 		inner.Add(enc.payload(en.Payload)...)
 		inner.Add(roomElement(en.Element)) // a store that keeps entries as the engine made them
-		fwd := xmpp.New(nsForward, "forwarded").Add(
-			xmpp.New(nsDelay, "delay", "stamp", en.At.UTC().Format(time.RFC3339Nano)), inner)
+		fwd := written(forward.Forwarded{Delay: delay.Delay{Time: en.At}}.Wrap(inner.TokenReader()))
 		res := xmpp.New(nsMAM, "result", "queryid", mq.queryID, "id", strconv.FormatInt(en.Seq, 10)).Add(fwd)
 		out = append(out, xmpp.New("", "message", "from", room.String(), "to", q.From.String()).Add(res))
 	}
-	set := xmpp.New(nsRSM, "set")
-	if len(entries) > 0 {
-		set.Add(xmpp.New("", "first", "index", "").SetText(strconv.FormatInt(entries[0].Seq, 10)),
-			xmpp.New("", "last").SetText(strconv.FormatInt(entries[len(entries)-1].Seq, 10)))
-	}
-	set.Add(xmpp.New("", "count").SetText(strconv.Itoa(count)))
 	fin := xmpp.New(nsMAM, "fin")
 	if complete {
 		fin.Set("complete", "true")
 	}
-	fin.Add(set)
+	fin.Add(rsmAnswer(entries, count))
 	out = append(out, xmpp.New("", "iq", "type", "result", "id", q.ID, "from", q.To.String(), "to", q.From.String()).Add(fin))
 	g.sendEl(out...)
+}
+
+// rsmAnswer is the RSM <set/> of a page: mellium's paging.Set, whose
+// <first/> carries no index (the service pages by id only). An empty page is
+// written by hand: paging.Set always writes <first/> and <last/>, and an
+// empty page has no first and last item to name, so it says only <count/>.
+func rsmAnswer(entries []sessions.Entry, count int) *xmpp.Element {
+	n := uint64(count)
+	if len(entries) == 0 {
+		return xmpp.New(paging.NS, "set").Add(text("count", strconv.FormatUint(n, 10)))
+	}
+	set := paging.Set{Last: strconv.FormatInt(entries[len(entries)-1].Seq, 10), Count: &n}
+	set.First.ID = strconv.FormatInt(entries[0].Seq, 10)
+	return written(set.TokenReader())
 }

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"strconv"
-
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/wire"
@@ -40,18 +38,6 @@ func encodeMissedNotice(v *sessions.MissedNotice) *xmpp.Element {
 
 // encodeAvailability renders the answer to <availability/>.
 func encodeAvailability(v *sessions.Availability) *xmpp.Element {
-	a := xmpp.New(sessions.NS, "availability")
-	for _, q := range v.Queues {
-		// How many agents there are is the business's own: a visitor learns
-		// only whether one can answer.
-		el := xmpp.New("", "queue", "name", q.Queue, "status", q.Status.String(), "waiting", strconv.Itoa(q.Waiting))
-		if q.Full {
-			el.Set("full", "true")
-		}
-		if q.WaitKnown {
-			el.Set("wait", strconv.Itoa(int(q.Wait.Seconds())))
-		}
-		a.Add(el)
-	}
-	return xmpp.New("", "iq", "type", "result", "id", v.ID, "from", v.From.String(), "to", v.To.String()).Add(a)
+	return xmpp.New("", "iq", "type", "result", "id", v.ID, "from", v.From.String(), "to", v.To.String()).
+		Add(written(wire.AvailabilityOf(v).TokenReader()))
 }

@@ -175,14 +175,7 @@ load unloaded --rooms 1 --messages "$UNLOADED_MESSAGES" --concurrency 1 --window
 	echo
 	echo "== summary (ratios; machine: $(nproc) cores) =="
 	# Medians of the -count runs of each benchmark.
-	awk '
-		function median(key,   n, i, j, t, v) {
-			n = cnt[key]
-			if (n == 0) return 0
-			for (i = 1; i <= n; i++) v[i] = val[key, i]
-			for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
-			return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
-		}
+	awk "$BENCH_AWK_MEDIAN"'
 		/^Benchmark/ {
 			name = $1; sub(/-[0-9]+$/, "", name)
 			for (i = 2; i < NF; i++) if ($(i+1) == "ns/op" || $(i+1) == "ns/entry") { k = name " " $(i+1); val[k, ++cnt[k]] = $i }

@@ -169,12 +169,7 @@ func (e *Engine) create(from jid.JID, c *RequestCmd, tokenHash []byte, replaces 
 	e.byID[id] = s
 	e.journal.created = append(e.journal.created, id)
 	if len(tokenHash) > 0 {
-		k := hex.EncodeToString(tokenHash)
-		e.byToken[k] = append(e.byToken[k], id)
-		if !e.tokens[k] {
-			e.tokens[k] = true
-			e.out.Batch.Tokens = append(e.out.Batch.Tokens, Token{Hash: tokenHash, CreatedAt: e.now})
-		}
+		e.indexToken(id, tokenHash)
 	}
 	e.touch(s)
 	if c.Body != "" {
@@ -204,5 +199,16 @@ func sessionAnswer(s *session, token string, reconnect bool) *SessionAnswer {
 		ID: s.rec.ID, Room: s.room.Addr(), State: s.rec.State, Token: token, SuspendedBy: s.rec.SuspendedBy,
 		Cause: s.rec.SuspendCause, Started: s.rec.CreatedAt, Replaces: s.rec.Replaces, Nick: s.vnick,
 		Reconnected: reconnect,
+	}
+}
+
+// indexToken files session id under its visitor token, and writes the token
+// (its hash) the first time the service sees it.
+func (e *Engine) indexToken(id string, hash []byte) {
+	k := hex.EncodeToString(hash)
+	e.byToken[k] = append(e.byToken[k], id)
+	if !e.tokens[k] {
+		e.tokens[k] = true
+		e.out.Batch.Tokens = append(e.out.Batch.Tokens, Token{Hash: hash, CreatedAt: e.now})
 	}
 }

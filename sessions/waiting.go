@@ -315,12 +315,7 @@ func (e *Engine) leaveMessage(q *IQ, c *LeaveMessageCmd) {
 	s.room.SetSubject(e.subjectOf(s))
 	e.byID[id] = s
 	e.journal.created = append(e.journal.created, id)
-	k := hex.EncodeToString(hash)
-	e.byToken[k] = append(e.byToken[k], id)
-	if !e.tokens[k] {
-		e.tokens[k] = true
-		e.out.Batch.Tokens = append(e.out.Batch.Tokens, Token{Hash: hash, CreatedAt: e.now})
-	}
+	e.indexToken(id, hash)
 	e.touch(s)
 	name := s.rec.Visitor["name"]
 	if name == "" {

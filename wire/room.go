@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/parley-chat/parley/muc"
+	"github.com/parley-chat/parley/routing"
 	"github.com/parley-chat/parley/sessions"
 	"mellium.im/xmlstream"
 )
@@ -87,4 +88,62 @@ func String(r xml.TokenReader) string {
 // service's own element.
 func TranscriptPayload(e sessions.Entry) string {
 	return e.Payload + String(RoomElement(e.Element))
+}
+
+// AgentOf is an agent's figures as the router knows them.
+func AgentOf(a routing.AgentInfo) Agent {
+	return Agent{JID: a.JID, Show: a.Show.String(), Load: a.Load, Capacity: a.Capacity, Pending: a.Pending}
+}
+
+func agentsOf(as []routing.AgentInfo) []Agent {
+	out := make([]Agent, 0, len(as))
+	for _, a := range as {
+		out = append(out, AgentOf(a))
+	}
+	return out
+}
+
+func queueFiguresFrom(qs []sessions.WorkspaceQueue) []QueueFigures {
+	out := make([]QueueFigures, 0, len(qs))
+	for _, q := range qs {
+		f := QueueFigures{Name: q.Name, Waiting: q.Waiting, Agents: q.Agents, Free: q.Free, Oldest: -1}
+		if q.HasWaiting {
+			f.Oldest = int(q.Oldest.Seconds())
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// WorkspaceOf is the <workspace/> of a domain answer.
+func WorkspaceOf(v *sessions.Workspace) Workspace {
+	w := Workspace{Me: AgentOf(v.Me), Causes: v.Causes, Agents: agentsOf(v.Agents), Queues: queueFiguresFrom(v.Queues),
+		Sessions: make([]WorkspaceSession, 0, len(v.Sessions))}
+	for _, s := range v.Sessions {
+		w.Sessions = append(w.Sessions, WorkspaceSession{ID: s.ID, Room: s.Room.String(), State: string(s.State),
+			Role: string(s.Role), Queue: s.Queue, Started: s.Started, SuspendedBy: string(s.SuspendedBy), Cause: s.Cause,
+			Reconnected: s.Reconnected, Question: s.Question,
+			Visitor: Visitor{Name: s.Visitor["name"], Email: s.Visitor["email"], Page: s.Visitor["page"]}})
+	}
+	return w
+}
+
+// QueuesOf is the <queues/> of a push of queue figures.
+func QueuesOf(v *sessions.QueueFigures) Queues {
+	return Queues{Queues: queueFiguresFrom(v.Queues), Agents: agentsOf(v.Agents)}
+}
+
+// AvailabilityOf is the answer <availability/> of the domain's queues. How
+// many agents there are is the business's own: a visitor learns only whether
+// one can answer.
+func AvailabilityOf(v *sessions.Availability) Availability {
+	a := Availability{Queues: make([]QueueStatus, 0, len(v.Queues))}
+	for _, q := range v.Queues {
+		s := QueueStatus{Name: q.Queue, Status: q.Status.String(), Waiting: q.Waiting, Full: q.Full, Wait: -1}
+		if q.WaitKnown {
+			s.Wait = int(q.Wait.Seconds())
+		}
+		a.Queues = append(a.Queues, s)
+	}
+	return a
 }

@@ -52,6 +52,20 @@ var cases = []struct {
 	{"withdrawn", Withdrawn{Session: "k7q2", Reason: "visitor-left"}, decodeAs[Withdrawn]},
 	{"missed", Missed{Session: "k7q2", Queue: "support"}, decodeAs[Missed]},
 	{"leave_message", LeaveMessage{Queue: "support", Token: "tok", Visitor: map[string]string{"name": "Ann"}, Body: "Call me back"}, decodeAs[LeaveMessage]},
+	{"workspace", Workspace{Me: Agent{JID: "a@example.com", Show: "dnd", Load: 2, Capacity: 4},
+		Sessions: []WorkspaceSession{{ID: "k7q2", Room: "k7q2@chat.example.com", State: "suspended", Role: "owner", Queue: "support",
+			Started: started, SuspendedBy: "agent", Cause: "Investigation", Reconnected: true,
+			Visitor: Visitor{Name: "Ann", Email: "ann@example.org", Page: "https://shop.example/?a=1&b=2"}, Question: "Where is my <parcel>?"},
+			{ID: "m3x9", Room: "m3x9@chat.example.com", State: "queued", Role: "offer", Started: started}},
+		Causes: []string{"Investigation", "Visitor Machine Restart"},
+		Agents: []Agent{{JID: "b@example.com", Show: "available", Load: 0, Capacity: 3}},
+		Queues: []QueueFigures{{Name: "support", Waiting: 2, Agents: 1, Oldest: 75}, {Name: "sales", Oldest: 0}, {Name: "empty", Oldest: -1}}}, decodeAs[Workspace]},
+	{"workspace_signed_out", Workspace{Me: Agent{JID: "a@example.com", Show: "offline", Capacity: 1}}, decodeAs[Workspace]},
+	{"queues", Queues{Queues: []QueueFigures{{Name: "support", Waiting: 1, Agents: 2, Free: 1, Oldest: -1}},
+		Agents: []Agent{{JID: "b@example.com", Show: "away", Load: 1, Capacity: 1, Pending: 1}}}, decodeAs[Queues]},
+	{"availability", Availability{Queues: []QueueStatus{{Name: "support", Status: "busy", Waiting: 3, Wait: 125},
+		{Name: "sales", Status: "away", Full: true, Wait: -1}, {Name: "billing", Status: "available", Wait: 0}}}, decodeAs[Availability]},
+	{"availability_request", Availability{Queue: "support"}, decodeAs[Availability]},
 }
 
 func decodeAs[T any, P interface {

@@ -147,8 +147,21 @@ func (e *Element) ChildrenNamed(space, local string) []*Element {
 }
 
 // Decode reads the element that start opens from r (which yields the tokens
-// after start, up to and including its end).
+// after start, up to and including its end), as an xml.Decoder reads them
+// from the wire: names carry resolved namespaces, so a child with no
+// namespace under a namespaced parent was written xmlns=” and is refused
+// (ErrNoNamespace).
 func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
+	return decode(start, r, true)
+}
+
+// FromTokens is Decode for tokens made in code (mellium's TokenReaders): an
+// empty namespace there means "inherit", as in an Element.
+func FromTokens(start xml.StartElement, r xml.TokenReader) (*Element, error) {
+	return decode(start, r, false)
+}
+
+func decode(start xml.StartElement, r xml.TokenReader, resolved bool) (*Element, error) {
 	root := fromStart(start)
 	stack := []*Element{root}
 	// Pointers: a strings.Builder must not be copied once written to, and
@@ -179,7 +192,7 @@ func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
 			}
 			c := fromStart(t)
 			top := stack[len(stack)-1]
-			if c.Name.Space == "" && top.Name.Space != "" {
+			if resolved && c.Name.Space == "" && top.Name.Space != "" {
 				return nil, ErrNoNamespace
 			}
 			top.at = append(top.at, text[len(text)-1].Len())

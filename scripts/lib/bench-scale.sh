@@ -80,14 +80,7 @@ PARLEY_BENCH_ROUNDS="$COUNT" PARLEY_BENCH_STORED="$stored" \
 {
 	echo
 	echo "== scale summary (commit $commit, $(date -u +%FT%TZ), load now $(cut -d' ' -f1-3 /proc/loadavg)) =="
-	awk '
-		function median(key,   n, i, j, t, v) {
-			n = cnt[key]
-			if (n == 0) return 0
-			for (i = 1; i <= n; i++) v[i] = val[key, i]
-			for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
-			return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
-		}
+	awk "$BENCH_AWK_MEDIAN"'
 		/^Benchmark/ {
 			name = $1; sub(/-[0-9]+$/, "", name)
 			for (i = 2; i < NF; i++) if ($(i+1) ~ /^(ns\/op|cpu-ns\/op|cpu-ns\/session|p50-µs\/.*|p99-µs\/.*)$/) { k = name " " $(i+1); val[k, ++cnt[k]] = $i }

@@ -160,3 +160,17 @@ testbed_env() {
 		export PARLEY_TEST_SERVER_LOG=$(shell_quote "$log")
 	EOF
 }
+
+# BENCH_AWK_MEDIAN is an awk function for the benchmark scripts: median(key)
+# of the values val[key, 1..cnt[key]] (an insertion sort; -count is small).
+# shellcheck disable=SC2016 # awk's own dollars
+BENCH_AWK_MEDIAN='
+function median(key,   n, i, j, t, v) {
+	n = cnt[key]
+	if (n == 0) return 0
+	for (i = 1; i <= n; i++) v[i] = val[key, i]
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+	return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
+}
+'
+export BENCH_AWK_MEDIAN
