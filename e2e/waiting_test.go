@@ -336,3 +336,32 @@ func TestWaitingSuspendedInQueueAbandons(t *testing.T) {
 		t.Errorf("abandoned_total %v", got)
 	}
 }
+
+// A supervisor who joins a missed session looks at it and does not take it
+// (supervise is for monitoring, PROTOCOL 1); an agent who serves the queue
+// takes it by joining.
+func TestWaitingSupervisorJoinDoesNotTakeMissed(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("agent12"), "chat")
+	p.grant(p.agentJID("super"), "supervise")
+	a := p.agent("agent12")
+	signIn(p, a, `<show>dnd</show>`)
+	v := p.visitor()
+	r := v.iq("set", p.Domain, `<leave-message xmlns='urn:parley:chat:0'><visitor name='Bea'/><body>Please call</body></leave-message>`)
+	s := r.Child(nsParley, "session")
+	if r.Get("type") != "result" || s == nil || s.Get("state") != "missed" {
+		t.Fatalf("leave-message: %s", r)
+	}
+	id, room := s.Get("id"), s.Get("room")
+
+	join(p.agent("super"), room, "Sue")
+	if rec := p.session(id); rec.State != sessions.StateMissed || rec.Owner != "" {
+		t.Fatalf("after the supervisor joined: state %s, owner %q; want missed and no owner", rec.State, rec.Owner)
+	}
+
+	join(a, room, "Agent")
+	eventually(t, "the agent's join takes the missed session", func() bool {
+		rec := p.session(id)
+		return rec.State == sessions.StateActive && rec.Owner == p.agentJID("agent12")
+	})
+}
