@@ -276,16 +276,7 @@ func TestWidgetPostgresOutageNothingLost(t *testing.T) {
 	env := testbed.Get(t)
 	env.DatabaseURL = pg.url
 	p := startParleyOn(t, env, testbed.Component(t, env), "--widget-websocket", env.WSURL, "--widget-anonymous-host", env.GuestHost)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	b.open("shop")
-	a := agentFor(p, "agent1", "")
-	b.startChat("shop", "Ann", "", "Hello")
-	b.phase("shop", "chat")
-	sid := b.session("shop")
-	room := roomOf(p, sid)
-	take(a, room, "Alice")
-	b.line("shop", "Alice has joined the chat.")
+	b, a, sid, room := annWithAlice(t, p, nil)
 
 	// The agent: a message every 300 ms until told to stop.
 	ag := newAgentOutbox(room, "Alice")
@@ -404,16 +395,7 @@ func TestWidgetProsodyRestartNothingLost(t *testing.T) {
 	requireBrowser(t)
 	pp := startPrivateProsody(t)
 	p := startParleyOn(t, pp.env, "chat.example.test", "--widget-websocket", pp.env.WSURL, "--widget-anonymous-host", pp.env.GuestHost)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	b.open("shop")
-	a := agentFor(p, "agent1", "")
-	b.startChat("shop", "Ann", "", "Hello")
-	b.phase("shop", "chat")
-	sid := b.session("shop")
-	room := roomOf(p, sid)
-	take(a, room, "Alice")
-	b.line("shop", "Alice has joined the chat.")
+	b, a, sid, room := annWithAlice(t, p, nil)
 
 	// The agent: a message every 300 ms on its first connection until
 	// Prosody is back (those typed while it is away fail to go, and count

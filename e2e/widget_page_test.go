@@ -243,3 +243,24 @@ func checkSessionID(t *testing.T, sid string) {
 		t.Fatalf("widget shows no session id (got %q)", sid)
 	}
 }
+
+// annWithAlice opens the shop in a new browser, starts Ann's chat there and
+// has agent1 take it as Alice: where the widget's fault tests start. before,
+// when set, runs once the page is open and before the chat starts.
+func annWithAlice(t *testing.T, p *parley, before func(*browser)) (b *browser, a *client, sid, room string) {
+	t.Helper()
+	b = newBrowser(t, p)
+	b.launch(launchOpts{})
+	b.open("shop")
+	if before != nil {
+		before(b)
+	}
+	a = agentFor(p, "agent1", "")
+	b.startChat("shop", "Ann", "", "Hello")
+	b.phase("shop", "chat")
+	sid = b.session("shop")
+	room = roomOf(p, sid)
+	take(a, room, "Alice")
+	b.line("shop", "Alice has joined the chat.")
+	return b, a, sid, room
+}

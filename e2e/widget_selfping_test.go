@@ -18,18 +18,10 @@ import (
 func TestWidgetSelfPingRejoinsAfterTakeover(t *testing.T) {
 	p := startWeb(t)
 	s := standbyOf(t, p)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	b.open("shop")
-	var ok bool
-	b.eval("shop", `(() => { window.parley.chat.config.selfPing = 2; return true; })()`, &ok)
-	a := agentFor(p, "agent1", "")
-	b.startChat("shop", "Ann", "", "Hello")
-	b.phase("shop", "chat")
-	sid := b.session("shop")
-	room := roomOf(p, sid)
-	take(a, room, "Alice")
-	b.line("shop", "Alice has joined the chat.")
+	b, a, _, room := annWithAlice(t, p, func(b *browser) {
+		var ok bool
+		b.eval("shop", `(() => { window.parley.chat.config.selfPing = 2; return true; })()`, &ok)
+	})
 	say(a, room, "Before the takeover")
 	b.line("shop", "Before the takeover")
 

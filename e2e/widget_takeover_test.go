@@ -18,16 +18,7 @@ import (
 func TestWidgetMessagesExactlyOnceAcrossTakeover(t *testing.T) {
 	p := startWeb(t)
 	s := standbyOf(t, p)
-	b := newBrowser(t, p)
-	b.launch(launchOpts{})
-	b.open("shop")
-	a := agentFor(p, "agent1", "")
-	b.startChat("shop", "Ann", "", "Hello")
-	b.phase("shop", "chat")
-	sid := b.session("shop")
-	room := roomOf(p, sid)
-	take(a, room, "Alice")
-	b.line("shop", "Alice has joined the chat.")
+	b, _, sid, _ := annWithAlice(t, p, nil)
 
 	const n = 30
 	var killed time.Time
