@@ -35,6 +35,7 @@ func (r *Room) Resync(full jid.JID, p PresenceInfo, h HistoryRequest, now time.T
 	if !ok {
 		return nil
 	}
+	r.keep()
 	o := r.occupants[nick]
 	o.Presence = p
 	var out []Stanza

@@ -34,6 +34,7 @@ type Room struct {
 	history      []Line
 	destroyed    bool
 	fold         func(string) string // the key nicks are compared under (nick.go)
+	cp           *Checkpoint         // checkpoint.go: armed, the first write to the occupants copies them
 }
 
 // NewRoom makes an empty room at addr (a bare JID) keeping at most
@@ -168,6 +169,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		if cur != nick {
 			return nil, Errorf(Cancel, NotAcceptable, "nick changes are not supported in chat sessions")
 		}
+		r.keep()
 		o := r.occupants[cur]
 		o.Presence = p
 		return r.broadcastPresence(o, full, "", false), nil
@@ -177,6 +179,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		return nil, Errorf(Cancel, Conflict, "that nick is in use")
 	}
 	var out []Stanza
+	r.keep()
 	if !exists {
 		o = &Occupant{Nick: nick, Person: e.Person, Affiliation: e.Affiliation, Role: e.Role}
 		r.occupants[nick] = o
@@ -309,6 +312,7 @@ func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
 	if !ok {
 		return nil
 	}
+	r.keep()
 	o := r.occupants[nick]
 	o.Presence = p
 	return r.broadcastPresence(o, full, "", false)
@@ -323,6 +327,7 @@ func (r *Room) Leave(full jid.JID, status string) (out []Stanza, was Occupant, l
 	if !ok {
 		return nil, Occupant{}, false
 	}
+	r.keep()
 	o := r.occupants[nick]
 	delete(r.byJID, key)
 	for i, j := range o.JIDs {
@@ -429,6 +434,7 @@ func (r *Room) Destroy(reason string) []Stanza {
 				Destroyed: true, DestroyReason: reason})
 		}
 	}
+	r.keep()
 	r.occupants = make(map[string]*Occupant)
 	r.byJID = make(map[string]string)
 	r.destroyed = true

@@ -97,29 +97,23 @@ func (e *Engine) timerTouch(s *session) {
 }
 
 // noteInput marks the session an input is addressed to (its room or an
-// occupant): presence in the room, which its timers depend on, changes only
-// through such inputs.
-func (e *Engine) noteInput(in Input) {
-	var to jid.JID
-	switch v := in.(type) {
-	case *Presence:
-		to = v.To
-	case *Message:
-		to = v.To
-	case *IQ:
-		to = v.To
-	default:
-		return
-	}
-	if s := e.lookup(to); s != nil {
+// occupant), and returns it: presence in the room, which its timers depend
+// on, changes only through such inputs.
+func (e *Engine) noteInput(in Input) *session {
+	s := e.target(in)
+	if s != nil {
 		e.timerTouch(s)
 	}
+	return s
 }
 
 // reindexChanged brings every index up to date with the sessions changed
 // since the last call (the marked ones).
 func (e *Engine) reindexChanged() {
 	e.scale.init()
+	if len(e.scale.marked) == 0 {
+		return
+	}
 	for id := range e.scale.marked {
 		e.reindex(id)
 	}
@@ -173,6 +167,10 @@ func (e *Engine) reindex(id string) {
 // owner or conference.
 func (e *Engine) reindexAgents(id string, s *session) {
 	x := &e.scale
+	old := x.worked[id]
+	if s != nil && sameWorkers(old, s.agents) || s == nil && len(old) == 0 {
+		return // the common case (a line in the room): nothing to build
+	}
 	var now []string
 	if s != nil {
 		for a, role := range s.agents {
@@ -181,10 +179,6 @@ func (e *Engine) reindexAgents(id string, s *session) {
 			}
 		}
 		sort.Strings(now)
-	}
-	old := x.worked[id]
-	if slices.Equal(old, now) {
-		return
 	}
 	for _, a := range old {
 		removeFrom(x.byAgent, a, id)
@@ -197,6 +191,21 @@ func (e *Engine) reindexAgents(id string, s *session) {
 	} else {
 		x.worked[id] = now
 	}
+}
+
+// sameWorkers reports whether old (sorted) holds exactly the agents of
+// agents with the role owner or conference, without building that list.
+func sameWorkers(old []string, agents map[string]AgentRole) bool {
+	n := 0
+	for a, role := range agents {
+		if role == RoleOwner || role == RoleConference {
+			if _, found := slices.BinarySearch(old, a); !found {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(old)
 }
 
 // workedBy returns the live sessions bare may own or conference in (check

@@ -85,7 +85,7 @@ func (e *Engine) message(m *Message) {
 		if e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
 			e.obs.Offer("declined")
 		}
-		delete(s.offered, m.fromBare())
+		s.unoffer(m.fromBare())
 		return
 	}
 	if len(m.Invites) > 0 {

@@ -214,7 +214,7 @@ func (e *Engine) join(s *session, p *Presence) {
 	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
 		e.takeOver(s, bare)
 	case s.agents[bare] == "" && s.invited[bare]:
-		s.agents[bare] = RoleConference
+		s.setAgent(bare, RoleConference)
 		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleConference, At: e.now})
 		nick := e.agentNick(s, bare)
 		e.event(s, Event{Type: "conference", By: "agent", Agent: nick}, nick+" joined the chat")
