@@ -34,6 +34,7 @@ func (s *session) wrote(i int) {
 func (s *session) setAgent(bare string, role AgentRole) {
 	s.keep(mapAgents)
 	s.agents[bare] = role
+	s.agentsVer++
 	s.wrote(mapAgents)
 }
 

@@ -37,6 +37,7 @@ type scaleState struct {
 	byAgent map[string]map[string]struct{} // agent (bare JID) -> sessions it owns or conferences in
 	worked  map[string][]string            // session id -> its agents in byAgent, sorted
 	marked  map[string]struct{}            // sessions changed since their last reindex
+	last    string                         // the session marked last (reindexChanged's common case: it alone is marked)
 
 	timers sessionHeap         // timers.go: sessions by next deadline
 	agents agentHeap           // timers.go: offline agents by end of grace
@@ -50,6 +51,9 @@ type indexed struct {
 	state State
 	owner string
 	conn  string
+	// byAgent holds the agents of s as of its agentsVer (reindexAgents).
+	s         *session
+	agentsVer uint64
 }
 
 func (x *scaleState) init() {
@@ -94,6 +98,7 @@ func removeFrom(m map[string]map[string]struct{}, k, id string) {
 func (e *Engine) timerTouch(s *session) {
 	e.scale.init()
 	e.scale.marked[s.rec.ID] = struct{}{}
+	e.scale.last = s.rec.ID
 }
 
 // noteInput marks the session an input is addressed to (its room or an
@@ -111,8 +116,15 @@ func (e *Engine) noteInput(in Input) *session {
 // since the last call (the marked ones).
 func (e *Engine) reindexChanged() {
 	e.scale.init()
-	if len(e.scale.marked) == 0 {
+	switch x := &e.scale; len(x.marked) {
+	case 0:
 		return
+	case 1:
+		if _, ok := x.marked[x.last]; ok { // one input's session: no need to iterate
+			e.reindex(x.last)
+			delete(x.marked, x.last)
+			return
+		}
 	}
 	for id := range e.scale.marked {
 		e.reindex(id)
@@ -137,12 +149,17 @@ func (e *Engine) reindex(id string) {
 		e.reindexAgents(id, nil)
 		return
 	}
-	e.reindexAgents(id, s)
-	now := indexed{state: s.rec.State, owner: s.rec.Owner}
+	now := indexed{state: s.rec.State, owner: s.rec.Owner, s: s, agentsVer: s.agentsVer}
 	if len(s.rec.VisitorJIDs) > 0 {
 		now.conn = s.rec.VisitorJIDs[0]
 	}
+	if !had || old.s != s || old.agentsVer != s.agentsVer {
+		e.reindexAgents(id, s) // its agents changed (cow.go's setAgent counts the writes)
+	}
 	if !had || old != now {
+		x.known[id] = now
+	}
+	if !had || old.where() != now.where() {
 		if had {
 			x.states[old.state]--
 			removeFrom(x.byOwner, old.owner, id)
@@ -151,7 +168,6 @@ func (e *Engine) reindex(id string) {
 		x.states[now.state]++
 		addTo(x.byOwner, now.owner, id)
 		addTo(x.byConn, now.conn, id)
-		x.known[id] = now
 		if had && old.owner != now.owner {
 			e.recheckAgent(old.owner)
 		}
@@ -192,6 +208,9 @@ func (e *Engine) reindexAgents(id string, s *session) {
 		x.worked[id] = now
 	}
 }
+
+// where is what the indexes by state, owner and connection hold.
+func (i indexed) where() indexed { return indexed{state: i.state, owner: i.owner, conn: i.conn} }
 
 // sameWorkers reports whether old (sorted) holds exactly the agents of
 // agents with the role owner or conference, without building that list.

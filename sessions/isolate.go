@@ -118,6 +118,7 @@ func (c *checkpoint) rollback() {
 	s.room.Rollback(&c.room)
 	if c.saved[mapAgents] {
 		s.agents, c.agents = orNil(c.agents, c.nilMaps[mapAgents]), nil
+		s.agentsVer++
 	}
 	if c.saved[mapOffered] {
 		s.offered, c.offered = orNil(c.offered, c.nilMaps[mapOffered]), nil
