@@ -308,6 +308,16 @@ const elementSize = 120
 
 // SetPresence updates the presence of a JID that is in the room and tells everyone.
 func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
+	o := r.present(full, p)
+	if o == nil {
+		return nil
+	}
+	return r.broadcastPresence(o, full, "", false)
+}
+
+// present records p as the presence of full, if it is in the room, and
+// returns its occupant (nil: not in the room).
+func (r *Room) present(full jid.JID, p PresenceInfo) *Occupant {
 	nick, ok := r.byJID[full.String()]
 	if !ok {
 		return nil
@@ -315,7 +325,7 @@ func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
 	r.keep()
 	o := r.occupants[nick]
 	o.Presence = p
-	return r.broadcastPresence(o, full, "", false)
+	return o
 }
 
 // Leave removes full from the room. When other JIDs remain under its nick only

@@ -56,13 +56,15 @@ type originEntry struct {
 	k originKey
 }
 
-// refill makes *dst a copy of src, reusing *dst's buckets.
-func refill[K comparable, V any](dst *map[K]V, src map[K]V) {
+// refill makes *dst a copy of src, reusing *dst's buckets, and reports
+// whether src was nil.
+func refill[K comparable, V any](dst *map[K]V, src map[K]V) (wasNil bool) {
 	if *dst == nil {
 		*dst = make(map[K]V, len(src))
 	}
 	clear(*dst)
 	maps.Copy(*dst, src)
+	return src == nil
 }
 
 // take records s in c and arms s: until release or rollback, the first
@@ -81,17 +83,13 @@ func (c *checkpoint) save(i int) {
 	c.saved[i] = true
 	switch i {
 	case mapAgents:
-		c.nilMaps[i] = s.agents == nil
-		refill(&c.agents, s.agents)
+		c.nilMaps[i] = refill(&c.agents, s.agents)
 	case mapOffered:
-		c.nilMaps[i] = s.offered == nil
-		refill(&c.offered, s.offered)
+		c.nilMaps[i] = refill(&c.offered, s.offered)
 	case mapInvited:
-		c.nilMaps[i] = s.invited == nil
-		refill(&c.invited, s.invited)
+		c.nilMaps[i] = refill(&c.invited, s.invited)
 	case mapNicks:
-		c.nilMaps[i] = s.nicks == nil
-		refill(&c.nicks, s.nicks)
+		c.nilMaps[i] = refill(&c.nicks, s.nicks)
 	}
 }
 

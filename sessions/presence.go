@@ -31,11 +31,7 @@ func (e *Engine) presence(p *Presence) {
 			return
 		}
 		if s == nil {
-			if reason, ok := e.goneFor(p.To, p.From); ok {
-				e.presenceErr(p, muc.Errorf(muc.Cancel, muc.Gone, "%s", reason))
-				return
-			}
-			e.presenceErr(p, errNotEntitled())
+			e.presenceErr(p, e.noRoom(p.To, p.From, errGone, errNotEntitled))
 			return
 		}
 		e.join(s, p)
