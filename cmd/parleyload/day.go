@@ -138,6 +138,7 @@ type dayResult struct {
 	AgentP99ms   float64      `json:"agent_p99_ms"`
 	Parleyd      *procFigures `json:"parleyd,omitempty"`
 	Server       *procFigures `json:"server,omitempty"`
+	Client       *procFigures `json:"client,omitempty"` // parleyload itself: all the visitors and agents
 }
 
 func (r dayResult) ok() bool {
@@ -490,7 +491,7 @@ func (dl *dayLoader) runMode(ctx context.Context, mode string) dayResult {
 		return res
 	}
 
-	parleyd, server := newProcWatch(d.parleydPID), newProcWatch(d.serverPID)
+	parleyd, server, self := newProcWatch(d.parleydPID), newProcWatch(d.serverPID), newProcWatch(os.Getpid())
 	t0 := time.Now()
 	var setup, teardown func(context.Context, int) error
 	switch mode {
@@ -527,14 +528,17 @@ func (dl *dayLoader) runMode(ctx context.Context, mode string) dayResult {
 	end := run.start.Add(d.duration)
 	parleyd.startPhase(run.start, end, d.sampleEvery)
 	server.startPhase(run.start, end, d.sampleEvery)
+	self.startPhase(run.start, end, d.sampleEvery)
 	err := run.talk(ctx, end)
 	parleyd.endPhase()
 	server.endPhase()
+	self.endPhase()
 	if err == nil {
 		err = run.drain(ctx)
 	}
 	res.Seconds = time.Since(run.start).Seconds()
 	res.Parleyd, res.Server = parleyd.figures(d.sessions, d.duration), server.figures(d.sessions, d.duration)
+	res.Client = self.figures(d.sessions, d.duration)
 	run.fill(&res)
 	if err != nil {
 		return fail("messages", err)
@@ -761,7 +765,7 @@ func aggregateDay(mode string, per []dayResult) dayResult {
 	}
 	out := dayResult{Mode: mode, Rounds: len(per), Sessions: per[0].Sessions, Agents: per[0].Agents}
 	var setup, secs, p50, p99, vp50, vp99, ap50, ap99 []float64
-	var pd, sv []*procFigures
+	var pd, sv, cl []*procFigures
 	for i, r := range per {
 		out.Sent += r.Sent
 		out.Delivered += r.Delivered
@@ -780,13 +784,13 @@ func aggregateDay(mode string, per []dayResult) dayResult {
 		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
 		vp50, vp99 = append(vp50, r.VisitorP50ms), append(vp99, r.VisitorP99ms)
 		ap50, ap99 = append(ap50, r.AgentP50ms), append(ap99, r.AgentP99ms)
-		pd, sv = append(pd, r.Parleyd), append(sv, r.Server)
+		pd, sv, cl = append(pd, r.Parleyd), append(sv, r.Server), append(cl, r.Client)
 	}
 	out.SetupSeconds, out.Seconds = median(setup), median(secs)
 	out.P50ms, out.P99ms = median(p50), median(p99)
 	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
 	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
-	out.Parleyd, out.Server = medianProc(pd), medianProc(sv)
+	out.Parleyd, out.Server, out.Client = medianProc(pd), medianProc(sv), medianProc(cl)
 	return out
 }
 
@@ -804,7 +808,7 @@ func printDayReport(w io.Writer, rep *dayReport) {
 		for _, p := range []struct {
 			name string
 			f    *procFigures
-		}{{"parleyd", r.Parleyd}, {"server", r.Server}} {
+		}{{"parleyd", r.Parleyd}, {"server", r.Server}, {"client", r.Client}} {
 			if p.f != nil {
 				fmt.Fprintf(w, "  %s %s: RSS %d KB before, %d KB steady: %.1f KB per live session; CPU %.2fs in the phase: %.2f ms per session-minute\n",
 					r.Mode, p.name, p.f.BaseRSSKB, p.f.SteadyRSSKB, p.f.RSSKBPerSession, p.f.CPUSeconds, p.f.CPUMsPerSessionMin)

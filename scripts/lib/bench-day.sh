@@ -157,11 +157,11 @@ load1="$(cut -d' ' -f1-3 /proc/loadavg)"
 		    print("%-6s sent %d, delivered %d, lost %d, duplicates %d, errors %d; p50 %.2f ms, p99 %.2f ms, max %.1f ms; setup %.0fs%s"
 		          % (m["mode"], m["sent"], m["delivered"], m["lost"], m["duplicates"], m["errors"], m["p50_ms"], m["p99_ms"], m["max_ms"],
 		             m["setup_seconds"], ("; FAILED: " + m["failure"]) if m.get("failure") else ""))
-		    for who in ("parleyd", "server"):
+		    for who in ("parleyd", "server", "client"):
 		        f = m.get(who)
 		        if f:
 		            print("       %-7s RSS %.1f KB per live session (%d KB before, %d KB steady), CPU %.2f ms per session-minute (%.1f s)"
-		                  % (who if who == "parleyd" else "prosody", f["rss_kb_per_session"], f["base_rss_kb"], f["steady_rss_kb"],
+		                  % ({"server": "prosody", "client": "clients"}.get(who, who), f["rss_kb_per_session"], f["base_rss_kb"], f["steady_rss_kb"],
 		                     f["cpu_ms_per_session_minute"], f["cpu_seconds"]))
 		r = (rep.get("ratios") or {}).get("parley/muc")
 		if r:
