@@ -306,9 +306,13 @@ func (c *Conn) undecodable(start xml.StartElement, err error) {
 	c.cfg.Undecodable(Stub(start), err)
 }
 
-// writer drains the outgoing queue, writing everything waiting in one flush.
+// writer drains the outgoing queue, writing everything waiting in one flush:
+// the stanzas appendStanza writes go out in one write call (wirewrite.go),
+// any other through the session's token writer, in queue order.
 func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) error {
 	batch := make([]*Element, 0, 256)
+	domain := c.cfg.Domain.String()
+	var buf []byte
 	for {
 		batch = batch[:0]
 		select {
@@ -333,7 +337,15 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 		_ = conn.SetWriteDeadline(t0.Add(30 * time.Second))
 		w := sess.TokenWriter()
 		var err error
+		buf = buf[:0]
 		for _, s := range batch {
+			var ok bool
+			if buf, ok = appendStanza(buf, s, domain); ok {
+				continue
+			}
+			if err = writeBuffered(w, conn, &buf); err != nil {
+				break
+			}
 			if emptyID(s) {
 				err = writeRaw(w, conn, s)
 			} else {
@@ -342,6 +354,12 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 			if err != nil {
 				break
 			}
+		}
+		if err == nil {
+			err = writeBuffered(w, conn, &buf)
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil // one large batch does not pin its buffer
 		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
@@ -353,6 +371,20 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 		}
 		c.stage(StageWrite, t0)
 	}
+}
+
+// writeBuffered writes what appendStanza put in *buf, after what w holds,
+// while w holds the stream's lock, and empties *buf.
+func writeBuffered(w xmlstream.TokenWriteFlushCloser, conn net.Conn, buf *[]byte) error {
+	if len(*buf) == 0 {
+		return nil
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := conn.Write(*buf)
+	*buf = (*buf)[:0]
+	return err
 }
 
 // emptyID reports a stanza with an explicitly empty id: the answer to an IQ
