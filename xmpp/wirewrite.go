@@ -154,6 +154,10 @@ func appendAttr(buf []byte, a xml.Attr) []byte {
 func appendEscaped(buf []byte, s string, newline bool) []byte {
 	last := 0
 	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
+			i++ // plain ASCII, the common case
+			continue
+		}
 		r, width := utf8.DecodeRuneInString(s[i:])
 		var esc string
 		switch r {
