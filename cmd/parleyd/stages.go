@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/parley-chat/parley/internal/metric"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +19,7 @@ type stageMetrics struct {
 }
 
 func newStageMetrics(reg prometheus.Registerer) *stageMetrics {
-	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "parley", Name: "stage_seconds",
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: metric.Namespace, Name: "stage_seconds",
 		Help: "Time spent in each stage of parleyd's path from a stanza read to its answers written " +
 			"(decode, handle, queue, engine, pipe, commit, deliver, outq, write).",
 		Buckets: prometheus.ExponentialBuckets(2e-6, 1.6, 24)}, []string{"stage"})
