@@ -49,6 +49,8 @@ type Config struct {
 	// Active/standby uses it so that a process unsure of still being the
 	// active one does not take the component from the one that is.
 	MayConnect func() bool
+	// Meter, when set, counts what is written on each connection (wiremeter.go).
+	Meter *WireMeter
 }
 
 // ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.
@@ -202,6 +204,7 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 		cancel()
 		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
+	conn = c.cfg.Meter.Wrap(conn) // counts stanzas, bytes and writes (nil: nothing)
 	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
 	if err != nil {

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		m.stats(st)
 	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
-		MayConnect: lease.Fresh}, gw.Handle,
+		MayConnect: lease.Fresh, Meter: xmpp.NewWireMeter(reg)}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
