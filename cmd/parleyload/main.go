@@ -48,6 +48,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/parley-chat/parley/sessions/pgstore"
+	pxmpp "github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -63,6 +64,7 @@ type options struct {
 	rounds                              int
 	timeLimit, stall                    time.Duration
 	jsonOut, verbose                    bool
+	cost                                costOptions // cost.go
 }
 
 // result is one mode's measurement.
@@ -90,6 +92,16 @@ type result struct {
 	AgentP50ms   float64 `json:"agent_p50_ms"`
 	AgentP99ms   float64 `json:"agent_p99_ms"`
 	Failure      string  `json:"failure,omitempty"`
+	// Per delivered message (cost.go): CPU from /proc in µs (the XMPP
+	// server, parleyd, Postgres, parleyload itself) and what the component
+	// wrote on its stream (parleyd in parley mode, the echo in echo mode).
+	ServerCPUus   float64 `json:"server_cpu_us_per_message,omitempty"`
+	ParleydCPUus  float64 `json:"parleyd_cpu_us_per_message,omitempty"`
+	PostgresCPUus float64 `json:"postgres_cpu_us_per_message,omitempty"`
+	LoadCPUus     float64 `json:"parleyload_cpu_us_per_message,omitempty"`
+	SentStanzas   float64 `json:"component_stanzas_per_message,omitempty"`
+	SentBytes     float64 `json:"component_bytes_per_message,omitempty"`
+	SentWrites    float64 `json:"component_writes_per_message,omitempty"`
 }
 
 func (r result) ok() bool {
@@ -146,6 +158,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	costFlags(fs, &o.cost)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -225,6 +238,7 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 			logMu.Unlock()
 		}
 	}}
+	l.echoMeter = pxmpp.NewWireMeter(nil) // cost.go: what the echo writes
 	if o.databaseURL != "" {
 		if err := grant(ctx, o); err != nil {
 			return nil, err
@@ -337,6 +351,7 @@ func aggregate(mode string, per []result) result {
 	out.P50ms, out.P99ms = median(p50), median(p99)
 	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
 	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
+	aggregateCost(&out, per)
 	return out
 }
 
@@ -389,6 +404,7 @@ func ratios(rs []result) map[string]map[string]float64 {
 			"p50":        ratio(p.P50ms, b.P50ms),
 			"p99":        ratio(p.P99ms, b.P99ms),
 		}
+		costRatios(out["parley/"+base], p, b)
 	}
 	return out
 }
@@ -422,6 +438,7 @@ func printReport(w io.Writer, rep *report) {
 			fmt.Fprintf(w, "parley/%s: throughput %.2f, latency p50 %.2f, p99 %.2f\n", base, x["throughput"], x["p50"], x["p99"])
 		}
 	}
+	printCost(w, rep)
 	if !rep.OK {
 		fmt.Fprintln(w, "NOT OK: some messages were not delivered exactly once")
 	}
