@@ -29,6 +29,7 @@ type costOptions struct {
 	parleydPID  int    // 0: not measured
 	postgresPID int    // the postmaster: its children (the backends) are summed
 	metricsURL  string // parleyd's /metrics: the component stream's counters
+	commitProbe int    // commits timed per round (commitprobe.go); 0: none
 }
 
 func costFlags(fs *flag.FlagSet, c *costOptions) {
@@ -38,6 +39,7 @@ func costFlags(fs *flag.FlagSet, c *costOptions) {
 	})
 	fs.IntVar(&c.parleydPID, "parleyd-pid", 0, "parleyd's pid: its CPU per message from /proc")
 	fs.IntVar(&c.postgresPID, "postgres-pid", 0, "the Postgres postmaster's pid (first line of the data directory's postmaster.pid): the CPU of it and its backends per message")
+	fs.IntVar(&c.commitProbe, "commit-probe", 0, "after each round, time this many commits of one transcript entry on --database-url (parleyd's store, one after the other): one commit's p50")
 	fs.StringVar(&c.metricsURL, "parleyd-metrics", "", "parleyd's metrics URL (http://HOST:PORT/metrics): the stanzas, bytes and write calls it writes per message")
 }
 
@@ -337,14 +339,16 @@ func printCost(w io.Writer, rep *report) {
 	for _, r := range rep.Modes {
 		some = some || r.ServerCPUus > 0 || r.ParleydCPUus > 0 || r.PostgresCPUus > 0 || r.SentBytes > 0
 	}
-	if !some {
-		return
+	if some {
+		fmt.Fprintln(w, "per delivered message (CPU from /proc, in µs; what the component wrote: parleyd in parley, the echo in echo):")
+		fmt.Fprintf(w, "%-7s %9s %9s %9s %10s %9s %9s %9s\n", "mode", "server", "parleyd", "postgres", "parleyload", "stanzas", "bytes", "writes")
+		for _, r := range rep.Modes {
+			fmt.Fprintf(w, "%-7s %9.1f %9.1f %9.1f %10.1f %9.2f %9.1f %9.2f\n",
+				r.Mode, r.ServerCPUus, r.ParleydCPUus, r.PostgresCPUus, r.LoadCPUus, r.SentStanzas, r.SentBytes, r.SentWrites)
+		}
 	}
-	fmt.Fprintln(w, "per delivered message (CPU from /proc, in µs; what the component wrote: parleyd in parley, the echo in echo):")
-	fmt.Fprintf(w, "%-7s %9s %9s %9s %10s %9s %9s %9s\n", "mode", "server", "parleyd", "postgres", "parleyload", "stanzas", "bytes", "writes")
-	for _, r := range rep.Modes {
-		fmt.Fprintf(w, "%-7s %9.1f %9.1f %9.1f %10.1f %9.2f %9.1f %9.2f\n",
-			r.Mode, r.ServerCPUus, r.ParleydCPUus, r.PostgresCPUus, r.LoadCPUus, r.SentStanzas, r.SentBytes, r.SentWrites)
+	if rep.Commit != nil {
+		fmt.Fprintf(w, "commit (one transcript entry, pgstore.Commit): p50 %.3f ms, p99 %.3f ms, %d per round\n", rep.Commit.P50ms, rep.Commit.P99ms, rep.Commit.Commits)
 	}
 	for _, base := range []string{modeMUC, modeEcho} {
 		if x, ok := rep.Ratios["parley/"+base]["server_cpu"]; ok {

@@ -118,6 +118,10 @@ type report struct {
 	Rounds      [][]result                    `json:"rounds"` // each round's modes
 	Ratios      map[string]map[string]float64 `json:"ratios"` // medians of each round's ratios
 	OK          bool                          `json:"ok"`
+
+	// Commit is one durable commit's latency (--commit-probe, commitprobe.go): medians of the rounds'.
+	Commit       *commitResult  `json:"commit,omitempty"`
+	CommitRounds []commitResult `json:"commit_rounds,omitempty"`
 }
 
 func env(name, def string) string {
@@ -192,6 +196,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--concurrency and --window must be at least 1")
 	case o.rounds < 1 || o.rounds > 100:
 		return nil, fmt.Errorf("--rounds must be 1 to 100")
+	case o.cost.commitProbe < 0 || o.cost.commitProbe > 0 && o.databaseURL == "":
+		return nil, fmt.Errorf("--commit-probe needs --database-url and a count of at least 0")
 	case o.timeLimit <= 0 || o.stall <= 0:
 		return nil, fmt.Errorf("--time-limit and --stall must be positive")
 	}
@@ -303,7 +309,16 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 			rs = append(rs, res)
 		}
 		rep.Rounds = append(rep.Rounds, rs)
+		if o.cost.commitProbe > 0 && ctx.Err() == nil {
+			c, err := commitProbe(ctx, o.databaseURL, o.cost.commitProbe)
+			if err != nil {
+				return nil, err
+			}
+			l.logf("round %d, commit probe: p50 %.3fms, p99 %.3fms over %d commits", round, c.P50ms, c.P99ms, c.Commits)
+			rep.CommitRounds = append(rep.CommitRounds, *c)
+		}
 	}
+	rep.Commit = medianCommit(rep.CommitRounds)
 	for i, m := range o.modes {
 		var per []result
 		for _, rs := range rep.Rounds {
