@@ -65,6 +65,7 @@ type options struct {
 	timeLimit, stall                    time.Duration
 	jsonOut, verbose                    bool
 	cost                                costOptions // cost.go
+	jsonFile                            string      // --json-out
 }
 
 // result is one mode's measurement.
@@ -161,6 +162,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeLimit, "time-limit", 5*time.Minute, "limit on the whole run")
 	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
+	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	costFlags(fs, &o.cost)
 	if err := fs.Parse(args); err != nil {
@@ -221,6 +223,16 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "parleyload:", err)
 		os.Exit(1)
+	}
+	if o.jsonFile != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(o.jsonFile, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "parleyload: --json-out:", err)
+			os.Exit(1)
+		}
 	}
 	if o.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
