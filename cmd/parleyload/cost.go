@@ -123,19 +123,53 @@ func readProcs(root string) []procStat {
 	return out
 }
 
-// treeTicks is the CPU time of pid and its children: its own, its ended
-// children's, and each live child's own (Postgres's backends, beam.smp's
-// helpers). The second result is false when pid is not among procs.
-func treeTicks(procs []procStat, pid int) (uint64, bool) {
+// tickNs is one clock tick in nanoseconds.
+const tickNs = 1e9 / clockTicks
+
+// cpuNs is the CPU time of process p in nanoseconds: the sum of its
+// threads' run time in root/<pid>/task/*/schedstat (nanoseconds, where
+// stat's utime and stime count 10 ms ticks), or its stat ticks when there is
+// no schedstat to read.
+func cpuNs(root string, p procStat) uint64 {
+	files, _ := filepath.Glob(filepath.Join(root, strconv.Itoa(p.pid), "task", "*", "schedstat"))
+	var sum uint64
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		fs := strings.Fields(string(b))
+		if len(fs) == 0 {
+			continue
+		}
+		v, err := strconv.ParseUint(fs[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		sum += v
+		n++
+	}
+	if n == 0 {
+		return p.self * tickNs
+	}
+	return sum
+}
+
+// treeCPU is the CPU time in nanoseconds of pid and its children: its own,
+// its ended children's (stat's cutime and cstime, in ticks), and each live
+// child's own (Postgres's backends, beam.smp's helpers). The second result is
+// false when pid is not among procs.
+func treeCPU(root string, procs []procStat, pid int) (uint64, bool) {
 	var sum uint64
 	found := false
 	for _, p := range procs {
 		switch {
 		case p.pid == pid:
-			sum += p.self + p.reaped
+			sum += cpuNs(root, p) + p.reaped*tickNs
 			found = true
 		case p.ppid == pid:
-			sum += p.self
+			sum += cpuNs(root, p)
 		}
 	}
 	return sum, found
@@ -144,8 +178,8 @@ func treeTicks(procs []procStat, pid int) (uint64, bool) {
 // costSample is one reading at a phase edge.
 type costSample struct {
 	at                        time.Time
-	server, parleyd, postgres uint64 // clock ticks
-	self                      uint64
+	server, parleyd, postgres uint64 // nanoseconds
+	self                      uint64 // parleyload's own, ticks in ns
 	haveServer, haveParleyd   bool
 	havePostgres, haveSelf    bool
 	wire                      map[string]float64 // parleyd's component counters
@@ -175,20 +209,20 @@ func (l *loader) sampleCost(ctx context.Context, mode string) costSample {
 	if len(c.serverPIDs) > 0 {
 		s.haveServer = true
 		for _, pid := range c.serverPIDs {
-			t, ok := treeTicks(procs, pid)
+			t, ok := treeCPU("/proc", procs, pid)
 			s.server += t
 			s.haveServer = s.haveServer && ok
 		}
 	}
 	if c.parleydPID > 0 {
-		s.parleyd, s.haveParleyd = treeTicks(procs, c.parleydPID)
+		s.parleyd, s.haveParleyd = treeCPU("/proc", procs, c.parleydPID)
 	}
 	if c.postgresPID > 0 {
-		s.postgres, s.havePostgres = treeTicks(procs, c.postgresPID)
+		s.postgres, s.havePostgres = treeCPU("/proc", procs, c.postgresPID)
 	}
 	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
 		if st, err := parseStat(b); err == nil {
-			s.self, s.haveSelf = st.self, true
+			s.self, s.haveSelf = st.self*tickNs, true
 		}
 	}
 	if c.metricsURL != "" && mode == modeParley {
@@ -213,7 +247,7 @@ func fillCost(res *result, a, b costSample) {
 		return
 	}
 	us := func(t0, t1 uint64) float64 {
-		return float64(t1-t0) * (1e6 / clockTicks) / n
+		return float64(t1-t0) / 1e3 / n
 	}
 	if a.haveServer && b.haveServer && b.server >= a.server {
 		res.ServerCPUus = us(a.server, b.server)

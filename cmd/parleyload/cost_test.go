@@ -29,24 +29,28 @@ func TestTreeTicksFromFixture(t *testing.T) {
 	if len(procs) != 5 {
 		t.Fatalf("read %d processes from the fixture, want 5", len(procs))
 	}
-	// The postmaster: its own 150+50, its ended children's 700+300, its live
-	// backends' 40+10 and 3+2; not the unrelated process 200.
-	if got, ok := treeTicks(procs, 100); !ok || got != 1255 {
-		t.Errorf("postmaster tree = %d, %v; want 1255", got, ok)
+	const tick = 10_000_000 // ns
+	// The postmaster: its own from its threads' schedstat (2 000 000 001 ns,
+	// not its 150+50 stat ticks), its ended children's 700+300 ticks, its
+	// live backends': 101 without schedstat (40+10 ticks), 102 with
+	// (123 456 ns); not the unrelated process 200.
+	if got, ok := treeCPU("testdata/proc", procs, 100); !ok || got != 2_000_000_001+1000*tick+50*tick+123_456 {
+		t.Errorf("postmaster tree = %d, %v", got, ok)
 	}
-	// A server with one child of an odd name.
-	if got, ok := treeTicks(procs, 200); !ok || got != 900+100+5+5+11+22 {
+	// A server with one child of an odd name, two threads.
+	if got, ok := treeCPU("testdata/proc", procs, 200); !ok || got != 7_000_000_000+5_000+10*tick+33*tick {
 		t.Errorf("server tree = %d, %v", got, ok)
 	}
-	if _, ok := treeTicks(procs, 999); ok {
+	if _, ok := treeCPU("testdata/proc", procs, 999); ok {
 		t.Error("a pid not there was found")
 	}
 }
 
 func TestFillCostPerDeliveredMessage(t *testing.T) {
-	a := costSample{server: 100, parleyd: 50, postgres: 10, self: 5, haveServer: true, haveParleyd: true, havePostgres: true, haveSelf: true,
+	const tick = 10_000_000 // ns
+	a := costSample{server: 100 * tick, parleyd: 50 * tick, postgres: 10 * tick, self: 5 * tick, haveServer: true, haveParleyd: true, havePostgres: true, haveSelf: true,
 		wire: map[string]float64{metricStanzas: 10, metricBytes: 1000, metricWrites: 5}}
-	b := costSample{server: 150, parleyd: 60, postgres: 12, self: 9, haveServer: true, haveParleyd: true, havePostgres: true, haveSelf: true,
+	b := costSample{server: 150 * tick, parleyd: 60 * tick, postgres: 12 * tick, self: 9 * tick, haveServer: true, haveParleyd: true, havePostgres: true, haveSelf: true,
 		wire: map[string]float64{metricStanzas: 2010, metricBytes: 401000, metricWrites: 1005}}
 	res := result{Mode: modeParley, Delivered: 1000}
 	fillCost(&res, a, b)

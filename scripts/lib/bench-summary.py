@@ -40,16 +40,18 @@ def verdict(ok):
     return "met" if ok else "NOT met"
 
 
-def line(text, value, fmt, target, ok):
+def line(text, value, fmt, target, ok, detail=""):
     v = "n/a" if value is None else fmt % value
-    print("  %-66s %-10s %-12s %s" % (text, v, target, verdict(ok)))
+    print("  %-62s %-10s %-11s %s" % (text, v, target, verdict(ok)))
+    if detail:
+        print("      " + detail)
 
 
 loaded, unloaded = load("loaded"), load("unloaded")
 dloaded, dunloaded = load("loaded-durable"), load("unloaded-durable")
 
 print("issue 13, done when (server: %s; each figure the median of the run's rounds):" % server)
-print("  %-66s %-10s %-12s %s" % ("ratio", "measured", "target", ""))
+print("  %-62s %-10s %-11s %s" % ("ratio", "measured", "target", ""))
 
 t = ratio(loaded, "parley/muc", "throughput")
 line("loaded: parley/muc throughput", t, "%.2f", ">= 1.25", None if t is None else t >= 1.25)
@@ -60,26 +62,27 @@ line("loaded: %s CPU per parley message / per echo round trip" % server, c, "%.2
 def budget(rep, label):
     p, e = mode(rep, "parley"), mode(rep, "echo")
     commit = (rep or {}).get("commit")
+    text = "unloaded p50, %s: echo + commit + 0.3 ms - parley" % label
     if not (p and e and commit):
-        line("unloaded (%s): parley p50 <= echo p50 + commit p50 + 0.3 ms" % label, None, "", "slack >= 0", None)
+        line(text, None, "", ">= 0", None)
         return
     slack = e["p50_ms"] + commit["p50_ms"] + 0.3 - p["p50_ms"]
-    line("unloaded (%s): slack = echo %.2f + commit %.2f + 0.3 - parley %.2f ms"
-         % (label, e["p50_ms"], commit["p50_ms"], p["p50_ms"]), slack, "%+.2f ms", ">= 0", slack >= 0)
+    line(text, slack, "%+.2f ms", ">= 0", slack >= 0,
+         "parley p50 %.2f ms, echo p50 %.2f ms, one commit p50 %.3f ms" % (p["p50_ms"], e["p50_ms"], commit["p50_ms"]))
 
 
-budget(unloaded, "test bed's Postgres, fsync off")
-budget(dunloaded, "durable Postgres, fsync on")
+budget(unloaded, "fsync off")
+budget(dunloaded, "fsync on")
 p99 = ratio(unloaded, "parley/muc", "p99")
 line("unloaded: parley/muc p99", p99, "%.2f", "<= 1.2", None if p99 is None else p99 <= 1.2)
 pf, pd = mode(loaded, "parley"), mode(dloaded, "parley")
 if pf and pd and pf.get("per_second"):
     d = pd["per_second"] / pf["per_second"]
     # The issue asks for "nearly free"; 0.9 is this script's reading of it.
-    line("loaded: durable/fast parley throughput (%.0f vs %.0f msgs/s)" % (pd["per_second"], pf["per_second"]),
-         d, "%.2f", ">= 0.9 (*)", d >= 0.9)
+    line("loaded: parley throughput, fsync on / fsync off", d, "%.2f", ">= 0.9 (*)", d >= 0.9,
+         "%.0f vs %.0f messages/s" % (pd["per_second"], pf["per_second"]))
 else:
-    line("loaded: durable/fast parley throughput", None, "", ">= 0.9 (*)", None)
+    line("loaded: parley throughput, fsync on / fsync off", None, "", ">= 0.9 (*)", None)
 print("  (*) the issue says \"nearly free\" under load; 0.9 is bench.sh's reading of it")
 print("  many idle sessions, 100k live sessions, 1M stored: not in this block (their own flags of scripts/bench.sh)")
 
