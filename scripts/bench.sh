@@ -30,7 +30,7 @@
 #    targets and met / NOT met (scripts/lib/bench-summary.py). Everything it
 #    printed is kept in .state/bench/.
 #
-# About a minute on 2 cores (BENCH_ROUNDS=5: two). Not part of scripts/test.sh
+# A few minutes on 2 cores (more with BENCH_ROUNDS=5). Not part of scripts/test.sh
 # (too long for CI). The scale benchmarks (BenchmarkScale*: 100k live sessions
 # in the engine, 1M stored in Postgres) are left out of step 3: -scale runs
 # them alone and prints their ratios (tens of minutes, most of it seeding).
