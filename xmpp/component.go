@@ -39,6 +39,7 @@ type Config struct {
 	OnRetry   func(err error, wait time.Duration)
 	QueueSize int // outgoing stanzas buffered (default 10000)
 	Logger    *slog.Logger
+	Meter     *WireMeter // when set, counts what is written on each connection (wiremeter.go)
 	// Undecodable, when set, gets what is left of each stanza that could not
 	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
 	// (ErrHandlerPanic): its start element with the attributes, so that it
@@ -49,8 +50,6 @@ type Config struct {
 	// Active/standby uses it so that a process unsure of still being the
 	// active one does not take the component from the one that is.
 	MayConnect func() bool
-	// Meter, when set, counts what is written on each connection (wiremeter.go).
-	Meter *WireMeter
 }
 
 // ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.

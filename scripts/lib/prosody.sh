@@ -92,9 +92,6 @@ prosody_write_config() {
 				"websocket"; "bosh";${PROSODY_FEDERATION:+ "dialback";}
 			}
 			$(prosody_s2s_config)
-			-- TCP_NODELAY on every connection (accepted and outgoing), as the README
-			-- tells operators: small stanzas go at once instead of waiting for an ACK.
-			network_settings = { nagle = false }
 			c2s_require_encryption = false
 			allow_unencrypted_plain_auth = true
 			consider_websocket_secure = true
@@ -104,6 +101,7 @@ prosody_write_config() {
 
 			storage = "internal"
 			authentication = "internal_plain"
+			network_settings = { nagle = false }
 
 			VirtualHost "$TESTBED_AGENT_HOST"
 
