@@ -36,6 +36,9 @@ func NewWireMeter(reg prometheus.Registerer) *WireMeter {
 	return m
 }
 
+// UseMeter sets Config.Meter: call it before Run.
+func (c *Conn) UseMeter(m *WireMeter) { c.cfg.Meter = m }
+
 // Stanzas, Bytes and Writes are the counts so far.
 func (m *WireMeter) Stanzas() uint64 { return m.stanzas.Load() }
 func (m *WireMeter) Bytes() uint64   { return m.bytes.Load() }

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		m.stats(st)
 	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
-		MayConnect: lease.Fresh, Meter: xmpp.NewWireMeter(reg)}, gw.Handle,
+		MayConnect: lease.Fresh}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
@@ -177,6 +177,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 			}
 		})
 	gw.Attach(conn, runner)
+	conn.UseMeter(xmpp.NewWireMeter(reg)) // parley_component_sent_*_total, parley_component_writes_total
 
 	widget, err := web.Handler(web.Config{WebSocket: cfg.WidgetWS, AnonymousHost: cfg.WidgetAnonHost, Service: domain.String()})
 	if err != nil {
