@@ -43,6 +43,12 @@ cd "$ROOT"
 if [[ "${1:-}" == "-scale" || "${1:-}" == "--scale" ]]; then
 	exec "$ROOT/scripts/lib/bench-scale.sh"
 fi
+# shellcheck source=lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+# shellcheck source=lib/pg.sh
+. "$ROOT/scripts/lib/pg.sh"
+# shellcheck source=lib/bench-durable.sh
+. "$ROOT/scripts/lib/bench-durable.sh"
 # The XMPP server of the test bed to measure through: prosody or ejabberd.
 SERVER="${BENCH_SERVER:-prosody}"
 while (( $# > 0 )); do
@@ -53,12 +59,6 @@ while (( $# > 0 )); do
 	esac
 done
 case "$SERVER" in prosody | ejabberd) ;; *) echo "bench: unknown server $SERVER (prosody, ejabberd)" >&2; exit 2 ;; esac
-# shellcheck source=lib/common.sh
-. "$ROOT/scripts/lib/common.sh"
-# shellcheck source=lib/pg.sh
-. "$ROOT/scripts/lib/pg.sh"
-# shellcheck source=lib/bench-durable.sh
-. "$ROOT/scripts/lib/bench-durable.sh"
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }

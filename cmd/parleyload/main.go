@@ -58,14 +58,14 @@ type options struct {
 	service, muc                        string
 	echoDomain, xmppAddr, secret        string
 	databaseURL                         string
+	cost                                costOptions // cost.go
+	jsonFile                            string      // --json-out
 	modes                               []string
 	rooms, messages                     int
 	concurrency, window, maxChats       int
 	rounds                              int
 	timeLimit, stall                    time.Duration
 	jsonOut, verbose                    bool
-	cost                                costOptions // cost.go
-	jsonFile                            string      // --json-out
 }
 
 // result is one mode's measurement.
@@ -152,6 +152,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.xmppAddr, "xmpp-addr", env("PARLEY_XMPP_ADDR", ""), "XMPP server's component port (echo mode)")
 	fs.StringVar(&o.secret, "secret", env("PARLEY_SECRET", ""), "component secret (echo mode)")
 	fs.StringVar(&o.databaseURL, "database-url", "", "parleyd's database: when given, grant the agents the chat permission there")
+	costFlags(fs, &o.cost)
+	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
 	fs.StringVar(&modes, "modes", "parley,muc", "comma-separated modes to run in order: parley, muc, echo")
 	fs.IntVar(&o.rooms, "rooms", 10, "N: rooms (one visitor each)")
 	fs.IntVar(&o.messages, "messages", 20, "M: messages per room in each direction")
@@ -162,9 +164,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeLimit, "time-limit", 5*time.Minute, "limit on the whole run")
 	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
-	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
-	costFlags(fs, &o.cost)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -186,6 +186,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	switch {
+	case o.cost.commitProbe < 0 || o.cost.commitProbe > 0 && o.databaseURL == "":
+		return nil, fmt.Errorf("--commit-probe needs --database-url and a count of at least 0")
 	case len(o.agentNames) == 0:
 		return nil, fmt.Errorf("--agents names no account")
 	case len(o.modes) == 0:
@@ -198,8 +200,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--concurrency and --window must be at least 1")
 	case o.rounds < 1 || o.rounds > 100:
 		return nil, fmt.Errorf("--rounds must be 1 to 100")
-	case o.cost.commitProbe < 0 || o.cost.commitProbe > 0 && o.databaseURL == "":
-		return nil, fmt.Errorf("--commit-probe needs --database-url and a count of at least 0")
 	case o.timeLimit <= 0 || o.stall <= 0:
 		return nil, fmt.Errorf("--time-limit and --stall must be positive")
 	}
