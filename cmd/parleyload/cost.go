@@ -58,9 +58,9 @@ func parsePIDs(s string) ([]int, error) {
 	return out, nil
 }
 
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every
+// userHZ is USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every
 // Linux architecture parleyload runs on (the kernel converts to it).
-const clockTicks = 100
+const userHZ = 100
 
 // procStat is what parleyload reads of one /proc/<pid>/stat line.
 type procStat struct {
@@ -124,7 +124,7 @@ func readProcs(root string) []procStat {
 }
 
 // tickNs is one clock tick in nanoseconds.
-const tickNs = 1e9 / clockTicks
+const tickNs = 1e9 / userHZ
 
 // cpuNs is the CPU time of process p in nanoseconds: the sum of its
 // threads' run time in root/<pid>/task/*/schedstat (nanoseconds, where
