@@ -224,8 +224,8 @@ fi
 PGPID="$PG_PID"
 load() {
 	local name="$1"; shift
-	local cost=(--server-pid "$SERVER_PID" --parleyd-pid "$parleyd_pid" --parleyd-metrics "http://$HTTP_ADDR/metrics")
-	if [[ -n "$PGPID" ]]; then cost+=(--postgres-pid "$PGPID"); fi
+	local cost=(--cpu-server-pids "$SERVER_PID" --cpu-parleyd-pid "$parleyd_pid" --parleyd-metrics "http://$HTTP_ADDR/metrics")
+	if [[ -n "$PGPID" ]]; then cost+=(--cpu-postgres-pid "$PGPID"); fi
 	rm -f "$OUT/load-$name.json"
 	log "parleyload ($name): $*"
 	"$OUT/parleyload" --service "$DOMAIN" --database-url "$DSN" --modes parley,muc,echo --agents "$AGENTS" \

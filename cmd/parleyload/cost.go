@@ -33,12 +33,12 @@ type costOptions struct {
 }
 
 func costFlags(fs *flag.FlagSet, c *costOptions) {
-	fs.Func("server-pid", "the XMPP server's pid(s), comma-separated: CPU per message from /proc (children included, e.g. Prosody or ejabberd's beam.smp)", func(s string) (err error) {
+	fs.Func("cpu-server-pids", "the XMPP server's pid(s), comma-separated: CPU per message from /proc (children included, e.g. Prosody or ejabberd's beam.smp)", func(s string) (err error) {
 		c.serverPIDs, err = parsePIDs(s)
 		return err
 	})
-	fs.IntVar(&c.parleydPID, "parleyd-pid", 0, "parleyd's pid: its CPU per message from /proc")
-	fs.IntVar(&c.postgresPID, "postgres-pid", 0, "the Postgres postmaster's pid (first line of the data directory's postmaster.pid): the CPU of it and its backends per message")
+	fs.IntVar(&c.parleydPID, "cpu-parleyd-pid", 0, "parleyd's pid: its CPU per message from /proc")
+	fs.IntVar(&c.postgresPID, "cpu-postgres-pid", 0, "the Postgres postmaster's pid (first line of the data directory's postmaster.pid): the CPU of it and its backends per message")
 	fs.IntVar(&c.commitProbe, "commit-probe", 0, "after each round, time this many commits of one transcript entry on --database-url (parleyd's store, one after the other): one commit's p50")
 	fs.StringVar(&c.metricsURL, "parleyd-metrics", "", "parleyd's metrics URL (http://HOST:PORT/metrics): the stanzas, bytes and write calls it writes per message")
 }

@@ -99,7 +99,7 @@ parley_stanzas_out_total{kind="message"} 7
 }
 
 func TestCostFlags(t *testing.T) {
-	o, err := parseFlags([]string{"--server-pid", "12, 13", "--parleyd-pid", "14", "--postgres-pid", "15", "--parleyd-metrics", "http://x/metrics"}, io.Discard)
+	o, err := parseFlags([]string{"--cpu-server-pids", "12, 13", "--cpu-parleyd-pid", "14", "--cpu-postgres-pid", "15", "--parleyd-metrics", "http://x/metrics"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestCostFlags(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	var c costOptions
 	costFlags(fs, &c)
-	if err := fs.Parse([]string{"--server-pid", "12,x"}); err == nil {
+	if err := fs.Parse([]string{"--cpu-server-pids", "12,x"}); err == nil {
 		t.Error("a bad pid was accepted")
 	}
 }
