@@ -95,6 +95,7 @@ parleyd_pid=""
 sampler_pid=""
 started_testbed=0
 started_durable=0
+started_ejabberd=0
 stop_parleyd() {
 	if [[ -n "$parleyd_pid" ]]; then
 		log "stopping parleyd (pid $parleyd_pid)"
@@ -116,6 +117,15 @@ cleanup() {
 	fi
 	if (( started_testbed )); then
 		scripts/testbed.sh down 8>&- || true
+	elif (( started_ejabberd )); then
+		# The rest of the test bed ran before: only the ejabberd this run started goes.
+		(
+			# shellcheck source=lib/ejabberd.sh
+			. "$ROOT/scripts/lib/ejabberd.sh"
+			exec 9>"$STATE/testbed.lock"
+			flock -w 60 9 || exit 0
+			ejabberd_down ejabberd
+		) 8>&- || true
 	fi
 	exit "$rc"
 }
@@ -131,7 +141,13 @@ if pid_alive "$old" parleyd; then
 fi
 rm -f "$OUT/parleyd.pid"
 
-scripts/testbed.sh status --server "$SERVER" >/dev/null 2>&1 || started_testbed=1
+if ! scripts/testbed.sh status --server "$SERVER" >/dev/null 2>&1; then
+	if [[ "$SERVER" == ejabberd ]] && pg_running; then
+		started_ejabberd=1 # Postgres (and maybe Prosody) ran before: they stay
+	else
+		started_testbed=1
+	fi
+fi
 scripts/testbed.sh up --server "$SERVER" >/dev/null 8>&-
 unset PARLEY_TEST_MUC PARLEY_TEST_ECHO_COMPONENT
 if [[ "$SERVER" == ejabberd ]]; then
