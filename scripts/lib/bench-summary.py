@@ -51,6 +51,9 @@ loaded, unloaded = load("loaded"), load("unloaded")
 dloaded, dunloaded = load("loaded-durable"), load("unloaded-durable")
 
 print("issue 13, done when (server: %s; each figure the median of the run's rounds):" % server)
+for name, rep in (("loaded", loaded), ("unloaded", unloaded), ("loaded-durable", dloaded), ("unloaded-durable", dunloaded)):
+    if rep is not None and not rep.get("ok"):
+        print("  WARNING: load-%s: some messages were not delivered exactly once (see load-%s.txt)" % (name, name))
 print("  %-62s %-10s %-11s %s" % ("ratio", "measured", "target", ""))
 
 t = ratio(loaded, "parley/muc", "throughput")
