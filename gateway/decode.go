@@ -63,12 +63,12 @@ func decodePresence(el *xmpp.Element) (*sessions.Presence, error) {
 	p := &sessions.Presence{From: from, To: to, ID: el.Get("id"), Type: el.Get("type"), History: muc.NoHistoryLimit}
 	p.Show, _ = childText(el, "show")
 	p.Status, _ = childText(el, "status")
-	if a := el.Child(sessions.NS, "agent"); a != nil && a.Get("max-chats") != "" {
-		n, err := strconv.Atoi(a.Get("max-chats"))
-		if err != nil || n < 1 || n > 1000 {
-			return p, badRequest{"max-chats must be a number from 1 to 1000 (use <show>dnd</show> to take no new chats)"}
+	if a := el.Child(sessions.NS, "agent"); a != nil {
+		var ap wire.AgentPresence
+		if err := unmarshalWire(a, &ap); err != nil {
+			return p, badRequest{err.Error() + " (use <show>dnd</show> to take no new chats)"}
 		}
-		p.MaxChats = n
+		p.MaxChats = ap.MaxChats
 	}
 	if x := el.Child(muc.NS, "x"); x != nil {
 		p.MUC = true

@@ -2,11 +2,11 @@ package gateway
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
+	"mellium.im/xmpp/delay"
 )
 
 // encoder turns domain output into stanzas. It keeps the last payload it
@@ -80,7 +80,7 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 		m.Add(e.payload(v.Payload)...)
 		m.Add(e.element(v.Element))
 		if !v.Delay.IsZero() {
-			m.Add(xmpp.New(nsDelay, "delay", "from", v.From.Bare().String(), "stamp", v.Delay.UTC().Format(time.RFC3339Nano)))
+			m.Add(written(delay.Delay{From: v.From.Bare(), Time: v.Delay}.TokenReader()))
 		}
 		if v.StanzaID != "" {
 			m.Add(xmpp.New(nsSID, "stanza-id", "by", v.From.Bare().String(), "id", v.StanzaID))
@@ -94,20 +94,33 @@ func (e *encoder) encode(o sessions.Out) *xmpp.Element {
 			s.Add(errorEl(v.Err))
 		}
 		return s
-	case *sessions.Invitation:
-		return invitationEl(v)
-	case *sessions.ReservedNick:
-		return reservedNickEl(v)
-	case *sessions.Withdrawal:
-		return encodeWithdrawal(v)
-	case *sessions.Workspace:
-		return encodeWorkspace(v)
-	case *sessions.Availability:
-		return encodeAvailability(v)
-	case *sessions.MissedNotice:
-		return encodeMissedNotice(v)
-	case *sessions.QueueFigures:
-		return encodeQueueFigures(v)
+	}
+	for _, f := range renderers {
+		if el, ok := f(o); ok {
+			return el
+		}
 	}
 	return nil
+}
+
+// renderers render the outputs that are one element each, by their type.
+var renderers = []func(sessions.Out) (*xmpp.Element, bool){
+	rendererOf(invitationEl),
+	rendererOf(reservedNickEl),
+	rendererOf(encodeWithdrawal),
+	rendererOf(encodeWorkspace),
+	rendererOf(encodeAvailability),
+	rendererOf(encodeMissedNotice),
+	rendererOf(encodeQueueFigures),
+}
+
+// rendererOf renders an output of type T with f.
+func rendererOf[T sessions.Out](f func(T) *xmpp.Element) func(sessions.Out) (*xmpp.Element, bool) {
+	return func(o sessions.Out) (*xmpp.Element, bool) {
+		v, ok := o.(T)
+		if !ok {
+			return nil, false
+		}
+		return f(v), true
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/internal/metric"
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
@@ -64,12 +65,9 @@ func New(ctx context.Context, cfg Config, store sessions.Store, log *slog.Logger
 		cfg.Burst = 40
 	}
 	g := &Gateway{cfg: cfg, store: store, log: log, ctx: ctx, limit: newLimiter(cfg.Rate, cfg.Burst),
-		in: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_in_total",
-			Help: "Stanzas received from the XMPP server, by kind."}, []string{"kind"}),
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_out_total",
-			Help: "Stanzas handed to the XMPP server, by kind."}, []string{"kind"}),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "stanzas_dropped_total",
-			Help: "Outgoing stanzas dropped because the outgoing queue was full."}),
+		in:      prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("stanzas_in_total", "Stanzas received from the XMPP server, by kind.")), []string{"kind"}),
+		sent:    prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("stanzas_out_total", "Stanzas handed to the XMPP server, by kind.")), []string{"kind"}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("stanzas_dropped_total", "Outgoing stanzas dropped because the outgoing queue was full."))),
 	}
 	reg.MustRegister(g.in, g.sent, g.dropped)
 	return g

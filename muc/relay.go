@@ -31,12 +31,10 @@ func (r *Room) Relay(from jid.JID, id, payload string) ([]Stanza, error) {
 // presence, its own with 110, the history it asks for and the subject, to it
 // alone. Nobody else is told anything.
 func (r *Room) Resync(full jid.JID, p PresenceInfo, h HistoryRequest, now time.Time) []Stanza {
-	nick, ok := r.byJID[full.String()]
-	if !ok {
+	o := r.present(full, p)
+	if o == nil {
 		return nil
 	}
-	o := r.occupants[nick]
-	o.Presence = p
 	var out []Stanza
 	for _, other := range r.sortedOccupants() {
 		if other == o {
@@ -45,7 +43,7 @@ func (r *Room) Resync(full jid.JID, p PresenceInfo, h HistoryRequest, now time.T
 		out = append(out, &Presence{From: r.occupantJID(other.Nick), To: full,
 			Show: other.Presence.Show, Status: other.Presence.Status, Item: itemFor(other, other.JIDs[0], o, false)})
 	}
-	out = append(out, &Presence{From: r.occupantJID(nick), To: full, Show: p.Show, Status: p.Status,
+	out = append(out, &Presence{From: r.occupantJID(o.Nick), To: full, Show: p.Show, Status: p.Status,
 		Item: itemFor(o, full, o, true), Codes: []int{StatusSelf, StatusLogged}})
 	out = append(out, r.historyFor(o, full, h, now)...)
 	subj := r.subject

@@ -34,6 +34,7 @@ type Room struct {
 	history      []Line
 	destroyed    bool
 	fold         func(string) string // the key nicks are compared under (nick.go)
+	cp           *Checkpoint         // checkpoint.go: armed, the first write to the occupants copies them
 }
 
 // NewRoom makes an empty room at addr (a bare JID) keeping at most
@@ -168,6 +169,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		if cur != nick {
 			return nil, Errorf(Cancel, NotAcceptable, "nick changes are not supported in chat sessions")
 		}
+		r.keep()
 		o := r.occupants[cur]
 		o.Presence = p
 		return r.broadcastPresence(o, full, "", false), nil
@@ -177,6 +179,7 @@ func (r *Room) Join(full jid.JID, nick string, e Entry, p PresenceInfo, h Histor
 		return nil, Errorf(Cancel, Conflict, "that nick is in use")
 	}
 	var out []Stanza
+	r.keep()
 	if !exists {
 		o = &Occupant{Nick: nick, Person: e.Person, Affiliation: e.Affiliation, Role: e.Role}
 		r.occupants[nick] = o
@@ -305,13 +308,24 @@ const elementSize = 120
 
 // SetPresence updates the presence of a JID that is in the room and tells everyone.
 func (r *Room) SetPresence(full jid.JID, p PresenceInfo) []Stanza {
+	o := r.present(full, p)
+	if o == nil {
+		return nil
+	}
+	return r.broadcastPresence(o, full, "", false)
+}
+
+// present records p as the presence of full, if it is in the room, and
+// returns its occupant (nil: not in the room).
+func (r *Room) present(full jid.JID, p PresenceInfo) *Occupant {
 	nick, ok := r.byJID[full.String()]
 	if !ok {
 		return nil
 	}
+	r.keep()
 	o := r.occupants[nick]
 	o.Presence = p
-	return r.broadcastPresence(o, full, "", false)
+	return o
 }
 
 // Leave removes full from the room. When other JIDs remain under its nick only
@@ -323,6 +337,7 @@ func (r *Room) Leave(full jid.JID, status string) (out []Stanza, was Occupant, l
 	if !ok {
 		return nil, Occupant{}, false
 	}
+	r.keep()
 	o := r.occupants[nick]
 	delete(r.byJID, key)
 	for i, j := range o.JIDs {
@@ -429,6 +444,7 @@ func (r *Room) Destroy(reason string) []Stanza {
 				Destroyed: true, DestroyReason: reason})
 		}
 	}
+	r.keep()
 	r.occupants = make(map[string]*Occupant)
 	r.byJID = make(map[string]string)
 	r.destroyed = true

@@ -3,6 +3,7 @@
 package sessions
 
 import (
+	"github.com/parley-chat/parley/muc"
 	"mellium.im/xmpp/jid"
 )
 
@@ -68,6 +69,16 @@ func (e *Engine) rememberGone(s *session, reason string) {
 		delete(e.gone.byID, e.gone.order[0])
 		e.gone.order = e.gone.order[1:]
 	}
+}
+
+// noRoom is the answer to a stanza from `from` to a room that is not live:
+// ended with the reason when it ended and the sender may know why (goneFor),
+// unknown otherwise.
+func (e *Engine) noRoom(to, from jid.JID, ended func(reason string) *muc.Error, unknown func() *muc.Error) *muc.Error {
+	if reason, ok := e.goneFor(to, from); ok {
+		return ended(reason)
+	}
+	return unknown()
 }
 
 // goneFor returns why the room p is joining ended, when the joiner may know.

@@ -386,7 +386,7 @@ func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
 	if e.router.Decline(s.rec.ID, bare, e.now) {
 		e.obs.Offer("declined")
 	}
-	delete(s.offered, bare)
+	s.unoffer(bare)
 	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
 }
 

@@ -31,7 +31,7 @@ func (e *Engine) conference(s *session, from jid.JID, invites []Invite, transfer
 	e.actOn(s, "conference")
 	for _, inv := range invites {
 		bare := inv.To.Bare().String()
-		s.invited[bare] = true
+		s.setInvited(bare)
 		s.reserveAgent(bare)
 		if transfer {
 			s.transferTo = bare
@@ -63,8 +63,8 @@ func (f fromJID) fromBare() string { return jid.JID(f).Bare().String() }
 func (e *Engine) takeOver(s *session, bare string) {
 	old := s.rec.Owner
 	s.transferTo = ""
-	s.agents[old] = RolePrevious
-	s.agents[bare] = RoleOwner
+	s.setAgent(old, RolePrevious)
+	s.setAgent(bare, RoleOwner)
 	s.rec.Owner = bare
 	if s.rec.State == StateActive {
 		e.router.Release(old, s.rec.ID)

@@ -26,6 +26,9 @@ type Config struct {
 	// faultOnRoomSend, set by tests only, runs before the room's stanzas are
 	// queued: a panic there comes after the room and the session changed.
 	faultOnRoomSend func()
+	// faultAfterWrite, set by tests only, runs after an input's write to one
+	// of its session's maps (cow.go), with the map's name.
+	faultAfterWrite func(what string)
 	Domain          jid.JID // the component's JID, e.g. chat.example.com
 	SignIn          jid.JID // the sign-in address agents add as a contact; zero: agents@Domain
 	Queues          []string
@@ -82,6 +85,8 @@ type session struct {
 	vnick       string              // nicks.go: the visitor's nick, assigned by the service
 	nicks       map[string]string   // nicks.go: folded nick -> person (bare JID or "visitor") reserved in the room
 	seenOrigin  map[originKey]int64 // dedup.go: origin-ids already kept -> their seq
+	cp          *checkpoint         // isolate.go: set while an input addressed to it is handled
+	agentsVer   uint64              // cow.go: writes to agents so far (index.go reindexes byAgent when it moves)
 }
 
 func (s *session) visitorJID(j jid.JID) bool {
@@ -175,15 +180,13 @@ func (e *Engine) Router() *routing.Router { return e.router }
 func (e *Engine) Process(now time.Time, inputs []Input) Output {
 	e.now = now.UTC()
 	e.out = &Output{}
-	e.dirty = make(map[string]bool)
-	e.tokens = make(map[string]bool)
+	e.dirty, e.tokens = reuse(e.dirty), reuse(e.tokens)
 	for _, id := range e.restore {
 		e.dirty[id] = true
 	}
 	e.restore = nil
 	for _, in := range inputs {
-		e.noteInput(in)
-		e.safeHandle(in)
+		e.safeHandle(in, e.noteInput(in))
 		e.reindexChanged()
 	}
 	e.dispatch()
@@ -212,13 +215,13 @@ func (e *Engine) Process(now time.Time, inputs []Input) Output {
 
 // safeHandle runs one input; a panic drops that input's own effects (rows and
 // stanzas) and is reported in Output.Panics instead of ending the process.
-func (e *Engine) safeHandle(in Input) {
+func (e *Engine) safeHandle(in Input, target *session) {
 	nOut, nTok, nSes, nAg, nTr, nMAM, nAdm := len(e.out.Out), len(e.out.Batch.Tokens), len(e.out.Batch.Sessions),
 		len(e.out.Batch.Agents), len(e.out.Batch.Transcript), len(e.out.MAM), len(e.out.Admin)
 	var cp *checkpoint
-	if s := e.target(in); s != nil {
+	if target != nil {
 		cp = &e.cp
-		cp.take(s)
+		cp.take(target, e.cfg.faultAfterWrite)
 	}
 	e.journal.origins, e.journal.created = e.journal.origins[:0], e.journal.created[:0]
 	defer func() {
@@ -243,6 +246,9 @@ func (e *Engine) safeHandle(in Input) {
 		}
 	}()
 	e.handle(in)
+	if cp != nil {
+		cp.release()
+	}
 }
 
 func (e *Engine) handle(in Input) {
@@ -272,6 +278,17 @@ func cloneRecord(r Record) Record {
 }
 
 // --- small helpers ---
+
+// reuse empties a per-batch set for the next batch: a small one is kept (a
+// batch of one message marks one session), a large one (a restore's) is
+// dropped rather than cleared, which costs its whole capacity.
+func reuse(m map[string]bool) map[string]bool {
+	if m == nil || len(m) > 16 {
+		return make(map[string]bool)
+	}
+	clear(m)
+	return m
+}
 
 func (e *Engine) send(s ...Out) { e.out.Out = append(e.out.Out, s...) }
 

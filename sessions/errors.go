@@ -23,6 +23,14 @@ func errNotInSessions() *muc.Error {
 
 func errNoNode() *muc.Error { return muc.Errorf(muc.Cancel, muc.ItemNotFound, "no such node") }
 
+// errEnded answers a message to a room that ended.
+func errEnded(reason string) *muc.Error {
+	return muc.Errorf(muc.Modify, muc.NotAcceptable, "this chat session has ended: %s", reason)
+}
+
+// errGone answers a join of a room that ended.
+func errGone(reason string) *muc.Error { return muc.Errorf(muc.Cancel, muc.Gone, "%s", reason) }
+
 func errNotEntitled() *muc.Error {
 	return muc.Errorf(muc.Auth, muc.RegistrationRequired, "you are not entitled to join this chat session")
 }

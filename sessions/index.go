@@ -37,6 +37,7 @@ type scaleState struct {
 	byAgent map[string]map[string]struct{} // agent (bare JID) -> sessions it owns or conferences in
 	worked  map[string][]string            // session id -> its agents in byAgent, sorted
 	marked  map[string]struct{}            // sessions changed since their last reindex
+	last    string                         // the session marked last (reindexChanged's common case: it alone is marked)
 
 	timers sessionHeap         // timers.go: sessions by next deadline
 	agents agentHeap           // timers.go: offline agents by end of grace
@@ -50,6 +51,9 @@ type indexed struct {
 	state State
 	owner string
 	conn  string
+	// byAgent holds the agents of s as of its agentsVer (reindexAgents).
+	s         *session
+	agentsVer uint64
 }
 
 func (x *scaleState) init() {
@@ -94,32 +98,34 @@ func removeFrom(m map[string]map[string]struct{}, k, id string) {
 func (e *Engine) timerTouch(s *session) {
 	e.scale.init()
 	e.scale.marked[s.rec.ID] = struct{}{}
+	e.scale.last = s.rec.ID
 }
 
 // noteInput marks the session an input is addressed to (its room or an
-// occupant): presence in the room, which its timers depend on, changes only
-// through such inputs.
-func (e *Engine) noteInput(in Input) {
-	var to jid.JID
-	switch v := in.(type) {
-	case *Presence:
-		to = v.To
-	case *Message:
-		to = v.To
-	case *IQ:
-		to = v.To
-	default:
-		return
-	}
-	if s := e.lookup(to); s != nil {
+// occupant), and returns it: presence in the room, which its timers depend
+// on, changes only through such inputs.
+func (e *Engine) noteInput(in Input) *session {
+	s := e.target(in)
+	if s != nil {
 		e.timerTouch(s)
 	}
+	return s
 }
 
 // reindexChanged brings every index up to date with the sessions changed
 // since the last call (the marked ones).
 func (e *Engine) reindexChanged() {
 	e.scale.init()
+	switch x := &e.scale; len(x.marked) {
+	case 0:
+		return
+	case 1:
+		if _, ok := x.marked[x.last]; ok { // one input's session: no need to iterate
+			e.reindex(x.last)
+			delete(x.marked, x.last)
+			return
+		}
+	}
 	for id := range e.scale.marked {
 		e.reindex(id)
 	}
@@ -143,12 +149,17 @@ func (e *Engine) reindex(id string) {
 		e.reindexAgents(id, nil)
 		return
 	}
-	e.reindexAgents(id, s)
-	now := indexed{state: s.rec.State, owner: s.rec.Owner}
+	now := indexed{state: s.rec.State, owner: s.rec.Owner, s: s, agentsVer: s.agentsVer}
 	if len(s.rec.VisitorJIDs) > 0 {
 		now.conn = s.rec.VisitorJIDs[0]
 	}
+	if !had || old.s != s || old.agentsVer != s.agentsVer {
+		e.reindexAgents(id, s) // its agents changed (cow.go's setAgent counts the writes)
+	}
 	if !had || old != now {
+		x.known[id] = now
+	}
+	if !had || old.where() != now.where() {
 		if had {
 			x.states[old.state]--
 			removeFrom(x.byOwner, old.owner, id)
@@ -157,7 +168,6 @@ func (e *Engine) reindex(id string) {
 		x.states[now.state]++
 		addTo(x.byOwner, now.owner, id)
 		addTo(x.byConn, now.conn, id)
-		x.known[id] = now
 		if had && old.owner != now.owner {
 			e.recheckAgent(old.owner)
 		}
@@ -173,6 +183,10 @@ func (e *Engine) reindex(id string) {
 // owner or conference.
 func (e *Engine) reindexAgents(id string, s *session) {
 	x := &e.scale
+	old := x.worked[id]
+	if s != nil && sameWorkers(old, s.agents) || s == nil && len(old) == 0 {
+		return // the common case (a line in the room): nothing to build
+	}
 	var now []string
 	if s != nil {
 		for a, role := range s.agents {
@@ -181,10 +195,6 @@ func (e *Engine) reindexAgents(id string, s *session) {
 			}
 		}
 		sort.Strings(now)
-	}
-	old := x.worked[id]
-	if slices.Equal(old, now) {
-		return
 	}
 	for _, a := range old {
 		removeFrom(x.byAgent, a, id)
@@ -197,6 +207,24 @@ func (e *Engine) reindexAgents(id string, s *session) {
 	} else {
 		x.worked[id] = now
 	}
+}
+
+// where is what the indexes by state, owner and connection hold.
+func (i indexed) where() indexed { return indexed{state: i.state, owner: i.owner, conn: i.conn} }
+
+// sameWorkers reports whether old (sorted) holds exactly the agents of
+// agents with the role owner or conference, without building that list.
+func sameWorkers(old []string, agents map[string]AgentRole) bool {
+	n := 0
+	for a, role := range agents {
+		if role == RoleOwner || role == RoleConference {
+			if _, found := slices.BinarySearch(old, a); !found {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(old)
 }
 
 // workedBy returns the live sessions bare may own or conference in (check

@@ -22,6 +22,11 @@ import (
 // checkpoint is a session's in-memory state before an input. The engine
 // keeps one and refills it for every input, so that taking it allocates
 // nothing in the steady state.
+//
+// Its scalars and Record are copied when it is taken; the session's four
+// maps and the room's occupants only when the input first writes them
+// (copy-on-write: cow.go's setters, muc.Room's keep), so that an input that
+// changes none of them (a groupchat line) copies none.
 type checkpoint struct {
 	s                 *session
 	rec               Record // its slices and map are replaced, never changed in place: a copy shares them
@@ -29,12 +34,14 @@ type checkpoint struct {
 	agents            map[string]AgentRole
 	offered, invited  map[string]bool
 	nicks             map[string]string
-	nilMaps           [4]bool // which of the four maps was nil
+	saved             [nMaps]bool // which of the four maps the input wrote (and were copied above)
+	nilMaps           [nMaps]bool // which of the saved maps was nil
 	lastSeq           int64
 	visitorGone       time.Time
 	reconnected       bool
 	transferTo, vnick string
 	firstOffer        bool
+	fault             func(what string) // Config.faultAfterWrite
 }
 
 // inputJournal records what the input being handled added to the engine's
@@ -49,25 +56,48 @@ type originEntry struct {
 	k originKey
 }
 
-// refill makes *dst a copy of src, reusing *dst's buckets.
-func refill[K comparable, V any](dst *map[K]V, src map[K]V) {
+// refill makes *dst a copy of src, reusing *dst's buckets, and reports
+// whether src was nil.
+func refill[K comparable, V any](dst *map[K]V, src map[K]V) (wasNil bool) {
 	if *dst == nil {
 		*dst = make(map[K]V, len(src))
 	}
 	clear(*dst)
 	maps.Copy(*dst, src)
+	return src == nil
 }
 
-// take records s in c.
-func (c *checkpoint) take(s *session) {
+// take records s in c and arms s: until release or rollback, the first
+// write to one of its maps or its room's occupants copies that into c.
+func (c *checkpoint) take(s *session, fault func(string)) {
 	c.s, c.rec, c.lastSeq, c.visitorGone, c.reconnected = s, s.rec, s.lastSeq, s.visitorGone, s.reconnected
 	c.transferTo, c.vnick, c.firstOffer = s.transferTo, s.vnick, s.firstOffer
+	c.saved, c.fault = [nMaps]bool{}, fault
 	s.room.CheckpointInto(&c.room)
-	c.nilMaps = [4]bool{s.agents == nil, s.offered == nil, s.invited == nil, s.nicks == nil}
-	refill(&c.agents, s.agents)
-	refill(&c.offered, s.offered)
-	refill(&c.invited, s.invited)
-	refill(&c.nicks, s.nicks)
+	s.cp = c
+}
+
+// save copies map i of the session into c (its first write by the input).
+func (c *checkpoint) save(i int) {
+	s := c.s
+	c.saved[i] = true
+	switch i {
+	case mapAgents:
+		c.nilMaps[i] = refill(&c.agents, s.agents)
+	case mapOffered:
+		c.nilMaps[i] = refill(&c.offered, s.offered)
+	case mapInvited:
+		c.nilMaps[i] = refill(&c.invited, s.invited)
+	case mapNicks:
+		c.nilMaps[i] = refill(&c.nicks, s.nicks)
+	}
+}
+
+// release disarms the session: the input went through.
+func (c *checkpoint) release() {
+	c.s.cp = nil
+	c.s.room.Release(&c.room)
+	c.s, c.fault = nil, nil
 }
 
 func orNil[M ~map[K]V, K comparable, V any](m M, isNil bool) M {
@@ -77,16 +107,28 @@ func orNil[M ~map[K]V, K comparable, V any](m M, isNil bool) M {
 	return m
 }
 
-// rollback puts the session back as it was; c is spent (its maps now
-// belong to the session).
+// rollback puts the session back as it was and disarms it; the maps it
+// puts back now belong to the session.
 func (c *checkpoint) rollback() {
 	s := c.s
 	s.rec, s.lastSeq, s.visitorGone, s.reconnected = c.rec, c.lastSeq, c.visitorGone, c.reconnected
 	s.transferTo, s.vnick, s.firstOffer = c.transferTo, c.vnick, c.firstOffer
 	s.room.Rollback(&c.room)
-	s.agents, s.offered = orNil(c.agents, c.nilMaps[0]), orNil(c.offered, c.nilMaps[1])
-	s.invited, s.nicks = orNil(c.invited, c.nilMaps[2]), orNil(c.nicks, c.nilMaps[3])
-	*c = checkpoint{}
+	if c.saved[mapAgents] {
+		s.agents, c.agents = orNil(c.agents, c.nilMaps[mapAgents]), nil
+		s.agentsVer++
+	}
+	if c.saved[mapOffered] {
+		s.offered, c.offered = orNil(c.offered, c.nilMaps[mapOffered]), nil
+	}
+	if c.saved[mapInvited] {
+		s.invited, c.invited = orNil(c.invited, c.nilMaps[mapInvited]), nil
+	}
+	if c.saved[mapNicks] {
+		s.nicks, c.nicks = orNil(c.nicks, c.nilMaps[mapNicks]), nil
+	}
+	s.cp = nil
+	c.s, c.fault, c.saved = nil, nil, [nMaps]bool{}
 }
 
 // restoreIndex puts a session the failed input ended back where the engine

@@ -66,11 +66,7 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if s == nil {
-		if reason, ok := e.goneFor(m.To, m.From); ok {
-			e.msgErr(m, muc.Errorf(muc.Modify, muc.NotAcceptable, "this chat session has ended: %s", reason))
-			return
-		}
-		e.msgErr(m, errNotInRoom())
+		e.msgErr(m, e.noRoom(m.To, m.From, errEnded, errNotInRoom))
 		return
 	}
 	if m.To.Resourcepart() != "" {
@@ -85,7 +81,7 @@ func (e *Engine) message(m *Message) {
 		if e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
 			e.obs.Offer("declined")
 		}
-		delete(s.offered, m.fromBare())
+		s.unoffer(m.fromBare())
 		return
 	}
 	if len(m.Invites) > 0 {

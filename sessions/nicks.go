@@ -94,15 +94,12 @@ func (e *Engine) visitorNickOf(s *session) string {
 // reserveNick keeps nick for person (a bare JID, or "visitor") in s unless
 // it is already someone's.
 func (s *session) reserveNick(nick, person string) {
-	if s.nicks == nil {
-		s.nicks = make(map[string]string)
-	}
 	k := FoldNick(nick)
 	if k == "" {
 		return
 	}
 	if _, taken := s.nicks[k]; !taken {
-		s.nicks[k] = person
+		s.setNick(k, person)
 	}
 }
 

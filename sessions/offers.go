@@ -14,13 +14,13 @@ func (e *Engine) transfer(s *session) {
 	owner := s.rec.Owner
 	if owner != "" {
 		e.router.Release(owner, s.rec.ID)
-		s.agents[owner] = RolePrevious
+		s.setAgent(owner, RolePrevious)
 	}
 	s.rec.Owner = ""
 	s.rec.State = StateQueued
 	s.rec.SuspendedBy, s.rec.SuspendCause, s.rec.Explicit = "", "", false
 	s.rec.SuspendedAt, s.rec.Deadline = timeZero, timeZero
-	s.offered = make(map[string]bool)
+	s.voidOffers()
 	e.router.Enqueue(s.rec.ID, s.rec.Queue, s.rec.CreatedAt) //nolint:errcheck // a requeue is never refused for length
 	e.awaitVisitor(s)
 	e.touch(s)
@@ -40,7 +40,7 @@ func (e *Engine) dispatch() {
 		}
 		e.obs.Offer("sent")
 		e.offered(s)
-		s.offered[o.Agent] = true
+		s.setOffered(o.Agent)
 		s.reserveAgent(o.Agent)
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)
@@ -121,11 +121,11 @@ func (e *Engine) assign(s *session, bare string) {
 	}
 	for a, role := range s.agents {
 		if role == RoleOwner && a != bare {
-			s.agents[a] = RolePrevious
+			s.setAgent(a, RolePrevious)
 		}
 	}
-	s.agents[bare] = RoleOwner
-	s.offered = make(map[string]bool) // the other offers are void now
+	s.setAgent(bare, RoleOwner)
+	s.voidOffers() // the other offers are void now
 	s.rec.Owner = bare
 	s.rec.State = StateActive
 	e.answered(s)

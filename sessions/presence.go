@@ -31,11 +31,7 @@ func (e *Engine) presence(p *Presence) {
 			return
 		}
 		if s == nil {
-			if reason, ok := e.goneFor(p.To, p.From); ok {
-				e.presenceErr(p, muc.Errorf(muc.Cancel, muc.Gone, "%s", reason))
-				return
-			}
-			e.presenceErr(p, errNotEntitled())
+			e.presenceErr(p, e.noRoom(p.To, p.From, errGone, errNotEntitled))
 			return
 		}
 		e.join(s, p)
@@ -214,7 +210,7 @@ func (e *Engine) join(s *session, p *Presence) {
 	case s.transferTo == bare && s.rec.Owner != "" && s.rec.Owner != bare:
 		e.takeOver(s, bare)
 	case s.agents[bare] == "" && s.invited[bare]:
-		s.agents[bare] = RoleConference
+		s.setAgent(bare, RoleConference)
 		e.out.Batch.Agents = append(e.out.Batch.Agents, SessionAgent{Session: s.rec.ID, JID: bare, Role: RoleConference, At: e.now})
 		nick := e.agentNick(s, bare)
 		e.event(s, Event{Type: "conference", By: "agent", Agent: nick}, nick+" joined the chat")

@@ -350,7 +350,7 @@ func (e *Engine) announceMissed(s *session) {
 // session from now on, whose visitor is away until it comes back with its
 // cookie (the idle rule then suspends it like any other).
 func (e *Engine) take(s *session, bare string) {
-	s.agents[bare] = RoleOwner
+	s.setAgent(bare, RoleOwner)
 	s.rec.Owner = bare
 	s.rec.State = StateActive
 	s.rec.AssignedAt = e.now

@@ -66,6 +66,8 @@ var cases = []struct {
 	{"availability", Availability{Queues: []QueueStatus{{Name: "support", Status: "busy", Waiting: 3, Wait: 125},
 		{Name: "sales", Status: "away", Full: true, Wait: -1}, {Name: "billing", Status: "available", Wait: 0}}}, decodeAs[Availability]},
 	{"availability_request", Availability{Queue: "support"}, decodeAs[Availability]},
+	{"agent_presence", AgentPresence{MaxChats: 4}, decodeAs[AgentPresence]},
+	{"agent_presence_default", AgentPresence{}, decodeAs[AgentPresence]},
 }
 
 func decodeAs[T any, P interface {
@@ -176,5 +178,23 @@ func TestDecodeRefusals(t *testing.T) {
 	if err := xml.Unmarshal([]byte(`<request xmlns='urn:parley:chat:0' probe='1'><body>hi <b>there</b>!</body><x:visitor xmlns:x='urn:other' name='no'/></request>`), &r); err != nil ||
 		!r.Probe || r.Body != "hi !" || len(r.Visitor) != 0 {
 		t.Errorf("request %+v, %v", r, err)
+	}
+}
+
+// A max-chats that is not a number from 1 to 1000 is refused; an empty one
+// is the default.
+func TestAgentPresenceMaxChats(t *testing.T) {
+	for _, v := range []string{"0", "-1", "1001", "x", "2.5"} {
+		var a AgentPresence
+		err := xml.Unmarshal([]byte(`<agent xmlns='urn:parley:chat:0' max-chats='`+v+`'/>`), &a)
+		if !errors.Is(err, ErrMaxChats) {
+			t.Errorf("max-chats %q: err %v, want ErrMaxChats", v, err)
+		}
+	}
+	for v, want := range map[string]int{"": 0, "1": 1, "1000": 1000} {
+		var a AgentPresence
+		if err := xml.Unmarshal([]byte(`<agent xmlns='urn:parley:chat:0' max-chats='`+v+`'/>`), &a); err != nil || a.MaxChats != want {
+			t.Errorf("max-chats %q: %+v, %v; want %d", v, a, err, want)
+		}
 	}
 }

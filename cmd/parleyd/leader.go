@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/parley-chat/parley/internal/metric"
 	"github.com/parley-chat/parley/sessions/pgstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -26,12 +27,12 @@ type leaderMetrics struct {
 
 func newLeaderMetrics(reg prometheus.Registerer) *leaderMetrics {
 	m := &leaderMetrics{
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "parley", Name: "leader",
-			Help: "1 while this parleyd is the active one (holds the leader lock), 0 while it is a standby."}),
-		takeovers: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "takeovers_total",
-			Help: "Times this parleyd became the active one after another parleyd (or an earlier run) had been."}),
-		purged: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "parley", Name: "sessions_purged_total",
-			Help: "Ended sessions removed by the retention job (--retention)."}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts(metric.Opts("leader",
+			"1 while this parleyd is the active one (holds the leader lock), 0 while it is a standby."))),
+		takeovers: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("takeovers_total",
+			"Times this parleyd became the active one after another parleyd (or an earlier run) had been."))),
+		purged: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("sessions_purged_total",
+			"Ended sessions removed by the retention job (--retention)."))),
 	}
 	reg.MustRegister(m.leader, m.takeovers, m.purged)
 	return m

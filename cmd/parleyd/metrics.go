@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/parley-chat/parley/internal/metric"
 	"github.com/parley-chat/parley/sessions"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,7 +23,7 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	cv := func(name, help string, labels ...string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "parley", Name: name, Help: help}, labels)
+		return prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts(name, help)), labels)
 	}
 	m := &metrics{
 		requests:   cv("chat_requests_total", "Chat requests by outcome (created, prompt, probe, reconnect, missed, bad_request, queue_full).", "outcome"),
@@ -32,21 +33,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		prompts:    cv("reconnect_prompts_total", "Reconnect prompts, by scenario (in_progress, most_recent, explicit_suspend).", "scenario"),
 		reconnects: cv("reconnects_total", "Reconnects by route (owner, fallback, replaced, not_authorized).", "route"),
 		ended:      cv("sessions_ended_total", "Sessions that ended, by final state and who ended them.", "state", "by"),
-		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "parley", Name: "sessions",
-			Help: "Live sessions by state."}, []string{"state"}),
-		queue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "parley", Name: "queue_length",
-			Help: "Sessions waiting, by queue."}, []string{"queue"}),
-		agents: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "parley", Name: "agents_online",
-			Help: "Agents with an available resource."}),
-		up: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "parley", Name: "component_up",
-			Help: "1 while the component connection to the XMPP server is up."}),
-		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "parley", Name: "batch_duration_seconds",
+		sessions:   prometheus.NewGaugeVec(prometheus.GaugeOpts(metric.Opts("sessions", "Live sessions by state.")), []string{"state"}),
+		queue:      prometheus.NewGaugeVec(prometheus.GaugeOpts(metric.Opts("queue_length", "Sessions waiting, by queue.")), []string{"queue"}),
+		agents:     prometheus.NewGauge(prometheus.GaugeOpts(metric.Opts("agents_online", "Agents with an available resource."))),
+		up:         prometheus.NewGauge(prometheus.GaugeOpts(metric.Opts("component_up", "1 while the component connection to the XMPP server is up."))),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: metric.Namespace, Name: "batch_duration_seconds",
 			Help: "Time to decide, commit and hand over one batch of inputs.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 	}
 	waitBuckets := []float64{1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600}
-	m.firstOffer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "parley", Name: "time_to_first_offer_seconds",
+	m.firstOffer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: metric.Namespace, Name: "time_to_first_offer_seconds",
 		Help: "Time from a chat request to its first offer to an agent, by queue.", Buckets: waitBuckets}, []string{"queue"})
-	m.answer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "parley", Name: "time_to_answer_seconds",
+	m.answer = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: metric.Namespace, Name: "time_to_answer_seconds",
 		Help: "Time from a chat request to an agent taking it (assignment), by queue.", Buckets: waitBuckets}, []string{"queue"})
 	m.abandoned = cv("abandoned_total", "Queued sessions abandoned (the visitor left and did not come back in time), by queue.", "queue")
 	m.missed = cv("missed_total", "Messages left when no agent could chat (missed sessions), by queue.", "queue")

@@ -155,12 +155,22 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	costFlags(fs, &o.cost)
 	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
 	fs.StringVar(&modes, "modes", "parley,muc", "comma-separated modes to run in order: parley, muc, echo")
-	fs.IntVar(&o.rooms, "rooms", 10, "N: rooms (one visitor each)")
-	fs.IntVar(&o.messages, "messages", 20, "M: messages per room in each direction")
-	fs.IntVar(&o.concurrency, "concurrency", 10, "rooms set up and talking at once")
-	fs.IntVar(&o.window, "window", 4, "messages in flight per sender (per room and direction)")
-	fs.IntVar(&o.rounds, "rounds", 1, "run the modes this many times, interleaved, and report medians")
-	fs.IntVar(&o.maxChats, "max-chats", 0, "chats per agent announced to Parley (0: enough for all rooms)")
+	// The size of the run.
+	for _, f := range []struct {
+		p     *int
+		name  string
+		value int
+		usage string
+	}{
+		{&o.rooms, "rooms", 10, "N: rooms (one visitor each)"},
+		{&o.messages, "messages", 20, "M: messages per room in each direction"},
+		{&o.concurrency, "concurrency", 10, "rooms set up and talking at once"},
+		{&o.window, "window", 4, "messages in flight per sender (per room and direction)"},
+		{&o.rounds, "rounds", 1, "run the modes this many times, interleaved, and report medians"},
+		{&o.maxChats, "max-chats", 0, "chats per agent announced to Parley (0: enough for all rooms)"},
+	} {
+		fs.IntVar(f.p, f.name, f.value, f.usage)
+	}
 	fs.DurationVar(&o.timeLimit, "time-limit", 5*time.Minute, "limit on the whole run")
 	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")

@@ -239,13 +239,23 @@ export class Chat {
     this.emit("status");
   }
 
-  // leaveMessage sends the leave-a-message form: {name, email, question}.
-  async leaveMessage(details) {
+  // submit sends a form: it keeps the visitor's details, connects and runs
+  // send; an error from either is the panel's.
+  async submit(details, send) {
     this.details = { ...details };
     this.error = "";
     this.setPhase("connecting");
     try {
       await this.connect();
+      await send();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // leaveMessage sends the leave-a-message form: {name, email, question}.
+  leaveMessage(details) {
+    return this.submit(details, async () => {
       const r = parseRequestResult(
         await this.iq(
           leaveMessageIQ(this.config.service, {
@@ -261,9 +271,7 @@ export class Chat {
       this.jar.save(this.token || this.jar.token);
       this.left = { ...r.session };
       this.setPhase("sent");
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   // opened is the panel opening: the first time, with a token cookie and
@@ -298,16 +306,8 @@ export class Chat {
   }
 
   // start sends the pre-chat form: {name, email, question}.
-  async start(details) {
-    this.details = { ...details };
-    this.error = "";
-    this.setPhase("connecting");
-    try {
-      await this.connect();
-      await this.request(this.forceNew);
-    } catch (e) {
-      this.fail(e);
-    }
+  start(details) {
+    return this.submit(details, () => this.request(this.forceNew));
   }
 
   // retry is Try again after a failed connection: back into the chat that was
