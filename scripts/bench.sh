@@ -6,6 +6,7 @@
 #
 #   scripts/bench.sh
 #   scripts/bench.sh --server ejabberd   # the same against the ejabberd test bed (or BENCH_SERVER=ejabberd)
+#   scripts/bench.sh --server both       # Prosody, then ejabberd; one summary file for both
 #   scripts/bench.sh -scale   # only the scale benchmarks (scripts/lib/bench-scale.sh)
 #
 # 1. Brings the test bed up (scripts/testbed.sh up; stopped again at the end
@@ -55,10 +56,22 @@ while (( $# > 0 )); do
 	case "$1" in
 		--server) SERVER="${2:-}"; shift 2 || { echo "bench: --server needs a value" >&2; exit 2; } ;;
 		--server=*) SERVER="${1#--server=}"; shift ;;
-		*) echo "usage: $0 [-scale | --server prosody|ejabberd]" >&2; exit 2 ;;
+		*) echo "usage: $0 [-scale | --server prosody|ejabberd|both]" >&2; exit 2 ;;
 	esac
 done
-case "$SERVER" in prosody | ejabberd) ;; *) echo "bench: unknown server $SERVER (prosody, ejabberd)" >&2; exit 2 ;; esac
+case "$SERVER" in prosody | ejabberd | both) ;; *) echo "bench: unknown server $SERVER (prosody, ejabberd, both)" >&2; exit 2 ;; esac
+# both: this script twice, Prosody then ejabberd (the Go benchmarks only in
+# the first; each run brings up and stops what it needs of the test bed);
+# the two summaries in one file, .state/bench/summary-both.txt (ejabberd's
+# figures in .state/bench/ejabberd/).
+if [[ "$SERVER" == both ]]; then
+	both_rc=0
+	BENCH_SERVER=prosody BENCH_OUT="$STATE/bench" "$0" || both_rc=1
+	BENCH_SERVER=ejabberd BENCH_OUT="$STATE/bench/ejabberd" BENCH_GO=0 "$0" || both_rc=1
+	cat "$STATE/bench/summary.txt" - "$STATE/bench/ejabberd/summary.txt" <<<"" >"$STATE/bench/summary-both.txt" || both_rc=1
+	echo "bench: both summaries in ${STATE#"$ROOT"/}/bench/summary-both.txt" >&2
+	exit "$both_rc"
+fi
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
@@ -82,7 +95,7 @@ ROUNDS="${BENCH_ROUNDS:-3}"
 DOMAIN=chat.example.test
 SCHEMA=parley_bench
 
-OUT="$STATE/bench"
+OUT="${BENCH_OUT:-$STATE/bench}"
 mkdir -p "$OUT"
 exec 8>"$OUT/bench.lock"
 flock -n 8 || die "another scripts/bench.sh is running (lock $OUT/bench.lock)"
