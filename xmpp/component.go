@@ -39,6 +39,7 @@ type Config struct {
 	OnRetry   func(err error, wait time.Duration)
 	QueueSize int // outgoing stanzas buffered (default 10000)
 	Logger    *slog.Logger
+	Meter     *WireMeter // when set, counts what is written on each connection (wiremeter.go)
 	// Undecodable, when set, gets what is left of each stanza that could not
 	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
 	// (ErrHandlerPanic): its start element with the attributes, so that it
@@ -229,6 +230,7 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 		cancel()
 		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
+	conn = c.cfg.Meter.Wrap(conn) // counts stanzas, bytes and writes (nil: nothing)
 	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
 	if err != nil {

@@ -179,6 +179,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 			}
 		})
 	gw.Attach(conn, runner)
+	conn.UseMeter(xmpp.NewWireMeter(reg)) // parley_component_sent_*_total, parley_component_writes_total
 
 	widget, err := web.Handler(web.Config{WebSocket: cfg.WidgetWS, AnonymousHost: cfg.WidgetAnonHost, Service: domain.String()})
 	if err != nil {
