@@ -113,24 +113,7 @@ func appendContent(buf []byte, e *Element, ns string) []byte {
 		return append(buf, "/>"...)
 	}
 	buf = append(buf, '>')
-	at := e.at
-	if !e.ordered() {
-		at = nil // text first
-	}
-	done := 0 // bytes of Text written
-	for i, c := range e.Children {
-		if i < len(at) && at[i] > done {
-			buf = appendEscaped(buf, e.Text[done:at[i]], false)
-			done = at[i]
-		} else if at == nil && done < len(e.Text) {
-			buf = appendEscaped(buf, e.Text, false)
-			done = len(e.Text)
-		}
-		buf = appendElement(buf, c, ns)
-	}
-	if done < len(e.Text) {
-		buf = appendEscaped(buf, e.Text[done:], false)
-	}
+	e.segments(func(text string) { buf = appendEscaped(buf, text, false) }, func(c *Element) { buf = appendElement(buf, c, ns) })
 	buf = append(buf, "</"...)
 	buf = append(buf, e.Name.Local...)
 	return append(buf, '>')
