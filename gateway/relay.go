@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/xml"
+	"slices"
 	"strings"
 
 	"github.com/parley-chat/parley/xmpp"
@@ -17,6 +18,9 @@ import (
 // occupants and the store keeps for the transcript: both are rendered from it
 // by encoder.payload, so what the archive returns is what occupants received.
 func relayed(el *xmpp.Element) (string, error) {
+	if !slices.ContainsFunc(el.Children, func(c *xmpp.Element) bool { return kept(c.Name) }) {
+		return "", nil // nothing to relay (a plain message): no encoder to set up
+	}
 	r := el.TokenReader()
 	if _, err := r.Token(); err != nil { // the message's own start
 		return "", err

@@ -21,6 +21,7 @@ type decided struct {
 	stats Stats // the gauges, when refreshed with this batch
 	fresh bool  // stats holds a refresh
 	start time.Time
+	sent  time.Time // when it went to the committer
 }
 
 // Run processes inputs until ctx ends (nil) or the store says another
@@ -47,22 +48,24 @@ func (r *Runner) Run(ctx context.Context) error {
 			return nil
 		case <-stopped:
 			return r.fenced
-		case in := <-r.in:
-			batch = append(batch, in)
+		case q := <-r.in:
+			r.stage(StageQueue, q.at)
+			batch = append(batch, q.in)
 		case <-tick.C:
 			batch = append(batch, Tick{})
 		}
 	drain:
 		for len(batch) < r.MaxBatch {
 			select {
-			case in := <-r.in:
-				batch = append(batch, in)
+			case q := <-r.in:
+				batch = append(batch, q.in)
 			default:
 				break drain
 			}
 		}
 		d := decided{start: time.Now()}
 		d.out = r.eng.Process(r.clock.Now(), batch)
+		r.stage(StageEngine, d.start)
 		for _, p := range d.out.Panics {
 			r.log.Error("input dropped: the engine panicked on it", "panic", p)
 		}
@@ -71,6 +74,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			// is cheap, but once per tick is enough.
 			d.stats, d.fresh, lastStats = r.eng.Stats(), true, time.Now()
 		}
+		d.sent = time.Now()
 		select {
 		case pipe <- d:
 		case <-ctx.Done():
@@ -86,9 +90,15 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) commitLoop(ctx context.Context, pipe <-chan decided) {
 	var stats Stats
 	for d := range pipe {
+		r.stage(StagePipe, d.sent)
+		t := time.Now()
 		if !r.commit(ctx, &d.out.Batch) {
 			return
 		}
+		if !d.out.Batch.Empty() {
+			r.stage(StageCommit, t)
+		}
+		t = time.Now()
 		r.box.Deliver(d.out.Out)
 		if len(d.out.MAM) > 0 {
 			r.box.Archive(d.out.MAM)
@@ -96,6 +106,7 @@ func (r *Runner) commitLoop(ctx context.Context, pipe <-chan decided) {
 		if len(d.out.Admin) > 0 {
 			r.box.Administer(d.out.Admin)
 		}
+		r.stage(StageDeliver, t)
 		if r.OnBatch != nil {
 			if d.fresh {
 				stats = d.stats

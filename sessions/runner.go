@@ -33,11 +33,14 @@ type Runner struct {
 	box       Outbox
 	clock     Clock
 	log       *slog.Logger
-	in        chan Input
+	in        chan queued
 	TickEvery time.Duration
 	MaxBatch  int
 	// OnBatch, when set, is called after each batch with the engine's stats.
-	OnBatch   func(Stats, time.Duration)
+	OnBatch func(Stats, time.Duration)
+	// OnStage, when set before Run, is told how long each stage of a batch
+	// took (stages.go): cheap enough to keep on.
+	OnStage   func(stage string, d time.Duration)
 	storeDown atomic.Bool
 	fenced    error
 }
@@ -55,13 +58,13 @@ func NewRunner(eng *Engine, store Store, box Outbox, clock Clock, log *slog.Logg
 		log = slog.Default()
 	}
 	return &Runner{eng: eng, store: store, box: box, clock: clock, log: log,
-		in: make(chan Input, queue), TickEvery: 200 * time.Millisecond, MaxBatch: 256}
+		in: make(chan queued, queue), TickEvery: 200 * time.Millisecond, MaxBatch: 256}
 }
 
 // Submit queues an input without blocking; false when the queue is full.
 func (r *Runner) Submit(in Input) bool {
 	select {
-	case r.in <- in:
+	case r.in <- queued{in: in, at: time.Now()}:
 		return true
 	default:
 		return false

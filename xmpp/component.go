@@ -39,6 +39,7 @@ type Config struct {
 	OnRetry   func(err error, wait time.Duration)
 	QueueSize int // outgoing stanzas buffered (default 10000)
 	Logger    *slog.Logger
+	Meter     *WireMeter // when set, counts what is written on each connection (wiremeter.go)
 	// Undecodable, when set, gets what is left of each stanza that could not
 	// be decoded (ErrTooDeep, ErrTooLarge) or whose handler panicked
 	// (ErrHandlerPanic): its start element with the attributes, so that it
@@ -49,6 +50,29 @@ type Config struct {
 	// Active/standby uses it so that a process unsure of still being the
 	// active one does not take the component from the one that is.
 	MayConnect func() bool
+	// OnStage, when set, is told how long each stage of a stanza took on
+	// this connection (StageDecode ... StageWrite): cheap enough to keep on.
+	OnStage func(stage string, d time.Duration)
+}
+
+// The stages told to Config.OnStage.
+const (
+	StageDecode = "decode" // the rest of an incoming stanza read and decoded, after its start tag
+	StageHandle = "handle" // the Handler's run on the reading goroutine
+	StageOutq   = "outq"   // an outgoing stanza's wait from Send until the writer takes it (first of a write)
+	StageWrite  = "write"  // encoding and writing what the writer took, in one flush
+)
+
+// outgoing is a stanza queued by Send, with when (zero without OnStage).
+type outgoing struct {
+	el *Element
+	at time.Time
+}
+
+func (c *Conn) stage(name string, since time.Time) {
+	if c.cfg.OnStage != nil {
+		c.cfg.OnStage(name, time.Since(since))
+	}
 }
 
 // ErrHandlerPanic is what Config.Undecodable gets for a stanza whose handler panicked.
@@ -62,7 +86,7 @@ type Handler func(*Element)
 type Conn struct {
 	cfg     Config
 	handler Handler
-	out     chan *Element
+	out     chan outgoing
 	log     *slog.Logger
 
 	mu      sync.Mutex
@@ -90,7 +114,7 @@ func NewConn(cfg Config, h Handler, onState func(up bool)) *Conn {
 	if onState == nil {
 		onState = func(bool) {}
 	}
-	return &Conn{cfg: cfg, handler: h, out: make(chan *Element, cfg.QueueSize), log: cfg.Logger, onState: onState}
+	return &Conn{cfg: cfg, handler: h, out: make(chan outgoing, cfg.QueueSize), log: cfg.Logger, onState: onState}
 }
 
 // Up reports whether the component is connected now.
@@ -113,9 +137,13 @@ var ErrQueueFull = errors.New("xmpp: outgoing queue full")
 // Send queues stanzas for the writer, in order. It never blocks: when the
 // buffer is full the rest are refused with ErrQueueFull.
 func (c *Conn) Send(st ...*Element) error {
+	var at time.Time
+	if c.cfg.OnStage != nil {
+		at = time.Now()
+	}
 	for _, s := range st {
 		select {
-		case c.out <- s:
+		case c.out <- outgoing{el: s, at: at}:
 		default:
 			return ErrQueueFull
 		}
@@ -202,6 +230,7 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 		cancel()
 		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
+	conn = c.cfg.Meter.Wrap(conn) // counts stanzas, bytes and writes (nil: nothing)
 	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
 	if err != nil {
@@ -254,13 +283,17 @@ func (c *Conn) safeHandle(start xml.StartElement, t xml.TokenReader) {
 			c.undecodable(start, ErrHandlerPanic)
 		}
 	}()
+	t0 := time.Now()
 	el, err := Decode(start, t)
+	c.stage(StageDecode, t0)
 	if err != nil {
 		c.log.Warn("undecodable stanza", "err", err, "name", start.Name.Local, "from", Stub(start).Get("from"), "id", Stub(start).Get("id"))
 		c.undecodable(start, err)
 		return
 	}
+	t0 = time.Now()
 	c.handler(el)
+	c.stage(StageHandle, t0)
 }
 
 func (c *Conn) undecodable(start xml.StartElement, err error) {
@@ -275,30 +308,46 @@ func (c *Conn) undecodable(start xml.StartElement, err error) {
 	c.cfg.Undecodable(Stub(start), err)
 }
 
-// writer drains the outgoing queue, writing everything waiting in one flush.
+// writer drains the outgoing queue, writing everything waiting in one flush:
+// the stanzas appendStanza writes go out in one write call (wirewrite.go),
+// any other through the session's token writer, in queue order.
 func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) error {
 	batch := make([]*Element, 0, 256)
+	domain := c.cfg.Domain.String()
+	var buf []byte
 	for {
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():
 			return nil
 		case s := <-c.out:
-			batch = append(batch, s)
+			if !s.at.IsZero() {
+				c.stage(StageOutq, s.at)
+			}
+			batch = append(batch, s.el)
 		}
 	drain:
 		for len(batch) < 512 {
 			select {
 			case s := <-c.out:
-				batch = append(batch, s)
+				batch = append(batch, s.el)
 			default:
 				break drain
 			}
 		}
-		_ = conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		t0 := time.Now()
+		_ = conn.SetWriteDeadline(t0.Add(30 * time.Second))
 		w := sess.TokenWriter()
 		var err error
+		buf = buf[:0]
 		for _, s := range batch {
+			var ok bool
+			if buf, ok = appendStanza(buf, s, domain); ok {
+				continue
+			}
+			if err = writeBuffered(w, conn, &buf); err != nil {
+				break
+			}
 			if emptyID(s) {
 				err = writeRaw(w, conn, s)
 			} else {
@@ -308,6 +357,12 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 				break
 			}
 		}
+		if err == nil {
+			err = writeBuffered(w, conn, &buf)
+		}
+		if cap(buf) > 64<<10 {
+			buf = nil // one large batch does not pin its buffer
+		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -316,7 +371,22 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 			conn.Close()
 			return fmt.Errorf("xmpp: write: %w", err)
 		}
+		c.stage(StageWrite, t0)
 	}
+}
+
+// writeBuffered writes what appendStanza put in *buf, after what w holds,
+// while w holds the stream's lock, and empties *buf.
+func writeBuffered(w xmlstream.TokenWriteFlushCloser, conn net.Conn, buf *[]byte) error {
+	if len(*buf) == 0 {
+		return nil
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err := conn.Write(*buf)
+	*buf = (*buf)[:0]
+	return err
 }
 
 // emptyID reports a stanza with an explicitly empty id: the answer to an IQ

@@ -312,11 +312,11 @@ func (e *Element) TokenReader() xml.TokenReader {
 	})
 }
 
-func (e *Element) tokens(out *[]xml.Token) {
-	// The stream's encoder rewrites attribute slices in place: hand it copies,
-	// since one element may be shared by many outgoing stanzas.
-	start := xml.StartElement{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...)}
-	*out = append(*out, start)
+// segments calls text for each run of e's text and child for each child, in
+// document order; text comes first when the positions are not known (an
+// element built in code). Element.tokens and the stream writer both walk an
+// element through it, so both write its content in the same order.
+func (e *Element) segments(text func(string), child func(*Element)) {
 	at := e.at
 	if !e.ordered() {
 		at = nil // text first
@@ -324,17 +324,25 @@ func (e *Element) tokens(out *[]xml.Token) {
 	done := 0 // bytes of Text written
 	for i, c := range e.Children {
 		if i < len(at) && at[i] > done {
-			*out = append(*out, xml.CharData(e.Text[done:at[i]]))
+			text(e.Text[done:at[i]])
 			done = at[i]
 		} else if at == nil && done < len(e.Text) {
-			*out = append(*out, xml.CharData(e.Text))
+			text(e.Text)
 			done = len(e.Text)
 		}
-		c.tokens(out)
+		child(c)
 	}
 	if done < len(e.Text) {
-		*out = append(*out, xml.CharData(e.Text[done:]))
+		text(e.Text[done:])
 	}
+}
+
+func (e *Element) tokens(out *[]xml.Token) {
+	// The stream's encoder rewrites attribute slices in place: hand it copies,
+	// since one element may be shared by many outgoing stanzas.
+	start := xml.StartElement{Name: e.Name, Attr: append([]xml.Attr(nil), e.Attr...)}
+	*out = append(*out, start)
+	e.segments(func(text string) { *out = append(*out, xml.CharData(text)) }, func(c *Element) { c.tokens(out) })
 	*out = append(*out, start.End())
 }
 

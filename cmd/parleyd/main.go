@@ -163,12 +163,14 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	gw := gateway.New(ctx, gateway.Config{Domain: domain, Rate: cfg.Rate, Burst: cfg.Burst, Version: version}, store, log, reg)
 	runner := sessions.NewRunner(eng, store, gw, nil, log, 4096)
 	runner.Submit(&sessions.Reload{Permissions: snap.Permissions, Queues: queues})
+	stages := newStageMetrics(reg)
+	runner.OnStage = stages.observe
 	runner.OnBatch = func(st sessions.Stats, d time.Duration) {
 		m.batch.Observe(d.Seconds())
 		m.stats(st)
 	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
-		MayConnect: lease.Fresh}, gw.Handle,
+		MayConnect: lease.Fresh, OnStage: stages.observe}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
@@ -177,6 +179,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 			}
 		})
 	gw.Attach(conn, runner)
+	conn.UseMeter(xmpp.NewWireMeter(reg)) // parley_component_sent_*_total, parley_component_writes_total
 
 	widget, err := web.Handler(web.Config{WebSocket: cfg.WidgetWS, AnonymousHost: cfg.WidgetAnonHost, Service: domain.String()})
 	if err != nil {

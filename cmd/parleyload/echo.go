@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/parley-chat/parley/internal/xmpptest"
@@ -13,13 +14,18 @@ const nsComponent = "jabber:component:accept"
 
 // startEcho connects a trivial XEP-0114 component as domain: every message
 // sent to it goes back to its sender, from the component. stop ends it.
-func startEcho(ctx context.Context, addr, domain, secret string, logf func(string, ...any)) (stop func(), err error) {
+// meter, when not nil, counts what the component writes.
+func startEcho(ctx context.Context, addr, domain, secret string, meter *pxmpp.WireMeter, logf func(string, ...any)) (stop func(), err error) {
 	if addr == "" || secret == "" || domain == "" {
 		return nil, fmt.Errorf("echo needs --xmpp-addr, --secret and --echo-domain")
 	}
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c, err := xmpptest.Component(hctx, addr, domain, secret)
+	conn, err := (&net.Dialer{}).DialContext(hctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("echo: dial %s: %w", addr, err)
+	}
+	c, err := xmpptest.ComponentOver(hctx, meter.Wrap(conn), domain, secret)
 	if err != nil {
 		return nil, fmt.Errorf("echo: %w", err)
 	}

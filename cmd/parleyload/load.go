@@ -40,6 +40,8 @@ type loader struct {
 	cur      atomic.Pointer[modeRun]
 	ids      atomic.Int64
 	logf     func(format string, args ...any)
+	// echoMeter counts what the echo component writes (cost.go).
+	echoMeter *pxmpp.WireMeter
 }
 
 func (l *loader) nextID(prefix string) string {
@@ -342,7 +344,7 @@ func (l *loader) runMode(ctx context.Context, mode string) result {
 		var stop func()
 		before = func(ctx context.Context) error {
 			var err error
-			stop, err = startEcho(ctx, o.xmppAddr, o.echoDomain, o.secret, l.logf)
+			stop, err = startEcho(ctx, o.xmppAddr, o.echoDomain, o.secret, l.echoMeter, l.logf)
 			return err
 		}
 		after = func(context.Context) error {
@@ -406,10 +408,17 @@ func (l *loader) runMode(ctx context.Context, mode string) result {
 	res.SetupSeconds = time.Since(t0).Seconds()
 	l.logf("%s: %d rooms set up in %.2fs; sending %d messages each way per room", mode, o.rooms, res.SetupSeconds, o.messages)
 
+	var c0 costSample
+	if l.costWanted() {
+		c0 = l.sampleCost(ctx, mode)
+	}
 	run.start = time.Now()
 	errs := run.talk(ctx)
 	res.Seconds = time.Duration(run.lastRecv.Load()).Seconds()
 	run.fill(&res)
+	if l.costWanted() {
+		fillCost(&res, c0, l.sampleCost(ctx, mode))
+	}
 	if len(errs) > 0 {
 		return fail("messages", errs...)
 	}

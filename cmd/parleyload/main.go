@@ -48,6 +48,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/parley-chat/parley/sessions/pgstore"
+	pxmpp "github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -57,6 +58,8 @@ type options struct {
 	service, muc                        string
 	echoDomain, xmppAddr, secret        string
 	databaseURL                         string
+	cost                                costOptions // cost.go
+	jsonFile                            string      // --json-out
 	modes                               []string
 	rooms, messages                     int
 	concurrency, window, maxChats       int
@@ -92,6 +95,16 @@ type result struct {
 	AgentP50ms   float64 `json:"agent_p50_ms"`
 	AgentP99ms   float64 `json:"agent_p99_ms"`
 	Failure      string  `json:"failure,omitempty"`
+	// Per delivered message (cost.go): CPU from /proc in µs (the XMPP
+	// server, parleyd, Postgres, parleyload itself) and what the component
+	// wrote on its stream (parleyd in parley mode, the echo in echo mode).
+	ServerCPUus   float64 `json:"server_cpu_us_per_message,omitempty"`
+	ParleydCPUus  float64 `json:"parleyd_cpu_us_per_message,omitempty"`
+	PostgresCPUus float64 `json:"postgres_cpu_us_per_message,omitempty"`
+	LoadCPUus     float64 `json:"parleyload_cpu_us_per_message,omitempty"`
+	SentStanzas   float64 `json:"component_stanzas_per_message,omitempty"`
+	SentBytes     float64 `json:"component_bytes_per_message,omitempty"`
+	SentWrites    float64 `json:"component_writes_per_message,omitempty"`
 }
 
 func (r result) ok() bool {
@@ -108,6 +121,10 @@ type report struct {
 	Rounds      [][]result                    `json:"rounds"` // each round's modes
 	Ratios      map[string]map[string]float64 `json:"ratios"` // medians of each round's ratios
 	OK          bool                          `json:"ok"`
+
+	// Commit is one durable commit's latency (--commit-probe, commitprobe.go): medians of the rounds'.
+	Commit       *commitResult  `json:"commit,omitempty"`
+	CommitRounds []commitResult `json:"commit_rounds,omitempty"`
 }
 
 func env(name, def string) string {
@@ -137,6 +154,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.xmppAddr, "xmpp-addr", env("PARLEY_XMPP_ADDR", ""), "XMPP server's component port (echo mode)")
 	fs.StringVar(&o.secret, "secret", env("PARLEY_SECRET", ""), "component secret (echo mode)")
 	fs.StringVar(&o.databaseURL, "database-url", "", "parleyd's database: when given, grant the agents the chat permission there")
+	costFlags(fs, &o.cost)
+	fs.StringVar(&o.jsonFile, "json-out", "", "also write the report as JSON to this file")
 	fs.StringVar(&modes, "modes", "parley,muc", "comma-separated modes to run in order: parley, muc, echo")
 	// The size of the run.
 	for _, f := range []struct {
@@ -181,6 +200,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	switch {
+	case o.cost.commitProbe < 0 || o.cost.commitProbe > 0 && o.databaseURL == "":
+		return nil, fmt.Errorf("--commit-probe needs --database-url and a count of at least 0")
 	case len(o.agentNames) == 0:
 		return nil, fmt.Errorf("--agents names no account")
 	case len(o.modes) == 0:
@@ -226,6 +247,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "parleyload:", err)
 		os.Exit(1)
 	}
+	if o.jsonFile != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(o.jsonFile, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "parleyload: --json-out:", err)
+			os.Exit(1)
+		}
+	}
 	if o.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -248,6 +279,7 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 			logMu.Unlock()
 		}
 	}}
+	l.echoMeter = pxmpp.NewWireMeter(nil) // cost.go: what the echo writes
 	if o.databaseURL != "" {
 		if err := grant(ctx, o); err != nil {
 			return nil, err
@@ -312,7 +344,16 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 			rs = append(rs, res)
 		}
 		rep.Rounds = append(rep.Rounds, rs)
+		if o.cost.commitProbe > 0 && ctx.Err() == nil {
+			c, err := commitProbe(ctx, o.databaseURL, o.cost.commitProbe)
+			if err != nil {
+				return nil, err
+			}
+			l.logf("round %d, commit probe: p50 %.3fms, p99 %.3fms over %d commits", round, c.P50ms, c.P99ms, c.Commits)
+			rep.CommitRounds = append(rep.CommitRounds, *c)
+		}
 	}
+	rep.Commit = medianCommit(rep.CommitRounds)
 	for i, m := range o.modes {
 		var per []result
 		for _, rs := range rep.Rounds {
@@ -360,6 +401,7 @@ func aggregate(mode string, per []result) result {
 	out.P50ms, out.P99ms = median(p50), median(p99)
 	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
 	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
+	aggregateCost(&out, per)
 	return out
 }
 
@@ -412,6 +454,7 @@ func ratios(rs []result) map[string]map[string]float64 {
 			"p50":        ratio(p.P50ms, b.P50ms),
 			"p99":        ratio(p.P99ms, b.P99ms),
 		}
+		costRatios(out["parley/"+base], p, b)
 	}
 	return out
 }
@@ -445,6 +488,7 @@ func printReport(w io.Writer, rep *report) {
 			fmt.Fprintf(w, "parley/%s: throughput %.2f, latency p50 %.2f, p99 %.2f\n", base, x["throughput"], x["p50"], x["p99"])
 		}
 	}
+	printCost(w, rep)
 	if !rep.OK {
 		fmt.Fprintln(w, "NOT OK: some messages were not delivered exactly once")
 	}

@@ -101,6 +101,7 @@ prosody_write_config() {
 
 			storage = "internal"
 			authentication = "internal_plain"
+			network_settings = { nagle = false }
 
 			VirtualHost "$TESTBED_AGENT_HOST"
 

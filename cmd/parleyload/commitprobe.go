@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/sessions/pgstore"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// commitResult is the latency of one durable commit of one transcript
+// entry through parleyd's own store (pgstore.Commit, what the runner does
+// for a quiet message), measured on --database-url in the same run as the
+// modes: the "one commit" of the unloaded latency budget.
+type commitResult struct {
+	Commits int     `json:"commits"`
+	P50ms   float64 `json:"p50_ms"`
+	P99ms   float64 `json:"p99_ms"`
+}
+
+// commitProbe commits n single-entry batches one after the other to a closed
+// session of its own (parleyd never loads it) and times each.
+func commitProbe(ctx context.Context, databaseURL string, n int) (*commitResult, error) {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("commit probe: %w", err)
+	}
+	defer pool.Close()
+	store, err := pgstore.New(pool, prometheus.NewRegistry())
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	id := "parleyload-commit-" + newTag()
+	if err := store.Commit(ctx, &sessions.Batch{Sessions: []sessions.Record{{
+		ID: id, Queue: "parleyload", State: sessions.StateClosed,
+		VisitorJIDs: []string{"probe@parleyload.invalid/probe"}, Visitor: map[string]string{},
+		CreatedAt: now, UpdatedAt: now,
+	}}}); err != nil {
+		return nil, fmt.Errorf("commit probe: %w", err)
+	}
+	// The first commits warm the pool's connection up: not counted.
+	ds := make([]time.Duration, 0, n)
+	for i := -5; i < n; i++ {
+		e := sessions.Entry{Session: id, Seq: int64(i + 6), At: time.Now().UTC(), AuthorRole: "visitor",
+			AuthorJID: "probe@parleyload.invalid/probe", Nick: "probe", Kind: "message", Body: fmt.Sprintf("probe %d", i)}
+		t0 := time.Now()
+		if err := store.Commit(ctx, &sessions.Batch{Transcript: []sessions.Entry{e}}); err != nil {
+			return nil, fmt.Errorf("commit probe: %w", err)
+		}
+		if i >= 0 {
+			ds = append(ds, time.Since(t0))
+		}
+	}
+	return &commitResult{Commits: n, P50ms: ms(percentile(ds, 0.5)), P99ms: ms(percentile(ds, 0.99))}, nil
+}
+
+// medianCommit is the medians of the rounds' figures (nil for none).
+func medianCommit(rs []commitResult) *commitResult {
+	if len(rs) == 0 {
+		return nil
+	}
+	var p50, p99 []float64
+	for _, r := range rs {
+		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
+	}
+	return &commitResult{Commits: rs[0].Commits, P50ms: median(p50), P99ms: median(p99)}
+}
