@@ -8,6 +8,7 @@
 #   scripts/bench.sh --server ejabberd   # the same against the ejabberd test bed (or BENCH_SERVER=ejabberd)
 #   scripts/bench.sh --server both       # Prosody, then ejabberd; one summary file for both
 #   scripts/bench.sh -scale   # only the scale benchmarks (scripts/lib/bench-scale.sh)
+#   scripts/bench.sh -day     # only a contact center's day, 2,000 sessions (scripts/lib/bench-day.sh)
 #
 # 1. Brings the test bed up (scripts/testbed.sh up; stopped again at the end
 #    only when this script started it).
@@ -44,6 +45,7 @@ cd "$ROOT"
 if [[ "${1:-}" == "-scale" || "${1:-}" == "--scale" ]]; then
 	exec "$ROOT/scripts/lib/bench-scale.sh"
 fi
+[[ "${1:-}" == "-day" || "${1:-}" == "--day" ]] && exec "$ROOT/scripts/lib/bench-day.sh" # a contact center's day (scripts/lib/bench-day.sh)
 # shellcheck source=lib/common.sh
 . "$ROOT/scripts/lib/common.sh"
 # shellcheck source=lib/pg.sh

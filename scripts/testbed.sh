@@ -7,6 +7,8 @@
 #   scripts/testbed.sh status [--server S]  say what runs; exit 0 only when all of S does
 #   scripts/testbed.sh env [--server S]     print S's env file (source it: eval "$(scripts/testbed.sh env)")
 #   scripts/testbed.sh link down|up         drop or restore the federation's s2s link
+#   scripts/testbed.sh agents N [PREFIX]    make Prosody accounts PREFIX1…PREFIXN (default agent;
+#                                           idempotent; agent1…agent12 stay as they are)
 #
 # S is the XMPP server: prosody (the default) writes .state/testbed.env; ejabberd
 # (Debian's, with the same hosts, accounts and component domains) writes
@@ -35,7 +37,7 @@ EJABBERD_ENV_FILE="$STATE/testbed-ejabberd.env"
 EJABBERD_NAME=ejabberd
 
 usage() {
-	echo "usage: $0 up|down|status|env [--server prosody|ejabberd|both|all] | link down|up" >&2
+	echo "usage: $0 up|down|status|env [--server prosody|ejabberd|both|all] | link down|up | agents N [PREFIX]" >&2
 	exit 2
 }
 
@@ -144,6 +146,12 @@ cmd_link() {
 	federation_link "$1"
 }
 
+cmd_agents() {
+	[[ "${1:-}" =~ ^[0-9]+$ && $# -le 2 ]] || usage
+	[[ -z "${2:-}" || "$2" =~ ^[a-z][a-z0-9-]*$ ]] || die "agents: PREFIX must be lower-case letters, digits and -"
+	prosody_write_agents "$1" "${2:-agent}"
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -152,5 +160,6 @@ case "$cmd" in
 	status) cmd_status "$@" ;;
 	env) cmd_env "$@" ;;
 	link) cmd_link "$@" ;;
+	agents) cmd_agents "$@" ;;
 	*) usage ;;
 esac

@@ -66,6 +66,8 @@ type options struct {
 	rounds                              int
 	timeLimit, stall                    time.Duration
 	jsonOut, verbose                    bool
+	scenario                            string     // "" or day (day.go)
+	day                                 dayOptions // --scenario day's flags
 }
 
 // result is one mode's measurement.
@@ -175,6 +177,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.stall, "stall", 20*time.Second, "give up on a room, a join or an answer when nothing arrives for this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	fs.StringVar(&o.scenario, "scenario", "", "day: many mostly idle sessions at a steady pace (see day.go); empty: the rooms above")
+	addDayFlags(fs, &o.day)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -212,6 +216,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("--rounds must be 1 to 100")
 	case o.timeLimit <= 0 || o.stall <= 0:
 		return nil, fmt.Errorf("--time-limit and --stall must be positive")
+	case o.scenario != "" && o.scenario != scenarioDay:
+		return nil, fmt.Errorf("unknown scenario %q (day)", o.scenario)
+	case o.scenario == scenarioDay:
+		if err := checkDay(o); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -227,6 +237,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.scenario == scenarioDay {
+		os.Exit(runDayScenario(ctx, o))
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeLimit)
 	defer cancel()
 	rep, err := run(ctx, o, os.Stderr)

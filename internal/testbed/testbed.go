@@ -35,7 +35,7 @@ type Env struct {
 	WSURL       string   // PARLEY_TEST_WS_URL: ws://…/xmpp-websocket
 	BOSHURL     string   // PARLEY_TEST_BOSH_URL: http://…/http-bind
 	HTTPAddr    string   // PARLEY_TEST_HTTP_ADDR: Prosody's HTTP port, host:port
-	AgentHost   string   // PARLEY_TEST_AGENT_HOST: accounts agent1…agent12, super, admin, nochat
+	AgentHost   string   // PARLEY_TEST_AGENT_HOST: accounts agent1…agent12, super, admin, nochat (scripts/testbed.sh agents N adds up to agentN)
 	GuestHost   string   // PARLEY_TEST_GUEST_HOST: anonymous logins
 	Password    string   // PARLEY_TEST_PASSWORD: every account's password
 	Components  []string // PARLEY_TEST_COMPONENTS: component domains for tests; take one with Component

@@ -111,6 +111,9 @@ prosody_write_config() {
 		# Prosody's own MUC, the load tool's baseline: rooms are created on the
 		# first join by anyone (the anonymous guests included) and open at once.
 		printf '\nComponent "%s" "muc"\n\trestrict_room_creation = false\n\tmuc_room_locking = false\n' "$TESTBED_MUC"
+		# Room for the load tool's day scenario (thousands of live rooms): past
+		# muc_room_cache_size (default 100) Prosody swaps live rooms to disk.
+		printf '\tmuc_room_cache_size = 10000\n'
 		# XEP-0363 uploads (agents' files in the agent console): a 1 MiB limit
 		# is plenty for tests; only example.test's users may upload (the default).
 		printf '\nComponent "%s" "http_file_share"\n\thttp_host = "localhost"\n\thttp_file_share_size_limit = 1048576\n' "$PROSODY_UPLOAD"
@@ -206,3 +209,23 @@ prosody_status() {
 }
 
 prosody_env() { cat "$PROSODY_DIR/env"; }
+
+# Writes accounts PREFIX1…PREFIXN (password $TESTBED_PASSWORD) into Prosody's
+# internal storage, the way prosody_write_accounts does: idempotent (an
+# existing account is left as it is, the fixed accounts among them), read by
+# a running Prosody at the next login, about a millisecond per account where
+# `prosodyctl register` takes half a second. For load scenarios with many
+# agents (`scripts/testbed.sh agents N`).
+prosody_write_agents() {
+	local n="$1" prefix="${2:-agent}" dir i made=0 line
+	dir="$PROSODY_DATA/$(prosody_store_name "$TESTBED_AGENT_HOST")/accounts"
+	mkdir -p "$dir"
+	line="$(printf 'return {\n\t["password"] = %s;\n};\n' "$(dquote "$TESTBED_PASSWORD")")"
+	for (( i = 1; i <= n; i++ )); do
+		if [[ ! -f "$dir/$prefix$i.dat" ]]; then
+			printf '%s\n' "$line" >"$dir/$prefix$i.dat"
+			made=$(( made + 1 ))
+		fi
+	done
+	log "prosody: $n accounts ${prefix}1…${prefix}$n on $TESTBED_AGENT_HOST ($made new)"
+}
