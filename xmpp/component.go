@@ -230,9 +230,13 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 		cancel()
 		return false, fmt.Errorf("xmpp: dial %s: %w", c.cfg.Addr, err)
 	}
-	conn = c.cfg.Meter.Wrap(conn) // counts stanzas, bytes and writes (nil: nothing)
-	sess, err := component.NewSession(dctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
 	cancel()
+	conn = c.cfg.Meter.Wrap(conn) // counts stanzas, bytes and writes (nil: nothing)
+	var sess *xmpp.Session
+	err = Handshake(ctx, conn, 10*time.Second, func(hctx context.Context) (err error) {
+		sess, err = component.NewSession(hctx, c.cfg.Domain, []byte(c.cfg.Secret), conn)
+		return err
+	})
 	if err != nil {
 		conn.Close()
 		return false, fmt.Errorf("xmpp: component handshake: %w", err)

@@ -263,7 +263,7 @@ func runDay(ctx context.Context, o *options, stderr io.Writer) (*dayReport, erro
 		var c *client
 		var err error
 		for attempt := 0; attempt < 3; attempt++ {
-			if c, err = dayLogin(l, o.c2s, user, host, password); err == nil || ctx.Err() != nil {
+			if c, err = login(ctx, l, o.c2s, user, host, password); err == nil || ctx.Err() != nil {
 				break
 			}
 			time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
@@ -449,12 +449,12 @@ func (run *dayRun) offer(a *client, el *pxmpp.Element) {
 		defer cancel()
 		if idx < 0 {
 			run.foreign.Add(1)
-			_ = daySend(a, `<message xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc#user'><decline/></x></message>`, xmlEscape(roomJID))
+			_ = a.sendXML(context.Background(), `<message xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc#user'><decline/></x></message>`, xmlEscape(roomJID))
 			return
 		}
 		s := run.sessions[idx]
 		s.once.Do(func() {
-			if err := dayJoin(ctx, a, stall, roomJID, "Agent"); err != nil {
+			if err := a.joinRoom(ctx, stall, roomJID, "Agent"); err != nil {
 				run.dl.logf("day parley: %v", err)
 				return
 			}
@@ -503,7 +503,7 @@ func (dl *dayLoader) runMode(ctx context.Context, mode string) dayResult {
 			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			_ = dayPool(sctx, d.dial, len(dl.agents), func(ctx context.Context, i int) error {
-				return daySend(dl.agents[i], `<presence xmlns='jabber:client' type='unavailable' to='%s'/>`, xmlEscape(o.service))
+				return dl.agents[i].sendXML(context.Background(), `<presence xmlns='jabber:client' type='unavailable' to='%s'/>`, xmlEscape(o.service))
 			})
 		}()
 		setup, teardown = run.parleySetup, run.parleyClose
@@ -556,7 +556,7 @@ func (run *dayRun) signIn(ctx context.Context, i int) error {
 		w := a.expect(func(e *pxmpp.Element) bool {
 			return e.Name.Local == "presence" && e.Get("from") == o.service && (e.Get("type") == "" || e.Get("type") == "error")
 		})
-		if err := daySend(a, `<presence xmlns='jabber:client' to='%s'><agent xmlns='%s' max-chats='%d'/></presence>`,
+		if err := a.sendXML(context.Background(), `<presence xmlns='jabber:client' to='%s'><agent xmlns='%s' max-chats='%d'/></presence>`,
 			xmlEscape(o.service), nsParley, o.day.perAgent); err != nil {
 			return err
 		}
@@ -580,7 +580,7 @@ func (run *dayRun) signIn(ctx context.Context, i int) error {
 func (run *dayRun) parleySetup(ctx context.Context, i int) error {
 	o := run.dl.o
 	s := run.sessions[i]
-	res, err := dayIQ(ctx, s.visitor, o.stall, "set", o.service, fmt.Sprintf(
+	res, err := s.visitor.iq(ctx, o.stall, "set", o.service, fmt.Sprintf(
 		`<request xmlns='%s'><visitor name='%s'/><body>day</body></request>`, nsParley, run.visitorName(i)))
 	if err != nil {
 		return err
@@ -590,7 +590,7 @@ func (run *dayRun) parleySetup(ctx context.Context, i int) error {
 		return fmt.Errorf("session %d: request answered without a session: %s", i, res)
 	}
 	s.jid = el.Get("room")
-	if err := dayJoin(ctx, s.visitor, o.stall, s.jid, "Visitor"); err != nil {
+	if err := s.visitor.joinRoom(ctx, o.stall, s.jid, "Visitor"); err != nil {
 		return err
 	}
 	err = waitClosed(ctx, s.joined, o.stall)
@@ -607,7 +607,7 @@ func (run *dayRun) parleyClose(ctx context.Context, i int) error {
 	if a == nil || s.jid == "" {
 		return nil
 	}
-	_, err := dayIQ(ctx, a, run.dl.o.stall, "set", s.jid, `<close xmlns='`+nsParley+`'/>`)
+	_, err := a.iq(ctx, run.dl.o.stall, "set", s.jid, `<close xmlns='`+nsParley+`'/>`)
 	return err
 }
 
@@ -618,10 +618,10 @@ func (run *dayRun) mucSetup(ctx context.Context, i int) error {
 	s := run.sessions[i]
 	a := run.dl.agents[i/o.day.perAgent]
 	s.jid = fmt.Sprintf("day-%s-%d@%s", run.tag, i, o.muc)
-	if err := dayJoin(ctx, s.visitor, o.stall, s.jid, "Visitor"); err != nil {
+	if err := s.visitor.joinRoom(ctx, o.stall, s.jid, "Visitor"); err != nil {
 		return err
 	}
-	if err := dayJoin(ctx, a, o.stall, s.jid, "Agent"); err != nil {
+	if err := a.joinRoom(ctx, o.stall, s.jid, "Agent"); err != nil {
 		return err
 	}
 	s.agent.Store(a)
@@ -632,11 +632,11 @@ func (run *dayRun) mucSetup(ctx context.Context, i int) error {
 func (run *dayRun) mucLeave(ctx context.Context, i int) error {
 	s := run.sessions[i]
 	if a := s.agent.Load(); a != nil {
-		if err := daySend(a, `<presence xmlns='jabber:client' type='unavailable' to='%s/Agent'/>`, xmlEscape(s.jid)); err != nil {
+		if err := a.sendXML(context.Background(), `<presence xmlns='jabber:client' type='unavailable' to='%s/Agent'/>`, xmlEscape(s.jid)); err != nil {
 			return err
 		}
 	}
-	return daySend(s.visitor, `<presence xmlns='jabber:client' type='unavailable' to='%s/Visitor'/>`, xmlEscape(s.jid))
+	return s.visitor.sendXML(context.Background(), `<presence xmlns='jabber:client' type='unavailable' to='%s/Visitor'/>`, xmlEscape(s.jid))
 }
 
 // dayGap is the wait before a side's next message: interval to 2×interval.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 
+	pxmpp "github.com/parley-chat/parley/xmpp"
+	"mellium.im/xmpp"
+
 	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
 )
@@ -18,7 +21,12 @@ func ComponentOver(ctx context.Context, conn net.Conn, domain, secret string) (*
 		conn.Close()
 		return nil, fmt.Errorf("component domain %q: %w", domain, err)
 	}
-	sess, err := component.NewSession(ctx, j, []byte(secret), conn)
+	conn = pxmpp.WriteBound(conn, writeBound)
+	var sess *xmpp.Session
+	err = pxmpp.Handshake(ctx, conn, handshakeBound(ctx), func(hctx context.Context) (err error) {
+		sess, err = component.NewSession(hctx, j, []byte(secret), conn)
+		return err
+	})
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("component %s: %w", domain, err)

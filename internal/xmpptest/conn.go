@@ -11,9 +11,20 @@ import (
 	"mellium.im/sasl"
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
-	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
 )
+
+// writeBound bounds each write of a test client: a server that stopped
+// reading fails the send instead of hanging the test.
+const writeBound = 10 * time.Second
+
+// handshakeBound is ctx's time left, or 15 s when ctx has no deadline.
+func handshakeBound(ctx context.Context) time.Duration {
+	if t, ok := ctx.Deadline(); ok {
+		return time.Until(t)
+	}
+	return 15 * time.Second
+}
 
 // Conn is one real XMPP client (mellium) logged in over c2s, or a component
 // (Component).
@@ -47,12 +58,17 @@ func Login(ctx context.Context, c2s, user, host, password string) (*Conn, error)
 	}
 	// The test bed's servers offer no TLS on loopback: start as Secure so
 	// that mellium offers SASL at once.
-	sess, err := xmpp.NewSession(ctx, origin.Domain(), origin, conn, xmpp.Secure, xmpp.NewNegotiator(
-		func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
-			return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
-				xmpp.SASL("", password, mech), xmpp.BindResource(),
-			}}
-		}))
+	conn = pxmpp.WriteBound(conn, writeBound)
+	var sess *xmpp.Session
+	err = pxmpp.Handshake(ctx, conn, handshakeBound(ctx), func(hctx context.Context) (err error) {
+		sess, err = xmpp.NewSession(hctx, origin.Domain(), origin, conn, xmpp.Secure, xmpp.NewNegotiator(
+			func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+				return xmpp.StreamConfig{Features: []xmpp.StreamFeature{
+					xmpp.SASL("", password, mech), xmpp.BindResource(),
+				}}
+			}))
+		return err
+	})
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("login %s@%s: %w", user, host, err)
@@ -68,20 +84,11 @@ func Login(ctx context.Context, c2s, user, host, password string) (*Conn, error)
 // a stand-in for a service (parleyload's echo baseline). ctx bounds the dial
 // and the handshake. Nothing is read until Start.
 func Component(ctx context.Context, addr, domain, secret string) (*Conn, error) {
-	j, err := jid.Parse(domain)
-	if err != nil {
-		return nil, fmt.Errorf("component domain %q: %w", domain, err)
-	}
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("component %s: dial %s: %w", domain, addr, err)
 	}
-	sess, err := component.NewSession(ctx, j, []byte(secret), conn)
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("component %s: %w", domain, err)
-	}
-	return &Conn{Name: domain, Session: sess, JID: j, done: make(chan struct{})}, nil
+	return ComponentOver(ctx, conn, domain, secret)
 }
 
 // Start reads the stream on a goroutine of its own: each stanza, decoded whole,
@@ -112,8 +119,15 @@ func (c *Conn) Err() error {
 }
 
 // Send writes one stanza given as tokens.
+//
+// ctx is checked before the send; the write itself is bounded by the
+// connection's per-write bound, not by ctx (mellium would otherwise cut a
+// concurrent write short once ctx ends: see pxmpp.Handshake).
 func (c *Conn) Send(ctx context.Context, r xml.TokenReader) error {
-	if err := c.Session.Send(ctx, r); err != nil {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s (%s) send: %w", c.Name, c.JID, err)
+	}
+	if err := c.Session.Send(context.WithoutCancel(ctx), r); err != nil {
 		return fmt.Errorf("%s (%s) send: %w", c.Name, c.JID, err)
 	}
 	return nil
