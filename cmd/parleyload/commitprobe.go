@@ -19,11 +19,15 @@ type commitResult struct {
 	Commits int     `json:"commits"`
 	P50ms   float64 `json:"p50_ms"`
 	P99ms   float64 `json:"p99_ms"`
+	Gap     string  `json:"gap"` // the idle time before each timed commit
 }
 
-// commitProbe commits n single-entry batches one after the other to a closed
-// session of its own (parleyd never loads it) and times each.
-func commitProbe(ctx context.Context, databaseURL string, n int) (*commitResult, error) {
+// commitProbe commits n single-entry batches one after the other, each after
+// gap of idle time, to a closed session of its own (parleyd never loads it)
+// and times each. The gap is what a quiet service's commit finds: on this
+// kind of machine an idle backend's wake-up doubles a commit's latency
+// (docs/benchmarks.md, "The quiet path, stage by stage").
+func commitProbe(ctx context.Context, databaseURL string, n int, gap time.Duration) (*commitResult, error) {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("commit probe: %w", err)
@@ -47,6 +51,9 @@ func commitProbe(ctx context.Context, databaseURL string, n int) (*commitResult,
 	for i := -5; i < n; i++ {
 		e := sessions.Entry{Session: id, Seq: int64(i + 6), At: time.Now().UTC(), AuthorRole: "visitor",
 			AuthorJID: "probe@parleyload.invalid/probe", Nick: "probe", Kind: "message", Body: fmt.Sprintf("probe %d", i)}
+		if gap > 0 {
+			time.Sleep(gap)
+		}
 		t0 := time.Now()
 		if err := store.Commit(ctx, &sessions.Batch{Transcript: []sessions.Entry{e}}); err != nil {
 			return nil, fmt.Errorf("commit probe: %w", err)
@@ -55,7 +62,7 @@ func commitProbe(ctx context.Context, databaseURL string, n int) (*commitResult,
 			ds = append(ds, time.Since(t0))
 		}
 	}
-	return &commitResult{Commits: n, P50ms: ms(percentile(ds, 0.5)), P99ms: ms(percentile(ds, 0.99))}, nil
+	return &commitResult{Commits: n, P50ms: ms(percentile(ds, 0.5)), P99ms: ms(percentile(ds, 0.99)), Gap: gap.String()}, nil
 }
 
 // medianCommit is the medians of the rounds' figures (nil for none).
@@ -67,5 +74,5 @@ func medianCommit(rs []commitResult) *commitResult {
 	for _, r := range rs {
 		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
 	}
-	return &commitResult{Commits: rs[0].Commits, P50ms: median(p50), P99ms: median(p99)}
+	return &commitResult{Commits: rs[0].Commits, P50ms: median(p50), P99ms: median(p99), Gap: rs[0].Gap}
 }

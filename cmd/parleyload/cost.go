@@ -25,11 +25,12 @@ import (
 
 // costOptions say whose CPU to read and where parleyd's metrics are.
 type costOptions struct {
-	serverPIDs  []int  // the XMPP server's processes (each with its children)
-	parleydPID  int    // 0: not measured
-	postgresPID int    // the postmaster: its children (the backends) are summed
-	metricsURL  string // parleyd's /metrics: the component stream's counters
-	commitProbe int    // commits timed per round (commitprobe.go); 0: none
+	serverPIDs  []int         // the XMPP server's processes (each with its children)
+	parleydPID  int           // 0: not measured
+	postgresPID int           // the postmaster: its children (the backends) are summed
+	metricsURL  string        // parleyd's /metrics: the component stream's counters
+	commitProbe int           // commits timed per round (commitprobe.go); 0: none
+	commitGap   time.Duration // idle time before each timed commit
 }
 
 func costFlags(fs *flag.FlagSet, c *costOptions) {
@@ -40,6 +41,7 @@ func costFlags(fs *flag.FlagSet, c *costOptions) {
 	fs.IntVar(&c.parleydPID, "cpu-parleyd-pid", 0, "parleyd's pid: its CPU per message from /proc")
 	fs.IntVar(&c.postgresPID, "cpu-postgres-pid", 0, "the Postgres postmaster's pid (first line of the data directory's postmaster.pid): the CPU of it and its backends per message")
 	fs.IntVar(&c.commitProbe, "commit-probe", 0, "after each round, time this many commits of one transcript entry on --database-url (parleyd's store, one after the other): one commit's p50")
+	fs.DurationVar(&c.commitGap, "commit-probe-gap", time.Millisecond, "with --commit-probe, the idle time before each timed commit: a quiet message's commit finds its backend idle (about a message's round trip since the last one), and waking it is part of what that commit costs; 0 times them back to back")
 	fs.StringVar(&c.metricsURL, "parleyd-metrics", "", "parleyd's metrics URL (http://HOST:PORT/metrics): the stanzas, bytes and write calls it writes per message")
 }
 

@@ -345,11 +345,11 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 		}
 		rep.Rounds = append(rep.Rounds, rs)
 		if o.cost.commitProbe > 0 && ctx.Err() == nil {
-			c, err := commitProbe(ctx, o.databaseURL, o.cost.commitProbe)
+			c, err := commitProbe(ctx, o.databaseURL, o.cost.commitProbe, o.cost.commitGap)
 			if err != nil {
 				return nil, err
 			}
-			l.logf("round %d, commit probe: p50 %.3fms, p99 %.3fms over %d commits", round, c.P50ms, c.P99ms, c.Commits)
+			l.logf("round %d, commit probe: p50 %.3fms, p99 %.3fms over %d commits, %v apart", round, c.P50ms, c.P99ms, c.Commits, c.Gap)
 			rep.CommitRounds = append(rep.CommitRounds, *c)
 		}
 	}

@@ -71,7 +71,7 @@ def budget(rep, label):
         return
     slack = e["p50_ms"] + commit["p50_ms"] + 0.3 - p["p50_ms"]
     line(text, slack, "%+.2f ms", ">= 0", slack >= 0,
-         "parley p50 %.2f ms, echo p50 %.2f ms, one commit p50 %.3f ms" % (p["p50_ms"], e["p50_ms"], commit["p50_ms"]))
+         "parley p50 %.2f ms, echo p50 %.2f ms, one commit p50 %.3f ms (%s idle before each)" % (p["p50_ms"], e["p50_ms"], commit["p50_ms"], commit.get("gap", "0s")))
 
 
 budget(unloaded, "fsync off")
@@ -100,6 +100,6 @@ for name, rep in (("loaded", loaded), ("unloaded", unloaded), ("loaded-durable",
             r.get("postgres_cpu_us_per_message", 0), r.get("component_stanzas_per_message", 0),
             r.get("component_bytes_per_message", 0), r.get("component_writes_per_message", 0)))
     if rep and rep.get("commit"):
-        print("  %-17s commit  p50 %.3f ms, p99 %.3f ms (one transcript entry, pgstore.Commit)" % (name, rep["commit"]["p50_ms"], rep["commit"]["p99_ms"]))
+        print("  %-17s commit  p50 %.3f ms, p99 %.3f ms (one transcript entry, pgstore.Commit, %s idle before each)" % (name, rep["commit"]["p50_ms"], rep["commit"]["p99_ms"], rep["commit"].get("gap", "0s")))
 print("  (parley: parleyd's writes per message delivered, the reflection to the sender included; echo: the echo")
 print("   component's writes per round trip, one stanza in and one out through the component by construction)")
