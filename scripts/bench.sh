@@ -173,8 +173,8 @@ else
 	# shellcheck source=/dev/null
 	. "$STATE/testbed.env"
 	SERVER_PID="$(cat "$STATE/prosody/pid" 2>/dev/null || true)"
-	grep -q 'nagle = false' "$STATE/prosody/prosody.cfg.lua" \
-		|| die "the test bed's Prosody runs with Nagle on (started by an older scripts/lib/prosody.sh): restart it (scripts/testbed.sh down && scripts/testbed.sh up) when no tests use it"
+	grep -q 'nagle = false; opportunistic_writes = true' "$STATE/prosody/prosody.cfg.lua" \
+		|| die "the test bed's Prosody runs with Nagle on or without opportunistic writes (started by an older scripts/lib/prosody.sh): restart it (scripts/testbed.sh down && scripts/testbed.sh up) when no tests use it"
 fi
 [[ -n "${PARLEY_TEST_MUC:-}" && -n "${PARLEY_TEST_ECHO_COMPONENT:-}" ]] \
 	|| die "the test bed's $SERVER was started before it had a MUC and an echo component: restart it (scripts/testbed.sh down && scripts/testbed.sh up) when no tests use it"

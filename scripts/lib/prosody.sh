@@ -101,7 +101,7 @@ prosody_write_config() {
 
 			storage = "internal"
 			authentication = "internal_plain"
-			network_settings = { nagle = false }
+			network_settings = { nagle = false; opportunistic_writes = true }
 
 			VirtualHost "$TESTBED_AGENT_HOST"
 
