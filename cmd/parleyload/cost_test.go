@@ -52,7 +52,7 @@ func TestFillCostPerDeliveredMessage(t *testing.T) {
 		wire: map[string]float64{metricStanzas: 10, metricBytes: 1000, metricWrites: 5}}
 	b := costSample{server: 150 * tick, parleyd: 60 * tick, postgres: 12 * tick, self: 9 * tick, haveServer: true, haveParleyd: true, havePostgres: true, haveSelf: true,
 		wire: map[string]float64{metricStanzas: 2010, metricBytes: 401000, metricWrites: 1005}}
-	res := result{Mode: modeParley, Delivered: 1000}
+	res := result{Mode: modeParley, tally: tally{Delivered: 1000}}
 	fillCost(&res, a, b)
 	// 50 ticks of 10 ms over 1000 messages: 500 µs each.
 	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
@@ -64,13 +64,13 @@ func TestFillCostPerDeliveredMessage(t *testing.T) {
 	}
 	// A process missing at one edge gives no figure rather than a wrong one.
 	b.haveServer = false
-	res = result{Mode: modeParley, Delivered: 1000}
+	res = result{Mode: modeParley, tally: tally{Delivered: 1000}}
 	fillCost(&res, a, b)
 	if res.ServerCPUus != 0 {
 		t.Errorf("server CPU %v with the server gone", res.ServerCPUus)
 	}
 	// The echo's own meter.
-	res = result{Mode: modeEcho, Delivered: 10}
+	res = result{Mode: modeEcho, tally: tally{Delivered: 10}}
 	fillCost(&res, costSample{echo: [3]uint64{1, 100, 1}}, costSample{echo: [3]uint64{11, 2100, 6}})
 	if !near(res.SentStanzas, 1) || !near(res.SentBytes, 200) || !near(res.SentWrites, 0.5) {
 		t.Errorf("echo wire %+v", res)

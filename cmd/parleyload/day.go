@@ -115,30 +115,15 @@ type procFigures struct {
 
 // dayResult is one mode's measurement (or the medians of its rounds).
 type dayResult struct {
-	Mode         string       `json:"mode"`
-	Rounds       int          `json:"rounds"`
-	Sessions     int          `json:"sessions"`
-	Agents       int          `json:"agents"`
-	Sent         int64        `json:"sent"`
-	Delivered    int64        `json:"delivered"`
-	Lost         int64        `json:"lost"`
-	Duplicates   int64        `json:"duplicates"`
-	Errors       int64        `json:"errors"`
-	Foreign      int64        `json:"foreign_offers,omitempty"`
-	FirstError   string       `json:"first_error,omitempty"`
-	Failure      string       `json:"failure,omitempty"`
-	SetupSeconds float64      `json:"setup_seconds"`
-	Seconds      float64      `json:"seconds"` // the message phase, drain included
-	P50ms        float64      `json:"p50_ms"`
-	P99ms        float64      `json:"p99_ms"`
-	MaxMs        float64      `json:"max_ms"`
-	VisitorP50ms float64      `json:"visitor_p50_ms"`
-	VisitorP99ms float64      `json:"visitor_p99_ms"`
-	AgentP50ms   float64      `json:"agent_p50_ms"`
-	AgentP99ms   float64      `json:"agent_p99_ms"`
-	Parleyd      *procFigures `json:"parleyd,omitempty"`
-	Server       *procFigures `json:"server,omitempty"`
-	Client       *procFigures `json:"client,omitempty"` // parleyload itself: all the visitors and agents
+	Mode     string `json:"mode"`
+	Rounds   int    `json:"rounds"`
+	Sessions int    `json:"sessions"`
+	Agents   int    `json:"agents"`
+	tally
+	Lost    int64        `json:"lost"`
+	Parleyd *procFigures `json:"parleyd,omitempty"`
+	Server  *procFigures `json:"server,omitempty"`
+	Client  *procFigures `json:"client,omitempty"` // parleyload itself: all the visitors and agents
 }
 
 func (r dayResult) ok() bool {
@@ -290,7 +275,7 @@ func runDay(ctx context.Context, o *options, stderr io.Writer) (*dayReport, erro
 		var rs []dayResult
 		for _, m := range o.modes {
 			if ctx.Err() != nil {
-				rs = append(rs, dayResult{Mode: m, Rounds: 1, Sessions: d.sessions, Agents: len(l.agents), Failure: "not run: " + ctx.Err().Error()})
+				rs = append(rs, dayResult{Mode: m, Rounds: 1, Sessions: d.sessions, Agents: len(l.agents), tally: tally{Failure: "not run: " + ctx.Err().Error()}})
 				continue
 			}
 			res := dl.runMode(ctx, m)
@@ -764,32 +749,14 @@ func aggregateDay(mode string, per []dayResult) dayResult {
 		return per[0]
 	}
 	out := dayResult{Mode: mode, Rounds: len(per), Sessions: per[0].Sessions, Agents: per[0].Agents}
-	var setup, secs, p50, p99, vp50, vp99, ap50, ap99 []float64
+	each := make([]tally, len(per))
 	var pd, sv, cl []*procFigures
 	for i, r := range per {
-		out.Sent += r.Sent
-		out.Delivered += r.Delivered
+		each[i] = r.tally
 		out.Lost += r.Lost
-		out.Duplicates += r.Duplicates
-		out.Errors += r.Errors
-		out.Foreign += r.Foreign
-		if out.FirstError == "" && r.FirstError != "" {
-			out.FirstError = fmt.Sprintf("round %d: %s", i+1, r.FirstError)
-		}
-		if out.Failure == "" && r.Failure != "" {
-			out.Failure = fmt.Sprintf("round %d: %s", i+1, r.Failure)
-		}
-		out.MaxMs = max(out.MaxMs, r.MaxMs)
-		setup, secs = append(setup, r.SetupSeconds), append(secs, r.Seconds)
-		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
-		vp50, vp99 = append(vp50, r.VisitorP50ms), append(vp99, r.VisitorP99ms)
-		ap50, ap99 = append(ap50, r.AgentP50ms), append(ap99, r.AgentP99ms)
 		pd, sv, cl = append(pd, r.Parleyd), append(sv, r.Server), append(cl, r.Client)
 	}
-	out.SetupSeconds, out.Seconds = median(setup), median(secs)
-	out.P50ms, out.P99ms = median(p50), median(p99)
-	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
-	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
+	out.tally = mergeTallies(each)
 	out.Parleyd, out.Server, out.Client = medianProc(pd), medianProc(sv), medianProc(cl)
 	return out
 }

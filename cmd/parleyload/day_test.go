@@ -83,7 +83,7 @@ func TestDayReceive(t *testing.T) {
 
 func TestDayRatios(t *testing.T) {
 	r := func(mode string, p99 float64, cpu float64) dayResult {
-		return dayResult{Mode: mode, Sent: 10, Delivered: 10, P50ms: p99 / 2, P99ms: p99, Server: &procFigures{CPUSeconds: cpu}}
+		return dayResult{Mode: mode, tally: tally{Sent: 10, Delivered: 10, P50ms: p99 / 2, P99ms: p99}, Server: &procFigures{CPUSeconds: cpu}}
 	}
 	got := dayRatios([]dayResult{r("parley", 12, 3), r("muc", 10, 2)})["parley/muc"]
 	if got["p99"] != 1.2 || got["p50"] != 1.2 || got["server_cpu"] != 1.5 {

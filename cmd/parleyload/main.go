@@ -72,29 +72,12 @@ type options struct {
 
 // result is one mode's measurement.
 type result struct {
-	Mode         string  `json:"mode"`
-	Rounds       int     `json:"rounds"` // what the figures are medians of
-	Rooms        int     `json:"rooms"`
-	Messages     int     `json:"messages_per_direction"`
-	Sent         int64   `json:"sent"`
-	Delivered    int64   `json:"delivered"`
-	Duplicates   int64   `json:"duplicates"`
-	Errors       int64   `json:"errors"`
-	Foreign      int64   `json:"foreign_offers,omitempty"`
-	FirstError   string  `json:"first_error,omitempty"`
-	SetupSeconds float64 `json:"setup_seconds"`
-	Seconds      float64 `json:"seconds"`
-	PerSecond    float64 `json:"per_second"`
-	P50ms        float64 `json:"p50_ms"`
-	P99ms        float64 `json:"p99_ms"`
-	MaxMs        float64 `json:"max_ms"`
-	// By direction: visitor to room (received by the agent) and agent to
-	// room (received by the visitor); in echo mode both are round trips.
-	VisitorP50ms float64 `json:"visitor_p50_ms"`
-	VisitorP99ms float64 `json:"visitor_p99_ms"`
-	AgentP50ms   float64 `json:"agent_p50_ms"`
-	AgentP99ms   float64 `json:"agent_p99_ms"`
-	Failure      string  `json:"failure,omitempty"`
+	Mode     string `json:"mode"`
+	Rounds   int    `json:"rounds"` // what the figures are medians of
+	Rooms    int    `json:"rooms"`
+	Messages int    `json:"messages_per_direction"`
+	tally
+	PerSecond float64 `json:"per_second"`
 	// Per delivered message (cost.go): CPU from /proc in µs (the XMPP
 	// server, parleyd, Postgres, parleyload itself) and what the component
 	// wrote on its stream (parleyd in parley mode, the echo in echo mode).
@@ -334,7 +317,7 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 		var rs []result
 		for _, m := range o.modes {
 			if ctx.Err() != nil {
-				rs = append(rs, result{Mode: m, Rounds: 1, Rooms: o.rooms, Messages: o.messages, Failure: "not run: " + ctx.Err().Error()})
+				rs = append(rs, result{Mode: m, Rounds: 1, Rooms: o.rooms, Messages: o.messages, tally: tally{Failure: "not run: " + ctx.Err().Error()}})
 				continue
 			}
 			res := l.runMode(ctx, m)
@@ -378,29 +361,11 @@ func aggregate(mode string, per []result) result {
 		return per[0]
 	}
 	out := result{Mode: mode, Rounds: len(per), Rooms: per[0].Rooms, Messages: per[0].Messages}
-	var setup, secs, rate, p50, p99, vp50, vp99, ap50, ap99 []float64
+	each, rate := make([]tally, len(per)), make([]float64, len(per))
 	for i, r := range per {
-		out.Sent += r.Sent
-		out.Delivered += r.Delivered
-		out.Duplicates += r.Duplicates
-		out.Errors += r.Errors
-		out.Foreign += r.Foreign
-		if out.FirstError == "" && r.FirstError != "" {
-			out.FirstError = fmt.Sprintf("round %d: %s", i+1, r.FirstError)
-		}
-		if out.Failure == "" && r.Failure != "" {
-			out.Failure = fmt.Sprintf("round %d: %s", i+1, r.Failure)
-		}
-		out.MaxMs = max(out.MaxMs, r.MaxMs)
-		setup, secs, rate = append(setup, r.SetupSeconds), append(secs, r.Seconds), append(rate, r.PerSecond)
-		p50, p99 = append(p50, r.P50ms), append(p99, r.P99ms)
-		vp50, vp99 = append(vp50, r.VisitorP50ms), append(vp99, r.VisitorP99ms)
-		ap50, ap99 = append(ap50, r.AgentP50ms), append(ap99, r.AgentP99ms)
+		each[i], rate[i] = r.tally, r.PerSecond
 	}
-	out.SetupSeconds, out.Seconds, out.PerSecond = median(setup), median(secs), median(rate)
-	out.P50ms, out.P99ms = median(p50), median(p99)
-	out.VisitorP50ms, out.VisitorP99ms = median(vp50), median(vp99)
-	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
+	out.tally, out.PerSecond = mergeTallies(each), median(rate)
 	aggregateCost(&out, per)
 	return out
 }

@@ -45,7 +45,7 @@ func TestParseFlags(t *testing.T) {
 
 func TestRatiosOnlyOfCompleteModes(t *testing.T) {
 	full := func(mode string, perSecond, p50 float64) result {
-		return result{Mode: mode, Rooms: 1, Messages: 2, Sent: 4, Delivered: 4, PerSecond: perSecond, P50ms: p50, P99ms: p50}
+		return result{Mode: mode, Rooms: 1, Messages: 2, tally: tally{Sent: 4, Delivered: 4, P50ms: p50, P99ms: p50}, PerSecond: perSecond}
 	}
 	got := ratios([]result{full("parley", 50, 4), full("muc", 100, 1), full("echo", 200, 2)})
 	if got["parley/muc"]["throughput"] != 0.5 || got["parley/muc"]["p50"] != 4 || got["parley/echo"]["throughput"] != 0.25 {
@@ -63,7 +63,7 @@ func TestRatiosOnlyOfCompleteModes(t *testing.T) {
 
 func TestRoundsAggregate(t *testing.T) {
 	r := func(rate, p50 float64) result {
-		return result{Mode: "muc", Rounds: 1, Rooms: 1, Messages: 2, Sent: 4, Delivered: 4, PerSecond: rate, P50ms: p50, MaxMs: p50}
+		return result{Mode: "muc", Rounds: 1, Rooms: 1, Messages: 2, tally: tally{Sent: 4, Delivered: 4, P50ms: p50, MaxMs: p50}, PerSecond: rate}
 	}
 	agg := aggregate("muc", []result{r(100, 3), r(300, 1), r(200, 2)})
 	if !agg.ok() || agg.Sent != 12 || agg.PerSecond != 200 || agg.P50ms != 2 || agg.MaxMs != 3 || agg.Rounds != 3 {
