@@ -175,24 +175,6 @@ type dayLoader struct {
 	cur atomic.Pointer[dayRun]
 }
 
-// daySession is one chat: a visitor, an agent, two directions.
-type daySession struct {
-	idx     int
-	jid     string
-	visitor *client
-	agent   atomic.Pointer[client]
-	joined  chan struct{} // parley: closed when the agent has joined
-	once    sync.Once
-	dirs    [2]dayDirection
-}
-
-func (s *daySession) sender(d int) *client {
-	if d == fromVisitor {
-		return s.visitor
-	}
-	return s.agent.Load()
-}
-
 // dayDirection is one side's messages in one session.
 type dayDirection struct {
 	sent      atomic.Int64

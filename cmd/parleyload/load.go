@@ -57,25 +57,6 @@ type direction struct {
 	done      chan struct{} // closed when every message is delivered
 }
 
-// room is one chat: a visitor, an agent, two directions.
-type room struct {
-	idx     int
-	jid     string // bare room JID ("" in echo mode)
-	sid     string // Parley's session id
-	visitor *client
-	agent   atomic.Pointer[client]
-	joined  chan struct{} // parley: closed when the agent has joined
-	once    sync.Once
-	dirs    [2]direction
-}
-
-func (r *room) sender(d int) *client {
-	if d == fromVisitor {
-		return r.visitor
-	}
-	return r.agent.Load()
-}
-
 // modeRun is one mode's measurement.
 type modeRun struct {
 	mode  string
