@@ -569,13 +569,7 @@ func (run *dayRun) parleySetup(ctx context.Context, i int) error {
 
 // parleyClose: the agent closes the session (the room is destroyed).
 func (run *dayRun) parleyClose(ctx context.Context, i int) error {
-	s := run.sessions[i]
-	a := s.agent.Load()
-	if a == nil || s.jid == "" {
-		return nil
-	}
-	_, err := a.iq(ctx, run.dl.o.stall, "set", s.jid, `<close xmlns='`+nsParley+`'/>`)
-	return err
+	return run.sessions[i].parleyClose(ctx, run.dl.o.stall)
 }
 
 // mucSetup: the visitor creates a room of the server's MUC by joining it;
@@ -585,25 +579,13 @@ func (run *dayRun) mucSetup(ctx context.Context, i int) error {
 	s := run.sessions[i]
 	a := run.dl.agents[i/o.day.perAgent]
 	s.jid = fmt.Sprintf("day-%s-%d@%s", run.tag, i, o.muc)
-	if err := s.visitor.joinRoom(ctx, o.stall, s.jid, "Visitor"); err != nil {
-		return err
-	}
-	if err := a.joinRoom(ctx, o.stall, s.jid, "Agent"); err != nil {
-		return err
-	}
-	s.agent.Store(a)
-	return nil
+	return s.mucEnter(ctx, o.stall, a)
 }
 
-// mucLeave: both leave; the server destroys the empty room.
-func (run *dayRun) mucLeave(ctx context.Context, i int) error {
-	s := run.sessions[i]
-	if a := s.agent.Load(); a != nil {
-		if err := a.sendXML(context.Background(), `<presence xmlns='jabber:client' type='unavailable' to='%s/Agent'/>`, xmlEscape(s.jid)); err != nil {
-			return err
-		}
-	}
-	return s.visitor.sendXML(context.Background(), `<presence xmlns='jabber:client' type='unavailable' to='%s/Visitor'/>`, xmlEscape(s.jid))
+// mucLeave: both leave; the server destroys the empty room. Not bounded by
+// ctx: the leaving is what ends the phase cleanly.
+func (run *dayRun) mucLeave(_ context.Context, i int) error {
+	return run.sessions[i].mucLeave(context.Background())
 }
 
 // dayGap is the wait before a side's next message: interval to 2×interval.

@@ -564,12 +564,7 @@ func (run *modeRun) parleySetup(ctx context.Context, r *room) error {
 
 // parleyClose: the agent closes the session (the room is destroyed).
 func (run *modeRun) parleyClose(ctx context.Context, r *room) error {
-	a := r.agent.Load()
-	if a == nil || r.jid == "" {
-		return nil
-	}
-	_, err := a.iq(ctx, run.l.o.stall, "set", r.jid, `<close xmlns='`+nsParley+`'/>`)
-	return err
+	return r.parleyClose(ctx, run.l.o.stall)
 }
 
 // --- muc ---
@@ -580,22 +575,8 @@ func (run *modeRun) mucSetup(ctx context.Context, r *room) error {
 	o := run.l.o
 	a := run.l.agents[r.idx%len(run.l.agents)]
 	r.jid = fmt.Sprintf("pl-%s-%d@%s", run.tag, r.idx, o.muc)
-	if err := r.visitor.joinRoom(ctx, o.stall, r.jid, "Visitor"); err != nil {
-		return err
-	}
-	if err := a.joinRoom(ctx, o.stall, r.jid, "Agent"); err != nil {
-		return err
-	}
-	r.agent.Store(a)
-	return nil
+	return r.mucEnter(ctx, o.stall, a)
 }
 
 // mucLeave: both leave; Prosody destroys the empty room.
-func (run *modeRun) mucLeave(ctx context.Context, r *room) error {
-	if a := r.agent.Load(); a != nil {
-		if err := a.sendXML(ctx, `<presence xmlns='jabber:client' type='unavailable' to='%s/Agent'/>`, xmlEscape(r.jid)); err != nil {
-			return err
-		}
-	}
-	return r.visitor.sendXML(ctx, `<presence xmlns='jabber:client' type='unavailable' to='%s/Visitor'/>`, xmlEscape(r.jid))
-}
+func (run *modeRun) mucLeave(ctx context.Context, r *room) error { return r.mucLeave(ctx) }
