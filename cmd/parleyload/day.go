@@ -191,11 +191,7 @@ type dayRun struct {
 	sessions []*daySession
 	start    time.Time
 
-	mu        sync.Mutex
-	latencies [2][]time.Duration
-	firstErr  string
-
-	errors, duplicates, reflections, stale, foreign atomic.Int64
+	recorder
 }
 
 // runDay logs the clients in, runs the modes round by round, and computes the
@@ -332,12 +328,9 @@ func (dl *dayLoader) handle(c *client, el *pxmpp.Element) {
 		return
 	}
 	if el.Get("type") == "error" {
-		run.errors.Add(1)
-		run.mu.Lock()
-		if run.firstErr == "" {
-			run.firstErr = fmt.Sprintf("message from %s to %s: %s", el.Get("from"), c.JID, describeError(el))
-		}
-		run.mu.Unlock()
+		run.failed(func() string {
+			return fmt.Sprintf("message from %s to %s: %s", el.Get("from"), c.JID, describeError(el))
+		})
 		return
 	}
 	if b := el.Child("", "body"); b != nil && strings.HasPrefix(b.Text, dayBodyPrefix) {
@@ -381,10 +374,7 @@ func (run *dayRun) receive(c *client, body string) {
 		run.duplicates.Add(1)
 		return
 	}
-	lat := time.Since(run.start) - time.Duration(sentAt)
-	run.mu.Lock()
-	run.latencies[d] = append(run.latencies[d], lat)
-	run.mu.Unlock()
+	run.delivered(d, time.Since(run.start)-time.Duration(sentAt))
 	dd.delivered.Add(1)
 }
 
@@ -673,18 +663,7 @@ func (run *dayRun) drain(ctx context.Context) error {
 func (run *dayRun) fill(res *dayResult) {
 	res.Sent, res.Delivered = run.counts()
 	res.Lost = res.Sent - res.Delivered
-	res.Duplicates = run.duplicates.Load()
-	res.Errors = run.errors.Load()
-	res.Foreign = run.foreign.Load()
-	run.mu.Lock()
-	res.FirstError = run.firstErr
-	fromV := append([]time.Duration(nil), run.latencies[fromVisitor]...)
-	fromA := append([]time.Duration(nil), run.latencies[fromAgent]...)
-	run.mu.Unlock()
-	all := append(append([]time.Duration(nil), fromV...), fromA...)
-	res.P50ms, res.P99ms, res.MaxMs = ms(percentile(all, 0.50)), ms(percentile(all, 0.99)), ms(percentile(all, 1))
-	res.VisitorP50ms, res.VisitorP99ms = ms(percentile(fromV, 0.50)), ms(percentile(fromV, 0.99))
-	res.AgentP50ms, res.AgentP99ms = ms(percentile(fromA, 0.50)), ms(percentile(fromA, 0.99))
+	run.recorder.fill(&res.tally)
 }
 
 // dayRatios compares parley with muc in one round, when both delivered

@@ -65,16 +65,8 @@ type modeRun struct {
 	rooms []*room
 	start time.Time // origin of the NANOS in bodies
 
-	mu        sync.Mutex
-	latencies [2][]time.Duration // by direction
-	firstErr  string
-
-	lastRecv    atomic.Int64 // nanos after start
-	errors      atomic.Int64
-	duplicates  atomic.Int64
-	reflections atomic.Int64
-	stale       atomic.Int64
-	foreign     atomic.Int64 // parley: offers for sessions of no room of this run
+	recorder
+	lastRecv atomic.Int64 // nanos after start
 }
 
 func newTag() string {
@@ -142,9 +134,7 @@ func (l *loader) receive(c *client, body string) {
 		return
 	}
 	now := time.Since(run.start)
-	run.mu.Lock()
-	run.latencies[d] = append(run.latencies[d], now-time.Duration(sentAt))
-	run.mu.Unlock()
+	run.delivered(d, now-time.Duration(sentAt))
 	for {
 		last := run.lastRecv.Load()
 		if int64(now) <= last || run.lastRecv.CompareAndSwap(last, int64(now)) {
@@ -166,12 +156,7 @@ func (l *loader) stanzaError(c *client, el *pxmpp.Element) {
 	if run == nil {
 		return
 	}
-	run.errors.Add(1)
-	run.mu.Lock()
-	if run.firstErr == "" {
-		run.firstErr = fmt.Sprintf("%s from %s: %s", el.Name.Local, el.Get("from"), describeError(el))
-	}
-	run.mu.Unlock()
+	run.failed(func() string { return fmt.Sprintf("%s from %s: %s", el.Name.Local, el.Get("from"), describeError(el)) })
 }
 
 // send sends room r's messages in direction d, keeping at most window in
@@ -415,23 +400,10 @@ func (run *modeRun) fill(res *result) {
 			res.Delivered += r.dirs[d].delivered.Load()
 		}
 	}
-	res.Duplicates = run.duplicates.Load()
-	res.Errors = run.errors.Load()
-	res.Foreign = run.foreign.Load()
-	run.mu.Lock()
-	res.FirstError = run.firstErr
-	fromV := append([]time.Duration(nil), run.latencies[fromVisitor]...)
-	fromA := append([]time.Duration(nil), run.latencies[fromAgent]...)
-	run.mu.Unlock()
+	run.recorder.fill(&res.tally)
 	if res.Seconds > 0 {
 		res.PerSecond = float64(res.Delivered) / res.Seconds
 	}
-	all := append(append([]time.Duration(nil), fromV...), fromA...)
-	res.P50ms = ms(percentile(all, 0.50))
-	res.P99ms = ms(percentile(all, 0.99))
-	res.MaxMs = ms(percentile(all, 1))
-	res.VisitorP50ms, res.VisitorP99ms = ms(percentile(fromV, 0.50)), ms(percentile(fromV, 0.99))
-	res.AgentP50ms, res.AgentP99ms = ms(percentile(fromA, 0.50)), ms(percentile(fromA, 0.99))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
