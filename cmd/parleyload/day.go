@@ -43,6 +43,7 @@ import (
 	"time"
 
 	pxmpp "github.com/parley-chat/parley/xmpp"
+	"golang.org/x/sync/errgroup"
 )
 
 const scenarioDay = "day"
@@ -263,49 +264,21 @@ func runDay(ctx context.Context, o *options, stderr io.Writer) (*dayReport, erro
 		}
 		rep.Rounds = append(rep.Rounds, rs)
 	}
-	var each []map[string]map[string]float64
-	for _, rs := range rep.Rounds {
-		each = append(each, dayRatios(rs))
-	}
-	rep.Ratios = medianRatios(each)
-	for i, m := range o.modes {
-		var per []dayResult
-		for _, rs := range rep.Rounds {
-			per = append(per, rs[i])
-		}
-		agg := aggregateDay(m, per)
-		rep.Modes = append(rep.Modes, agg)
-		rep.OK = rep.OK && agg.ok()
-	}
+	var ok bool
+	rep.Modes, ok, rep.Ratios = mergeRounds(o.modes, rep.Rounds, aggregateDay, dayRatios)
+	rep.OK = rep.OK && ok
 	return rep, nil
 }
 
 // dayPool runs f(0…n-1), at most size at once, and returns the first error
 // (after which no new f starts).
 func dayPool(ctx context.Context, size, n int, f func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, size)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := f(ctx, i); err != nil {
-				cancel(err)
-			}
-		}()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(size)
+	for i := 0; i < n && gctx.Err() == nil; i++ {
+		g.Go(func() error { return f(gctx, i) })
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	return ctx.Err()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-chat/parley/wire"
 	pxmpp "github.com/parley-chat/parley/xmpp"
+	"golang.org/x/sync/errgroup"
 )
 
 // bodyPrefix starts every load message: "pl TAG ROOM DIR SEQ NANOS", where
@@ -248,34 +249,28 @@ func (run *modeRun) talk(ctx context.Context) []error {
 // forEach runs f for every room, concurrency at a time, and returns the first
 // errors (at most 5).
 func (run *modeRun) forEach(ctx context.Context, f func(context.Context, *room) error) []error {
-	o := run.l.o
-	sem := make(chan struct{}, o.concurrency)
 	var mu sync.Mutex
 	var errs []error
-	var wg sync.WaitGroup
+	add := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	var g errgroup.Group
+	g.SetLimit(run.l.o.concurrency)
 	for _, r := range run.rooms {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
 		if ctx.Err() != nil {
-			mu.Lock()
-			errs = append(errs, ctx.Err())
-			mu.Unlock()
+			add(ctx.Err())
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if err := f(ctx, r); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
+				add(err)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	if len(errs) > 5 {
 		errs = errs[:5]
 	}

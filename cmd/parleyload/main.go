@@ -337,20 +337,9 @@ func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
 		}
 	}
 	rep.Commit = medianCommit(rep.CommitRounds)
-	for i, m := range o.modes {
-		var per []result
-		for _, rs := range rep.Rounds {
-			per = append(per, rs[i])
-		}
-		agg := aggregate(m, per)
-		rep.Modes = append(rep.Modes, agg)
-		rep.OK = rep.OK && agg.ok()
-	}
-	var each []map[string]map[string]float64
-	for _, rs := range rep.Rounds {
-		each = append(each, ratios(rs))
-	}
-	rep.Ratios = medianRatios(each)
+	var ok bool
+	rep.Modes, ok, rep.Ratios = mergeRounds(o.modes, rep.Rounds, aggregate, ratios)
+	rep.OK = rep.OK && ok
 	return rep, nil
 }
 

@@ -57,3 +57,25 @@ func mergeTallies(each []tally) tally {
 	out.AgentP50ms, out.AgentP99ms = median(ap50), median(ap99)
 	return out
 }
+
+// mergeRounds is each mode's results over the rounds (rounds[r][i] is mode
+// i's in round r) merged into one by merge, and whether every merged one is
+// ok; ratioMedians is the medians, key by key, of each round's ratios.
+func mergeRounds[R interface{ ok() bool }](modes []string, rounds [][]R, merge func(string, []R) R,
+	ratios func([]R) map[string]map[string]float64) (merged []R, ok bool, ratioMedians map[string]map[string]float64) {
+	ok = true
+	for i, m := range modes {
+		per := make([]R, 0, len(rounds))
+		for _, rs := range rounds {
+			per = append(per, rs[i])
+		}
+		agg := merge(m, per)
+		merged = append(merged, agg)
+		ok = ok && agg.ok()
+	}
+	each := make([]map[string]map[string]float64, 0, len(rounds))
+	for _, rs := range rounds {
+		each = append(each, ratios(rs))
+	}
+	return merged, ok, medianRatios(each)
+}
