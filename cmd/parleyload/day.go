@@ -317,19 +317,12 @@ func (dl *dayLoader) handle(c *client, el *pxmpp.Element) {
 
 // receive counts a day message that reached client c.
 func (run *dayRun) receive(c *client, body string) {
-	f := strings.Fields(body)
-	if len(f) != 6 || f[1] != run.tag || len(f[3]) != 1 {
+	st, ok := readStamp(body, run.tag)
+	if !ok || st.idx >= len(run.sessions) || st.seq > 1<<20 {
 		run.stale.Add(1)
 		return
 	}
-	idx, err1 := strconv.Atoi(f[2])
-	seq, err2 := strconv.Atoi(f[4])
-	sentAt, err3 := strconv.ParseInt(f[5], 10, 64)
-	d := strings.IndexByte("va", f[3][0])
-	if err1 != nil || err2 != nil || err3 != nil || d < 0 || idx < 0 || idx >= len(run.sessions) || seq < 0 || seq > 1<<20 {
-		run.stale.Add(1)
-		return
-	}
+	idx, d, seq, sentAt := st.idx, st.dir, st.seq, st.sentAt
 	s := run.sessions[idx]
 	if c != s.sender(1-d) {
 		run.reflections.Add(1) // the sender's own copy from the room
@@ -697,15 +690,7 @@ func printDayReport(w io.Writer, rep *dayReport) {
 					r.Mode, p.name, p.f.BaseRSSKB, p.f.SteadyRSSKB, p.f.RSSKBPerSession, p.f.CPUSeconds, p.f.CPUMsPerSessionMin)
 			}
 		}
-		if r.Failure != "" {
-			fmt.Fprintf(w, "  %s failed: %s\n", r.Mode, r.Failure)
-		}
-		if r.FirstError != "" {
-			fmt.Fprintf(w, "  %s: first error stanza: %s\n", r.Mode, r.FirstError)
-		}
-		if r.Foreign > 0 {
-			fmt.Fprintf(w, "  %s: declined %d offers of sessions from elsewhere\n", r.Mode, r.Foreign)
-		}
+		printNotes(w, r.Mode, r.tally)
 	}
 	if x, ok := rep.Ratios["parley/muc"]; ok {
 		fmt.Fprintf(w, "parley/muc: latency p50 %.2f, p99 %.2f", x["p50"], x["p99"])

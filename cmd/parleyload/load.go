@@ -102,22 +102,15 @@ func newRun(l *loader, mode string) *modeRun {
 // receive counts a load message that reached client c.
 func (l *loader) receive(c *client, body string) {
 	run := l.cur.Load()
-	f := strings.Fields(body)
-	if run == nil || len(f) != 6 || f[1] != run.tag {
-		if run != nil {
-			run.stale.Add(1)
-		}
+	if run == nil {
 		return
 	}
-	idx, err1 := strconv.Atoi(f[2])
-	seq, err2 := strconv.Atoi(f[4])
-	sentAt, err3 := strconv.ParseInt(f[5], 10, 64)
-	d := strings.IndexByte("va", f[3][0])
-	if err1 != nil || err2 != nil || err3 != nil || d < 0 || len(f[3]) != 1 ||
-		idx < 0 || idx >= len(run.rooms) || seq < 0 || seq >= l.o.messages {
+	st, ok := readStamp(body, run.tag)
+	if !ok || st.idx >= len(run.rooms) || st.seq >= l.o.messages {
 		run.stale.Add(1)
 		return
 	}
+	idx, d, seq, sentAt := st.idx, st.dir, st.seq, st.sentAt
 	r := run.rooms[idx]
 	// Rooms: counted at the other party (the sender's copy is the room's
 	// reflection). Echo: counted back at the sender.

@@ -424,18 +424,7 @@ func printReport(w io.Writer, rep *report) {
 	for _, r := range rep.Modes {
 		fmt.Fprintf(w, "%-7s %9d %9d %6d %7.2fs %10.0f %9.2f %9.2f %9.2f\n",
 			r.Mode, r.Sent, r.Delivered, r.Errors, r.SetupSeconds, r.PerSecond, r.P50ms, r.P99ms, r.MaxMs)
-		if r.Failure != "" {
-			fmt.Fprintf(w, "  %s failed: %s\n", r.Mode, r.Failure)
-		}
-		if r.FirstError != "" {
-			fmt.Fprintf(w, "  %s: first error stanza: %s\n", r.Mode, r.FirstError)
-		}
-		if r.Duplicates > 0 {
-			fmt.Fprintf(w, "  %s: %d messages delivered twice\n", r.Mode, r.Duplicates)
-		}
-		if r.Foreign > 0 {
-			fmt.Fprintf(w, "  %s: declined %d offers of sessions from elsewhere\n", r.Mode, r.Foreign)
-		}
+		printNotes(w, r.Mode, r.tally)
 	}
 	for _, base := range []string{modeMUC, modeEcho} {
 		if x, ok := rep.Ratios["parley/"+base]; ok {
