@@ -148,13 +148,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A parleyd left by a bench that was killed outright holds the component.
-old="$(cat "$OUT/parleyd.pid" 2>/dev/null || true)"
-if pid_alive "$old" parleyd; then
-	log "stopping parleyd pid $old left by an earlier run"
-	stop_pid "$old" parleyd TERM 15
-fi
-rm -f "$OUT/parleyd.pid"
+bench_stop_stale_parleyd "$OUT"
 
 if ! scripts/testbed.sh status --server "$SERVER" >/dev/null 2>&1; then
 	if [[ "$SERVER" == ejabberd ]] && pg_running; then
@@ -207,15 +201,7 @@ psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
 # serving its metrics on HTTP_ADDR.
 start_parleyd() {
 	local url="$1" logf="$2"
-	"$psql_bin" -X -q -v ON_ERROR_STOP=1 "$url" \
-		-c "SET client_min_messages = warning" \
-		-c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" -c "CREATE SCHEMA $SCHEMA" >/dev/null \
-		|| die "could not make schema $SCHEMA in $url"
-	case "$url" in
-		*://*\?*) DSN="$url&search_path=$SCHEMA" ;;
-		*://*) DSN="$url?search_path=$SCHEMA" ;;
-		*) DSN="$url search_path=$SCHEMA" ;;
-	esac
+	bench_schema "$url" "$SCHEMA" "$psql_bin"
 
 	HTTP_ADDR="127.0.0.1:$(free_ports 1)"
 	log "starting parleyd on $DOMAIN (log ${logf#"$ROOT"/})"

@@ -79,12 +79,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-old="$(cat "$OUT/parleyd.pid" 2>/dev/null || true)"
-if pid_alive "$old" parleyd; then
-	log "stopping parleyd pid $old left by an earlier run"
-	stop_pid "$old" parleyd TERM 15
-fi
-rm -f "$OUT/parleyd.pid"
+bench_stop_stale_parleyd "$OUT"
 
 scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
 scripts/testbed.sh up >/dev/null 8>&-
@@ -105,15 +100,7 @@ go build -o "$OUT/parleyd" ./cmd/parleyd
 go build -o "$OUT/parleyload" ./cmd/parleyload
 
 psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
-"$psql_bin" -X -q -v ON_ERROR_STOP=1 "$PARLEY_DATABASE_URL" \
-	-c "SET client_min_messages = warning" \
-	-c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" -c "CREATE SCHEMA $SCHEMA" >/dev/null \
-	|| die "could not make schema $SCHEMA in $PARLEY_DATABASE_URL"
-case "$PARLEY_DATABASE_URL" in
-	*://*\?*) DSN="$PARLEY_DATABASE_URL&search_path=$SCHEMA" ;;
-	*://*) DSN="$PARLEY_DATABASE_URL?search_path=$SCHEMA" ;;
-	*) DSN="$PARLEY_DATABASE_URL search_path=$SCHEMA" ;;
-esac
+bench_schema "$PARLEY_DATABASE_URL" "$SCHEMA" "$psql_bin"
 
 HTTP_ADDR="127.0.0.1:$(free_ports 1)"
 log "starting parleyd on $DOMAIN (log ${OUT#"$ROOT"/}/parleyd.log)"

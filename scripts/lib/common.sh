@@ -174,3 +174,31 @@ function median(key,   n, i, j, t, v) {
 }
 '
 export BENCH_AWK_MEDIAN
+
+# bench_stop_stale_parleyd DIR: a parleyd left by a benchmark that was killed
+# outright (its pid in DIR/parleyd.pid) holds the component: stop it.
+bench_stop_stale_parleyd() {
+	local old
+	old="$(cat "$1/parleyd.pid" 2>/dev/null || true)"
+	if pid_alive "$old" parleyd; then
+		log "stopping parleyd pid $old left by an earlier run"
+		stop_pid "$old" parleyd TERM 15
+	fi
+	rm -f "$1/parleyd.pid"
+}
+
+# bench_schema URL SCHEMA PSQL: makes SCHEMA afresh in the database URL and
+# sets DSN to URL with that schema as its search_path (a benchmark's parleyd
+# gets a schema of its own).
+bench_schema() {
+	local url="$1" schema="$2" psql="$3"
+	"$psql" -X -q -v ON_ERROR_STOP=1 "$url" \
+		-c "SET client_min_messages = warning" \
+		-c "DROP SCHEMA IF EXISTS $schema CASCADE" -c "CREATE SCHEMA $schema" >/dev/null \
+		|| die "could not make schema $schema in $url"
+	case "$url" in
+		*://*\?*) DSN="$url&search_path=$schema" ;;
+		*://*) DSN="$url?search_path=$schema" ;;
+		*) DSN="$url search_path=$schema" ;;
+	esac
+}
