@@ -198,14 +198,7 @@ type dayRun struct {
 // runDay logs the clients in, runs the modes round by round, and computes the
 // ratios.
 func runDay(ctx context.Context, o *options, stderr io.Writer) (*dayReport, error) {
-	var logMu sync.Mutex
-	l := &loader{o: o, logf: func(format string, args ...any) {
-		if o.verbose {
-			logMu.Lock()
-			fmt.Fprintf(stderr, "parleyload: "+format+"\n", args...)
-			logMu.Unlock()
-		}
-	}}
+	l := newLoader(o, stderr)
 	dl := &dayLoader{loader: l}
 	d := &o.day
 	if o.databaseURL != "" {
@@ -347,44 +340,7 @@ func (run *dayRun) receive(c *client, body string) {
 // offer joins the room of an offer for one of this run's sessions (on a
 // goroutine: it runs on the agent's read loop) and declines any other.
 func (run *dayRun) offer(a *client, el *pxmpp.Element) {
-	roomJID := el.Get("from")
-	reason := ""
-	if x := el.Child("http://jabber.org/protocol/muc#user", "x"); x != nil {
-		if inv := x.Child("", "invite"); inv != nil {
-			if r := inv.Child("", "reason"); r != nil {
-				reason = r.Text
-			}
-		}
-	}
-	idx := -1
-	if rest, ok := strings.CutPrefix(reason, run.visitorName(-1)); ok {
-		n := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
-		if n < 0 {
-			n = len(rest)
-		}
-		if i, err := strconv.Atoi(rest[:n]); err == nil && i >= 0 && i < len(run.sessions) {
-			idx = i
-		}
-	}
-	stall := run.dl.o.stall
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), stall)
-		defer cancel()
-		if idx < 0 {
-			run.foreign.Add(1)
-			_ = a.sendXML(context.Background(), `<message xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc#user'><decline/></x></message>`, xmlEscape(roomJID))
-			return
-		}
-		s := run.sessions[idx]
-		s.once.Do(func() {
-			if err := a.joinRoom(ctx, stall, roomJID, "Agent"); err != nil {
-				run.dl.logf("day parley: %v", err)
-				return
-			}
-			s.agent.Store(a)
-			close(s.joined)
-		})
-	}()
+	takeOffer(a, el, run.visitorName(-1), run.sessions, run.dl.o.stall, &run.foreign, run.dl.logf)
 }
 
 // visitorName names session idx's visitor so that an offer tells its

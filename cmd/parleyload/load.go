@@ -457,44 +457,7 @@ func (run *modeRun) parleyOffer(a *client, el *pxmpp.Element) {
 	if el.Name.Local != "message" || el.Child(nsParley, "offer") == nil {
 		return
 	}
-	roomJID := el.Get("from")
-	reason := ""
-	if x := el.Child("http://jabber.org/protocol/muc#user", "x"); x != nil {
-		if inv := x.Child("", "invite"); inv != nil {
-			if r := inv.Child("", "reason"); r != nil {
-				reason = r.Text
-			}
-		}
-	}
-	prefix := "parleyload-" + run.tag + "-"
-	idx := -1
-	if rest, ok := strings.CutPrefix(reason, prefix); ok {
-		n := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
-		if n < 0 {
-			n = len(rest)
-		}
-		if i, err := strconv.Atoi(rest[:n]); err == nil && i >= 0 && i < len(run.rooms) {
-			idx = i
-		}
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), run.l.o.stall)
-		defer cancel()
-		if idx < 0 {
-			run.foreign.Add(1)
-			_ = a.sendXML(ctx, `<message xmlns='jabber:client' to='%s'><x xmlns='http://jabber.org/protocol/muc#user'><decline/></x></message>`, xmlEscape(roomJID))
-			return
-		}
-		r := run.rooms[idx]
-		r.once.Do(func() {
-			if err := a.joinRoom(ctx, run.l.o.stall, roomJID, "Agent"); err != nil {
-				run.l.logf("parley: %v", err)
-				return
-			}
-			r.agent.Store(a)
-			close(r.joined)
-		})
-	}()
+	takeOffer(a, el, "parleyload-"+run.tag+"-", run.rooms, run.l.o.stall, &run.foreign, run.l.logf)
 }
 
 // parleySetup: the visitor requests a chat and joins its room; the agent

@@ -252,16 +252,21 @@ func main() {
 	}
 }
 
-// run logs the clients in, runs every mode and computes the ratios.
-func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
+// newLoader is a loader for o that logs to stderr when o.verbose.
+func newLoader(o *options, stderr io.Writer) *loader {
 	var logMu sync.Mutex
-	l := &loader{o: o, logf: func(format string, args ...any) {
+	return &loader{o: o, logf: func(format string, args ...any) {
 		if o.verbose {
 			logMu.Lock()
 			fmt.Fprintf(stderr, "parleyload: "+format+"\n", args...)
 			logMu.Unlock()
 		}
 	}}
+}
+
+// run logs the clients in, runs every mode and computes the ratios.
+func run(ctx context.Context, o *options, stderr io.Writer) (*report, error) {
+	l := newLoader(o, stderr)
 	l.echoMeter = pxmpp.NewWireMeter(nil) // cost.go: what the echo writes
 	if o.databaseURL != "" {
 		if err := grant(ctx, o); err != nil {
