@@ -98,13 +98,7 @@ DOMAIN=chat.example.test
 SCHEMA=parley_bench
 
 OUT="${BENCH_OUT:-$STATE/bench}"
-mkdir -p "$OUT"
-exec 8>"$OUT/bench.lock"
-flock -n 8 || die "another scripts/bench.sh is running (lock $OUT/bench.lock)"
-
-if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
-	PATH="$PATH:/usr/local/go/bin"
-fi
+bench_begin "$OUT" "scripts/bench.sh"
 
 parleyd_pid=""
 sampler_pid=""

@@ -43,13 +43,7 @@ DOMAIN=chat.example.test
 SCHEMA=parley_bench_day
 
 OUT="$STATE/bench/day"
-mkdir -p "$OUT"
-exec 8>"$OUT/bench.lock"
-flock -n 8 || die "another scripts/bench.sh -day is running (lock $OUT/bench.lock)"
-
-if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
-	PATH="$PATH:/usr/local/go/bin"
-fi
+bench_begin "$OUT" "scripts/bench.sh -day"
 
 # Every session is two c2s connections on each side of Prosody's socket,
 # and parleyload holds all of them: raise the open-files limit (inherited by

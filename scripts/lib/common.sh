@@ -202,3 +202,15 @@ bench_schema() {
 		*) DSN="$url search_path=$schema" ;;
 	esac
 }
+
+# bench_begin DIR WHAT: a benchmark's start: its output directory DIR made,
+# its lock (DIR/bench.lock on fd 8, so that two runs of WHAT never share
+# DIR) taken, and Go on PATH where the install script put it.
+bench_begin() {
+	mkdir -p "$1"
+	exec 8>"$1/bench.lock"
+	flock -n 8 || die "another $2 is running (lock $1/bench.lock)"
+	if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+		PATH="$PATH:/usr/local/go/bin"
+	fi
+}
