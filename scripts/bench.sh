@@ -205,13 +205,7 @@ start_parleyd() {
 		>"$logf" 2>&1 </dev/null 8>&- &
 	parleyd_pid=$!
 	echo "$parleyd_pid" >"$OUT/parleyd.pid"
-	local ready=""
-	for _ in $(seq 200); do
-		kill -0 "$parleyd_pid" 2>/dev/null || { cat "$logf" >&2; die "parleyd exited"; }
-		if curl -fsS --max-time 2 "http://$HTTP_ADDR/readyz" >/dev/null 2>&1; then ready=1; break; fi
-		sleep 0.1
-	done
-	[[ -n "$ready" ]] || { cat "$logf" >&2; die "parleyd did not become ready"; }
+	bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$logf"
 }
 start_parleyd "$PARLEY_DATABASE_URL" "$OUT/parleyd.log"
 

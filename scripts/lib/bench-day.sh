@@ -108,13 +108,7 @@ log "starting parleyd on $DOMAIN (log ${OUT#"$ROOT"/}/parleyd.log)"
 	>"$OUT/parleyd.log" 2>&1 </dev/null 8>&- &
 parleyd_pid=$!
 echo "$parleyd_pid" >"$OUT/parleyd.pid"
-ready=""
-for _ in $(seq 200); do
-	kill -0 "$parleyd_pid" 2>/dev/null || { cat "$OUT/parleyd.log" >&2; die "parleyd exited"; }
-	if curl -fsS --max-time 2 "http://$HTTP_ADDR/readyz" >/dev/null 2>&1; then ready=1; break; fi
-	sleep 0.1
-done
-[[ -n "$ready" ]] || { cat "$OUT/parleyd.log" >&2; die "parleyd did not become ready"; }
+bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$OUT/parleyd.log"
 
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 log "parleyload --scenario day: $SESSIONS sessions, $PER_AGENT per agent, every $INTERVAL to 2x, $DURATION per mode, $ROUNDS rounds (load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -214,3 +214,16 @@ bench_begin() {
 		PATH="$PATH:/usr/local/go/bin"
 	fi
 }
+
+# bench_wait_ready PID ADDR LOG: waits up to 20 s for the parleyd PID to
+# answer /readyz on ADDR; dies with its LOG if it exits or never does.
+bench_wait_ready() {
+	local pid="$1" addr="$2" logf="$3"
+	for _ in $(seq 200); do
+		kill -0 "$pid" 2>/dev/null || { cat "$logf" >&2; die "parleyd exited"; }
+		curl -fsS --max-time 2 "http://$addr/readyz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$logf" >&2
+	die "parleyd did not become ready"
+}
