@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -36,37 +32,16 @@ type dayReport struct {
 // read from /proc (its figures are scripts/bench.sh -day's business).
 func TestDayScenarioDeliversEverything(t *testing.T) {
 	p := startParley(t, "--rate", "1000", "--burst", "1000", "--capacity", "2")
-	mucHost := p.env.MUC
-	if mucHost == "" {
-		mucHost = envOr("PARLEY_TEST_MUC", "conference.example.test")
-	}
-	v := p.visitor()
-	if r := v.iq("get", mucHost, `<query xmlns='http://jabber.org/protocol/disco#info'/>`); r.Get("type") != "result" {
-		missingTool(t, "the test bed's server has no MUC at "+mucHost+" (restart it: scripts/testbed.sh down && scripts/testbed.sh up): "+errorCondition(r))
-	}
+	muc := loadToolMUC(t, p)
 	p.mu.Lock()
 	pid := p.cmd.Process.Pid
 	p.mu.Unlock()
-
-	bin := filepath.Join(t.TempDir(), "parleyload")
-	build := exec.Command("go", "build", "-race", "-o", bin, "../cmd/parleyload")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build parleyload: %v\n%s", err, out)
-	}
 	const sessions, perAgent = 8, 2
-	cmd := exec.Command(bin, "--scenario", "day", "--json",
-		"--c2s", p.env.C2SAddr, "--agent-host", p.env.AgentHost, "--guest-host", p.env.GuestHost,
-		"--password", p.env.Password, "--service", p.Domain, "--database-url", p.DSN, "--muc", mucHost,
+	var rep dayReport
+	stderr, runErr := runLoadTool(t, p, muc, &rep, "--scenario", "day",
 		"--sessions", strconv.Itoa(sessions), "--per-agent", strconv.Itoa(perAgent),
 		"--interval", "1s", "--duration", "10s", "--dial", "4", "--parleyd-pid", strconv.Itoa(pid),
-		"--stall", "15s", "--time-limit", "2m", "-v")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	var rep dayReport
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("parleyload (%v) printed no report: %v\nstdout:\n%s\nstderr:\n%s", runErr, err, stdout.String(), stderr.String())
-	}
+		"--stall", "15s", "--time-limit", "2m")
 	want := map[string]bool{"parley": true, "muc": true}
 	for _, m := range rep.Modes {
 		if !want[m.Mode] {
@@ -96,6 +71,6 @@ func TestDayScenarioDeliversEverything(t *testing.T) {
 		t.Errorf("parleyload reports ok=%v, exit %v", rep.OK, runErr)
 	}
 	if t.Failed() {
-		t.Logf("parleyload stderr:\n%s", stderr.String())
+		t.Logf("parleyload stderr:\n%s", stderr)
 	}
 }
