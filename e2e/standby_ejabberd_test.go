@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,22 +66,8 @@ func TestStandbyTakesOverFromPausedActiveEjabberd(t *testing.T) {
 		t.Fatalf("before the pause only %d of 20 probes were answered", got)
 	}
 
-	p.mu.Lock()
-	old := p.cmd
-	p.mu.Unlock()
-	if err := old.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	paused := time.Now()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if code, _ := s.readyz(); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = old.Process.Signal(syscall.SIGCONT)
-			t.Fatalf("the standby did not take over from the paused one within 30s:\n%s", s.output())
-		}
-	}
+	paused := p.pause()
+	s.awaitReady(30*time.Second, "the standby did not take over from the paused one")
 	ready := time.Since(paused)
 	connected := lastLogTime(t, s.output(), "component connected").Sub(paused)
 	if !strings.Contains(s.output(), "breaking its lock") {
@@ -97,17 +81,7 @@ func TestStandbyTakesOverFromPausedActiveEjabberd(t *testing.T) {
 		connected.Round(time.Millisecond), ready.Round(time.Millisecond), during)
 
 	// The old one wakes: fenced, it exits, and its connection goes.
-	if err := old.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the old active parleyd did not exit after waking:\n%s", p.output())
-	}
-	if out := p.output(); !strings.Contains(out, "no longer the active parleyd") && !strings.Contains(out, "another parleyd is active") {
-		t.Errorf("the old one exited without saying it lost the role:\n%s", out)
-	}
+	p.wakeFenced()
 	// ejabberd drops the old route once its connection is closed; then the new one gets everything.
 	var after int
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {

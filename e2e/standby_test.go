@@ -195,13 +195,7 @@ func TestStandbyTakesOverFromPausedActive(t *testing.T) {
 	say(c.v, c.room, "before the pause")
 	a.expect("a message before the pause", isMsg(c.room+"/Pia", "before the pause"))
 
-	p.mu.Lock()
-	old := p.cmd
-	p.mu.Unlock()
-	if err := old.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	paused := time.Now()
+	paused := p.pause()
 	s.awaitReady(30*time.Second, "the standby did not take over from the paused one")
 	t.Logf("takeover from a paused active one (--leader-stale 1s): /readyz 200 %v after SIGSTOP", time.Since(paused).Round(time.Millisecond))
 	if !strings.Contains(s.output(), "breaking its lock") {
@@ -215,17 +209,7 @@ func TestStandbyTakesOverFromPausedActive(t *testing.T) {
 	a.expect("a message on the new active one", isMsg(c.room+"/Pia", "while the old one sleeps"))
 
 	// The old one wakes: fenced, it exits, and the chat is undisturbed.
-	if err := old.Process.Signal(syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the old active parleyd did not exit after waking:\n%s", p.output())
-	}
-	if out := p.output(); !strings.Contains(out, "no longer the active parleyd") && !strings.Contains(out, "another parleyd is active") {
-		t.Errorf("the old one exited without saying it lost the role:\n%s", out)
-	}
+	p.wakeFenced()
 	say(c.v, c.room, "after the old one left")
 	a.expect("a message after the old one left", isMsg(c.room+"/Pia", "after the old one left"))
 	if code, _ := s.readyz(); code != http.StatusOK {
@@ -243,5 +227,41 @@ func TestStandbyTakesOverFromPausedActive(t *testing.T) {
 		if count[b] != 1 {
 			t.Errorf("%q is %d times in the transcript", b, count[b])
 		}
+	}
+}
+
+// pause stops the active parleyd p with SIGSTOP (alive, holding its lock
+// and its component connection, answering nothing) and returns when. A
+// test that fails before waking it still ends it at once: the cleanup
+// continues it before parleyd's own cleanup stops it.
+func (p *parley) pause() time.Time {
+	p.t.Helper()
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGCONT) })
+	return time.Now()
+}
+
+// wakeFenced continues the paused p, which must find a standby active,
+// exit, and say it lost the role.
+func (p *parley) wakeFenced() {
+	p.t.Helper()
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("the old active parleyd did not exit after waking:\n%s", p.output())
+	}
+	if out := p.output(); !strings.Contains(out, "no longer the active parleyd") && !strings.Contains(out, "another parleyd is active") {
+		p.t.Errorf("the old one exited without saying it lost the role:\n%s", out)
 	}
 }
