@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// clockTicks is Linux's USER_HZ, the unit of utime and stime in
-// /proc/PID/stat (100 on every architecture Go supports on Linux).
-const clockTicks = 100
-
 // procRSSKB reads VmRSS (KB) from /proc/PID/status.
 func procRSSKB(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -35,32 +31,18 @@ func parseVmRSS(status []byte) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS")
 }
 
-// procCPU reads the CPU time (utime + stime) of PID from /proc/PID/stat.
+// procCPU is the CPU time of PID, its threads' run time (cost.go's cpuNs:
+// schedstat where there is one, stat's ticks otherwise).
 func procCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
-	return parseStatCPU(b)
-}
-
-func parseStatCPU(stat []byte) (time.Duration, error) {
-	// The command name (field 2) is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed stat")
+	st, err := parseStat(b)
+	if err != nil {
+		return 0, err
 	}
-	f := strings.Fields(string(stat[i+1:]))
-	// After the name: state is field 3, utime 14, stime 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("malformed stat")
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("malformed stat")
-	}
-	return time.Duration(u+s) * time.Second / clockTicks, nil
+	return time.Duration(cpuNs("/proc", st)), nil
 }
 
 // procWatch measures one process over one mode: its RSS before, sampled in

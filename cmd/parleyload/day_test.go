@@ -108,15 +108,6 @@ func TestProcParsers(t *testing.T) {
 	if _, err := parseVmRSS([]byte("Name:\tx\n")); err == nil {
 		t.Error("a status without VmRSS parsed")
 	}
-	// A command name with spaces and parentheses; utime 150, stime 50 ticks.
-	stat := "1234 (lua 5.4 (x)) S 1 1234 1234 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 100 1000 200"
-	cpu, err := parseStatCPU([]byte(stat))
-	if err != nil || cpu != 2*time.Second {
-		t.Errorf("CPU %v, %v; want 2s", cpu, err)
-	}
-	if _, err := parseStatCPU([]byte("1234 (x) S 1")); err == nil {
-		t.Error("a short stat parsed")
-	}
 	// This process: some RSS, some CPU.
 	w := newProcWatch(os.Getpid())
 	if w.err != nil || w.base <= 0 {
