@@ -188,9 +188,10 @@ type costSample struct {
 	echo                      [3]uint64          // the echo component's stanzas, bytes, writes
 }
 
-// component counters parleyd exports (xmpp.WireMeter).
+// What parleyd exports of its component stream: the stanzas it handed to the
+// server (gateway, by kind: summed) and what xmpp.WireMeter counted.
 const (
-	metricStanzas = "parley_component_sent_stanzas_total"
+	metricStanzas = "parley_stanzas_out_total"
 	metricBytes   = "parley_component_sent_bytes_total"
 	metricWrites  = "parley_component_writes_total"
 )
@@ -236,7 +237,7 @@ func (l *loader) sampleCost(ctx context.Context, mode string) costSample {
 		}
 	}
 	if l.echoMeter != nil {
-		s.echo = [3]uint64{l.echoMeter.Stanzas(), l.echoMeter.Bytes(), l.echoMeter.Writes()}
+		s.echo = [3]uint64{l.echoSent.Load(), l.echoMeter.Bytes(), l.echoMeter.Writes()}
 	}
 	return s
 }

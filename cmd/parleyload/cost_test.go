@@ -81,10 +81,10 @@ func TestParseMetrics(t *testing.T) {
 	text := `# HELP parley_component_sent_bytes_total Bytes.
 # TYPE parley_component_sent_bytes_total counter
 parley_component_sent_bytes_total 1.234e+06
-parley_component_sent_stanzas_total{conn="a"} 10
-parley_component_sent_stanzas_total{conn="b",x="}"} 5 1700000000
-parley_component_sent_stanzas_total_other 99
-parley_stanzas_out_total{kind="message"} 7
+parley_stanzas_out_total{conn="a"} 10
+parley_stanzas_out_total{conn="b",x="}"} 5 1700000000
+parley_stanzas_out_total_other 99
+parley_stanzas_in_total{kind="message"} 7
 `
 	m, err := parseMetrics(strings.NewReader(text), metricStanzas, metricBytes, metricWrites)
 	if err != nil {

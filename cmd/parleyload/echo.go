@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley/internal/xmpptest"
@@ -14,8 +15,9 @@ const nsComponent = "jabber:component:accept"
 
 // startEcho connects a trivial XEP-0114 component as domain: every message
 // sent to it goes back to its sender, from the component. stop ends it.
-// meter, when not nil, counts what the component writes.
-func startEcho(ctx context.Context, addr, domain, secret string, meter *pxmpp.WireMeter, logf func(string, ...any)) (stop func(), err error) {
+// meter, when not nil, counts what the component writes, and sent the
+// stanzas it sends back.
+func startEcho(ctx context.Context, addr, domain, secret string, meter *pxmpp.WireMeter, sent *atomic.Uint64, logf func(string, ...any)) (stop func(), err error) {
 	if addr == "" || secret == "" || domain == "" {
 		return nil, fmt.Errorf("echo needs --xmpp-addr, --secret and --echo-domain")
 	}
@@ -38,7 +40,9 @@ func startEcho(ctx context.Context, addr, domain, secret string, meter *pxmpp.Wi
 		el.Set("from", to).Set("to", from)
 		if err := c.Send(context.Background(), el.Strip(nsComponent).TokenReader()); err != nil {
 			logf("echo component: %v", err)
+			return
 		}
+		sent.Add(1)
 	})
 	go func() {
 		if err := c.Err(); err != nil {

@@ -41,8 +41,10 @@ type loader struct {
 	cur      atomic.Pointer[modeRun]
 	ids      atomic.Int64
 	logf     func(format string, args ...any)
-	// echoMeter counts what the echo component writes (cost.go).
+	// echoMeter counts what the echo component writes, echoSent the
+	// stanzas it sent (cost.go).
 	echoMeter *pxmpp.WireMeter
+	echoSent  atomic.Uint64
 }
 
 func (l *loader) nextID(prefix string) string {
@@ -298,7 +300,7 @@ func (l *loader) runMode(ctx context.Context, mode string) result {
 		var stop func()
 		before = func(ctx context.Context) error {
 			var err error
-			stop, err = startEcho(ctx, o.xmppAddr, o.echoDomain, o.secret, l.echoMeter, l.logf)
+			stop, err = startEcho(ctx, o.xmppAddr, o.echoDomain, o.secret, l.echoMeter, &l.echoSent, l.logf)
 			return err
 		}
 		after = func(context.Context) error {
