@@ -383,10 +383,7 @@ func (e *Engine) declineCommand(s *session, q *IQ, c *AdHocCmd) {
 		e.replyErr(q, errNoSession())
 		return
 	}
-	if e.router.Decline(s.rec.ID, bare, e.now) {
-		e.obs.Offer("declined")
-	}
-	s.unoffer(bare)
+	e.declineOffer(s, bare)
 	e.cmdDone(q, c, "Chat request declined; it goes to another agent", nil)
 }
 

@@ -1011,6 +1011,14 @@ func TestBouncedOfferIsDecline(t *testing.T) {
 	if got := offers(out)[sid]; !equal(got, []string{bob}) {
 		t.Errorf("after the bounce offered to %v, want bob", got)
 	}
+	// As after a decline: the offer is gone from her workspace and her disco
+	// items, and she may not join.
+	if ids := w.eng.knownSessions(bareOf(alice)); len(ids) != 0 {
+		t.Errorf("after the bounce alice still knows of %v", ids)
+	}
+	if presenceErr(w.join(alice, sid, "Alice"), alice) != "registration-required" {
+		t.Error("an agent whose invitation bounced may still join")
+	}
 }
 
 // Messages to the service itself.

@@ -60,8 +60,8 @@ func (e *Engine) message(m *Message) {
 	s := e.lookup(m.To)
 	if m.Type == "error" {
 		// A bounced invitation counts as a decline.
-		if s != nil && e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
-			e.obs.Offer("declined")
+		if s != nil {
+			e.declineOffer(s, m.fromBare())
 		}
 		return
 	}
@@ -78,10 +78,7 @@ func (e *Engine) message(m *Message) {
 		return
 	}
 	if m.Decline {
-		if e.router.Decline(s.rec.ID, m.fromBare(), e.now) {
-			e.obs.Offer("declined")
-		}
-		s.unoffer(m.fromBare())
+		e.declineOffer(s, m.fromBare())
 		return
 	}
 	if len(m.Invites) > 0 {

@@ -27,6 +27,17 @@ func (e *Engine) transfer(s *session) {
 	e.event(s, Event{Type: "transferred", By: "system"}, "Your agent is unavailable; we are finding you another one")
 }
 
+// declineOffer: bare turned down its offer of s, by a XEP-0045 decline, the
+// decline command or a bounced invitation (PROTOCOL 6). Routing offers s to
+// the next agent and keeps bare from being offered it again; s forgets the
+// offer, so bare no longer sees it (disco, workspace) nor may join on it.
+func (e *Engine) declineOffer(s *session, bare string) {
+	if e.router.Decline(s.rec.ID, bare, e.now) {
+		e.obs.Offer("declined")
+	}
+	s.unoffer(bare)
+}
+
 // dispatch runs routing and carries out what it decided.
 func (e *Engine) dispatch() {
 	r := e.router.Dispatch(e.now)
