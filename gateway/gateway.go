@@ -212,7 +212,7 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 	if kind == "iq" && (typ == "result" || typ == "error") {
 		return // answers to nothing we asked
 	}
-	if from, err := jid.Parse(el.Get("from")); err == nil && typ != "error" && !g.limit.allow(from.Bare().String(), time.Now()) {
+	if typ != "error" && !g.limit.allow(bareKey(el.Get("from")), time.Now()) {
 		g.errorReply(el, muc.Errorf(muc.Wait, muc.PolicyViolation, "too many stanzas; slow down"))
 		return
 	}
@@ -252,6 +252,16 @@ func (g *Gateway) Handle(el *xmpp.Element) {
 		}
 		g.iq(el, q)
 	}
+}
+
+// bareKey is the rate limit's key for a sender: its address up to the
+// resource (RFC 7622: the first '/' begins it). The server stamps from, so it
+// is not parsed here: decoding parses it once, and answers a malformed one.
+func bareKey(from string) string {
+	if i := strings.IndexByte(from, '/'); i >= 0 {
+		return from[:i]
+	}
+	return from
 }
 
 // storeHealth is what the runner says about its store (sessions.Runner has it).
