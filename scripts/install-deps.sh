@@ -17,6 +17,7 @@ PACKAGES=(
 	fonts-dejavu-core  # a font for the browser's screenshots
 	ca-certificates
 	curl
+	tcpdump          # scripts/bench.sh -timeline: the hops between processes from a loopback capture
 )
 
 installed() {
