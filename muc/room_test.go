@@ -294,9 +294,9 @@ func TestJoinSharedNick(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertStanzas(t, st,
-		"message s1@muc.test/Agent -> agent@corp.test/desk type=groupchat id=a1 body=\"how can I help?\" sid=sid-1",
 		"message s1@muc.test/Agent -> v-7f3a@guest.test/tab1 type=groupchat id=a1 body=\"how can I help?\" sid=sid-1",
 		"message s1@muc.test/Agent -> v-7f3a@guest.test/tab2 type=groupchat id=a1 body=\"how can I help?\" sid=sid-1",
+		"message s1@muc.test/Agent -> agent@corp.test/desk type=groupchat id=a1 body=\"how can I help?\" sid=sid-1",
 	)
 	st, err = r.Send(visTab2, "v1", Line{At: t0, Body: "my bill", StanzaID: "sid-2"})
 	if err != nil {
@@ -579,15 +579,15 @@ func TestSend(t *testing.T) {
 		name: "visitor role has no voice", from: watcherW, line: Line{Body: "can I talk?"},
 		typ: "auth", cond: "forbidden",
 	}, {
-		name: "participant: every JID of every occupant, sender included", from: visTab2, id: "m-1",
+		name: "participant: every JID of every occupant, the sender's own last", from: visTab2, id: "m-1",
 		line:     Line{Nick: "Forged", At: t0, Body: "hello", StanzaID: "sid-9", Payload: chatState},
 		wantNick: "Visitor",
 		want: []string{
 			"message s1@muc.test/Visitor -> agent@corp.test/desk type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
 			"message s1@muc.test/Visitor -> agent@corp.test/phone type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
+			"message s1@muc.test/Visitor -> watcher@guest.test/w type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
 			"message s1@muc.test/Visitor -> v-7f3a@guest.test/tab1 type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
 			"message s1@muc.test/Visitor -> v-7f3a@guest.test/tab2 type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
-			"message s1@muc.test/Visitor -> watcher@guest.test/w type=groupchat id=m-1 body=\"hello\" payload=\"" + chatState + "\" sid=sid-9",
 		},
 	}, {
 		name: "agents-only line reaches moderators only", from: agentPhone, id: "c-1",
