@@ -26,7 +26,9 @@ type commitResult struct {
 // gap of idle time, to a closed session of its own (parleyd never loads it)
 // and times each. The gap is what a quiet service's commit finds: on this
 // kind of machine an idle backend's wake-up doubles a commit's latency
-// (docs/benchmarks.md, "The quiet path, stage by stage").
+// (docs/benchmarks.md, "The quiet path, stage by stage"). Each commit checks
+// the active parleyd's fence, as that parleyd's own commits do: the probe's
+// commit is a quiet message's, statement for statement.
 func commitProbe(ctx context.Context, databaseURL string, n int, gap time.Duration) (*commitResult, error) {
 	pool, err := pgxpool.New(ctx, databaseURL)
 	if err != nil {
@@ -37,6 +39,11 @@ func commitProbe(ctx context.Context, databaseURL string, n int, gap time.Durati
 	if err != nil {
 		return nil, err
 	}
+	epoch, err := store.ActiveEpoch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("commit probe: %w", err)
+	}
+	store.SetFence(epoch)
 	now := time.Now().UTC()
 	id := "parleyload-commit-" + newTag()
 	if err := store.Commit(ctx, &sessions.Batch{Sessions: []sessions.Record{{

@@ -40,7 +40,7 @@ func costFlags(fs *flag.FlagSet, c *costOptions) {
 	})
 	fs.IntVar(&c.parleydPID, "cpu-parleyd-pid", 0, "parleyd's pid: its CPU per message from /proc")
 	fs.IntVar(&c.postgresPID, "cpu-postgres-pid", 0, "the Postgres postmaster's pid (first line of the data directory's postmaster.pid): the CPU of it and its backends per message")
-	fs.IntVar(&c.commitProbe, "commit-probe", 0, "after each round, time this many commits of one transcript entry on --database-url (parleyd's store, one after the other): one commit's p50")
+	fs.IntVar(&c.commitProbe, "commit-probe", 0, "after each round, time this many commits of one transcript entry on --database-url (parleyd's store, one after the other, checking the active parleyd's fence as its commits do): one commit's p50")
 	fs.DurationVar(&c.commitGap, "commit-probe-gap", time.Millisecond, "with --commit-probe, the idle time before each timed commit: a quiet message's commit finds its backend idle (about a message's round trip since the last one), and waking it is part of what that commit costs; 0 times them back to back")
 	fs.StringVar(&c.metricsURL, "parleyd-metrics", "", "parleyd's metrics URL (http://HOST:PORT/metrics): the stanzas, bytes and write calls it writes per message")
 }

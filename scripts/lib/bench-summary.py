@@ -100,6 +100,6 @@ for name, rep in (("loaded", loaded), ("unloaded", unloaded), ("loaded-durable",
             r.get("postgres_cpu_us_per_message", 0), r.get("component_stanzas_per_message", 0),
             r.get("component_bytes_per_message", 0), r.get("component_writes_per_message", 0)))
     if rep and rep.get("commit"):
-        print("  %-17s commit  p50 %.3f ms, p99 %.3f ms (one transcript entry, pgstore.Commit, %s idle before each)" % (name, rep["commit"]["p50_ms"], rep["commit"]["p99_ms"], rep["commit"].get("gap", "0s")))
+        print("  %-17s commit  p50 %.3f ms, p99 %.3f ms (one transcript entry, pgstore.Commit with the fence, %s idle before each)" % (name, rep["commit"]["p50_ms"], rep["commit"]["p99_ms"], rep["commit"].get("gap", "0s")))
 print("  (parley: parleyd's writes per message delivered, the reflection to the sender included; echo: the echo")
 print("   component's writes per round trip, one stanza in and one out through the component by construction)")

@@ -41,6 +41,17 @@ func fenced(err error) error {
 // one (0: no check).
 func (s *Store) SetFence(epoch int64) { s.fence.Store(epoch) }
 
+// ActiveEpoch is the epoch of the process active now (0 before the first
+// takeover). A tool that commits beside it (parleyload's commit probe) sets
+// its fence to it, so that its commits are checked like the active one's.
+func (s *Store) ActiveEpoch(ctx context.Context) (int64, error) {
+	var epoch int64
+	if err := s.pool.QueryRow(ctx, `SELECT epoch FROM leader WHERE id = 1`).Scan(&epoch); err != nil {
+		return 0, fmt.Errorf("pgstore: leader epoch: %w", err)
+	}
+	return epoch, nil
+}
+
 // Elector acquires the active role.
 type Elector struct {
 	Pool   *pgxpool.Pool // its connection settings (search_path…) are used for the lock connection

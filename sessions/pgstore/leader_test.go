@@ -82,6 +82,9 @@ func TestLeaderStaleHolderBrokenAndFenced(t *testing.T) {
 	defer a.Release()
 	old.SetFence(a.Epoch())
 	commit(t, old, &sessions.Batch{Sessions: []sessions.Record{record("s1", sessions.StateQueued, 0)}})
+	if got, err := s.ActiveEpoch(ctxT(t)); err != nil || got != a.Epoch() {
+		t.Errorf("ActiveEpoch = %d, %v; want %d", got, err, a.Epoch())
+	}
 
 	eb := elector(s, "standby")
 	eb.Stale = 200 * time.Millisecond
@@ -94,6 +97,9 @@ func TestLeaderStaleHolderBrokenAndFenced(t *testing.T) {
 		t.Errorf("takeover: epoch %d, previous %+v", b.Epoch(), b.Prev)
 	}
 	s.SetFence(b.Epoch())
+	if got, err := old.ActiveEpoch(ctxT(t)); err != nil || got != b.Epoch() {
+		t.Errorf("ActiveEpoch after the takeover = %d, %v; want %d", got, err, b.Epoch())
+	}
 
 	err = old.Commit(ctxT(t), &sessions.Batch{Sessions: []sessions.Record{record("s2", sessions.StateQueued, 1)},
 		Transcript: []sessions.Entry{entry("s1", 1, "message")}})
