@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley/internal/metric"
@@ -36,6 +37,17 @@ type Sender interface {
 	Send(...*xmpp.Element) error
 }
 
+// WaitSender is a Sender that can also wait for room in its queue
+// (xmpp.Conn). A committed batch's deliveries wait: a message in the
+// transcript is never dropped on its way out because the XMPP server reads
+// slower than Parley writes for a while. The runner holds back meanwhile, and
+// new input is refused at the door with a wait error (Handle), which the
+// sender retries.
+type WaitSender interface {
+	Sender
+	SendWait(ctx context.Context, els ...*xmpp.Element) (waited bool, err error)
+}
+
 // Submitter is where inputs go (the sessions runner).
 type Submitter interface {
 	Submit(sessions.Input) bool
@@ -52,8 +64,9 @@ type Gateway struct {
 	limit  *limiter
 	ctx    context.Context
 
-	in, sent *prometheus.CounterVec
-	dropped  prometheus.Counter
+	in, sent        *prometheus.CounterVec
+	dropped, waited prometheus.Counter
+	lastDropWarn    atomic.Int64 // unix nanoseconds of the last warning of a drop
 }
 
 // New makes a gateway; Attach connects it.
@@ -67,9 +80,11 @@ func New(ctx context.Context, cfg Config, store sessions.Store, log *slog.Logger
 	g := &Gateway{cfg: cfg, store: store, log: log, ctx: ctx, limit: newLimiter(cfg.Rate, cfg.Burst),
 		in:      prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("stanzas_in_total", "Stanzas received from the XMPP server, by kind.")), []string{"kind"}),
 		sent:    prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("stanzas_out_total", "Stanzas handed to the XMPP server, by kind.")), []string{"kind"}),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("stanzas_dropped_total", "Outgoing stanzas dropped because the outgoing queue was full."))),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("stanzas_dropped_total", "Outgoing stanzas dropped because the outgoing queue was full (answers and notices; a committed batch's deliveries wait instead)."))),
+		waited: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("stanzas_waited_total",
+			"Outgoing stanzas of committed batches that waited for room in the outgoing queue: the XMPP server read slower than Parley wrote."))),
 	}
-	reg.MustRegister(g.in, g.sent, g.dropped)
+	reg.MustRegister(g.in, g.sent, g.dropped, g.waited)
 	return g
 }
 
@@ -78,7 +93,14 @@ func (g *Gateway) Attach(out Sender, engine Submitter) {
 	g.out, g.engine = out, engine
 }
 
-func (g *Gateway) sendEl(els ...*xmpp.Element) {
+// sendEl sends answers and notices: never blocking, dropped (and counted)
+// when the outgoing queue is full.
+func (g *Gateway) sendEl(els ...*xmpp.Element) { g.emit(false, els) }
+
+// emit hands els to the connection, waiting for room when wait is set and
+// the connection can (WaitSender), otherwise dropping what does not fit.
+func (g *Gateway) emit(wait bool, els []*xmpp.Element) {
+	ws, canWait := g.out.(WaitSender)
 	for _, e := range els {
 		if e == nil {
 			continue
@@ -86,19 +108,39 @@ func (g *Gateway) sendEl(els ...*xmpp.Element) {
 		if g.log.Enabled(g.ctx, slog.LevelDebug) {
 			g.log.Debug("out", "stanza", e.String())
 		}
-		if err := g.out.Send(e); err != nil {
-			g.dropped.Inc()
-			g.log.Warn("outgoing stanza dropped", "err", err, "to", e.Get("to"))
+		var err error
+		if wait && canWait {
+			var waited bool
+			if waited, err = ws.SendWait(g.ctx, e); waited {
+				g.waited.Inc()
+			}
+		} else {
+			err = g.out.Send(e)
+		}
+		if err != nil {
+			g.drop(err, e)
 			continue
 		}
 		g.sent.WithLabelValues(e.Name.Local).Inc()
 	}
 }
 
-// Deliver implements sessions.Outbox.
+// drop counts a stanza that did not fit and warns, at most every 10 s: a
+// full queue drops thousands a second, and the counter has them all.
+func (g *Gateway) drop(err error, e *xmpp.Element) {
+	g.dropped.Inc()
+	now, last := time.Now().UnixNano(), g.lastDropWarn.Load()
+	if now-last < int64(10*time.Second) || !g.lastDropWarn.CompareAndSwap(last, now) {
+		return
+	}
+	g.log.Warn("outgoing stanzas dropped: the outgoing queue is full (parley_stanzas_dropped_total counts them)", "err", err, "to", e.Get("to"))
+}
+
+// Deliver implements sessions.Outbox: a committed batch's stanzas, each
+// waiting for room in the outgoing queue if it must (WaitSender).
 func (g *Gateway) Deliver(out []sessions.Out) {
 	for _, o := range out {
-		g.sendEl(g.enc.encode(o))
+		g.emit(true, []*xmpp.Element{g.enc.encode(o)})
 	}
 }
 

@@ -587,6 +587,54 @@ func TestDeliverEncodesAndCountsDrops(t *testing.T) {
 	}
 }
 
+// waitSender is a fakeSender whose queue is full for Send and has room
+// after a wait for SendWait (as xmpp.Conn's while the server catches up).
+type waitSender struct {
+	*fakeSender
+	waits int
+}
+
+func (s *waitSender) SendWait(_ context.Context, els ...*xmpp.Element) (bool, error) {
+	s.mu.Lock()
+	s.waits++
+	s.sent = append(s.sent, els...)
+	s.mu.Unlock()
+	return true, nil
+}
+
+// A committed batch's deliveries wait for room in a full outgoing queue
+// rather than being dropped; answers and notices outside a batch still do
+// not wait.
+func TestDeliverWaitsForRoom(t *testing.T) {
+	g := newTestGateway(t, Config{})
+	ws := &waitSender{fakeSender: newFakeSender()}
+	ws.err = xmpp.ErrQueueFull // Send finds the queue full
+	g.Attach(ws, g.sub)
+
+	g.Deliver([]sessions.Out{
+		&muc.Message{From: room, To: visitor, Type: "groupchat", Body: "kept"},
+		&muc.Message{From: room, To: agent, Type: "groupchat", Body: "kept"},
+	})
+	if sent := ws.all(); len(sent) != 2 || ws.waits != 2 {
+		t.Fatalf("delivered %d stanzas in %d waits, want 2 in 2", len(sent), ws.waits)
+	}
+	if n := g.counter(t, "parley_stanzas_dropped_total", ""); n != 0 {
+		t.Errorf("stanzas_dropped_total = %v, want 0", n)
+	}
+	if n := g.counter(t, "parley_stanzas_waited_total", ""); n != 2 {
+		t.Errorf("stanzas_waited_total = %v, want 2", n)
+	}
+	if n := g.counter(t, "parley_stanzas_out_total", "message"); n != 2 {
+		t.Errorf("stanzas_out_total{kind=message} = %v, want 2", n)
+	}
+
+	// An error answer from the reader does not wait: dropped, counted.
+	g.handle(t, stanza("iq", "ann@example.com/a", room.String(), "i1", "bogus", "<ping xmlns='urn:xmpp:ping'/>"))
+	if n := g.counter(t, "parley_stanzas_dropped_total", ""); n != 1 {
+		t.Errorf("stanzas_dropped_total after an answer to a full queue = %v, want 1", n)
+	}
+}
+
 func TestArchiveAnswersFromTheStore(t *testing.T) {
 	g := newTestGateway(t, Config{})
 	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)

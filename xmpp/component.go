@@ -151,6 +151,33 @@ func (c *Conn) Send(st ...*Element) error {
 	return nil
 }
 
+// SendWait queues stanzas for the writer, in order, waiting for room while
+// the buffer is full (the server reads slower than Parley writes, or the
+// connection is down) until ctx ends; then ctx's error, and the stanzas not
+// yet queued are not sent. It reports whether it had to wait. For what must
+// not be dropped: a committed batch's deliveries (gateway.Deliver).
+func (c *Conn) SendWait(ctx context.Context, st ...*Element) (waited bool, err error) {
+	var at time.Time
+	if c.cfg.OnStage != nil {
+		at = time.Now()
+	}
+	for _, s := range st {
+		o := outgoing{el: s, at: at}
+		select {
+		case c.out <- o:
+			continue
+		default:
+		}
+		waited = true
+		select {
+		case c.out <- o:
+		case <-ctx.Done():
+			return waited, ctx.Err()
+		}
+	}
+	return waited, nil
+}
+
 // closeTimeout bounds how long closing the stream on shutdown may take.
 const closeTimeout = 5 * time.Second
 

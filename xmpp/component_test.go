@@ -531,6 +531,49 @@ func TestConnSendNeverBlocks(t *testing.T) {
 	}
 }
 
+// SendWait waits for room in a full queue instead of refusing, keeps the
+// order, and gives up (queueing nothing more) when its context ends.
+func TestConnSendWaitWaitsForRoom(t *testing.T) {
+	cfg := testConfig("127.0.0.1:1")
+	cfg.QueueSize = 2
+	c := NewConn(cfg, func(*Element) {}, nil)
+	if err := c.Send(msg("0"), msg("1")); err != nil {
+		t.Fatal(err)
+	}
+
+	// On a full queue it waits; a wait whose context has ended queues nothing.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if waited, err := c.SendWait(ctx, msg("never")); !waited || !errors.Is(err, context.Canceled) {
+		t.Errorf("SendWait on a full queue with its context ended: waited %v, %v", waited, err)
+	}
+	if n := len(c.out); n != 2 {
+		t.Errorf("%d queued after the cancelled wait, want the 2 before it", n)
+	}
+
+	// With the writer taking stanzas as they come, everything goes in, in
+	// order: where Send refuses the third, SendWait waits for it.
+	got := make(chan string, 8)
+	go func() {
+		for range 5 {
+			got <- (<-c.out).el.Get("id")
+		}
+	}()
+	if _, err := c.SendWait(context.Background(), msg("2"), msg("3"), msg("4")); err != nil {
+		t.Fatalf("SendWait: %v", err)
+	}
+	for _, want := range []string{"0", "1", "2", "3", "4"} {
+		select {
+		case id := <-got:
+			if id != want {
+				t.Fatalf("queued %s, want %s", id, want)
+			}
+		case <-time.After(wait):
+			t.Fatalf("%s never queued", want)
+		}
+	}
+}
+
 func TestConnClosesStreamOnShutdown(t *testing.T) {
 	srv := newFakeServer(t, testSecret)
 	st := newStates()

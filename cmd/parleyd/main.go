@@ -160,7 +160,12 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	}
 	log.Info("state restored", "live_sessions", len(snap.Sessions), "signin", signIn.String())
 
-	gw := gateway.New(ctx, gateway.Config{Domain: domain, Rate: cfg.Rate, Burst: cfg.Burst, Version: version}, store, log, reg)
+	// The parts (below) share one context, ended when any of them ends; the
+	// gateway's is that one, so that a delivery waiting for room in the
+	// outgoing queue (gateway.WaitSender) gives up when the runner stops.
+	run := newParts(ctx)
+	defer run.stop()
+	gw := gateway.New(run.ctx, gateway.Config{Domain: domain, Rate: cfg.Rate, Burst: cfg.Burst, Version: version}, store, log, reg)
 	runner := sessions.NewRunner(eng, store, gw, nil, log, 4096)
 	runner.Submit(&sessions.Reload{Permissions: snap.Permissions, Queues: queues})
 	stages := newStageMetrics(reg)
@@ -226,7 +231,6 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	// once each has ended: the component connection is closed before the
 	// deferred lease release, so that a standby taking over finds the
 	// component free.
-	run := newParts(ctx)
 	run.run(func(ctx context.Context) error {
 		select {
 		case <-lease.Lost():
