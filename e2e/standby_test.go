@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -236,26 +237,28 @@ func TestStandbyTakesOverFromPausedActive(t *testing.T) {
 // continues it before parleyd's own cleanup stops it.
 func (p *parley) pause() time.Time {
 	p.t.Helper()
+	cmd := p.signal(syscall.SIGSTOP)
+	p.t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGCONT) })
+	return time.Now()
+}
+
+// signal sends sig to p's current process and returns that process.
+func (p *parley) signal(sig syscall.Signal) *exec.Cmd {
+	p.t.Helper()
 	p.mu.Lock()
 	cmd := p.cmd
 	p.mu.Unlock()
-	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		p.t.Fatal(err)
 	}
-	p.t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGCONT) })
-	return time.Now()
+	return cmd
 }
 
 // wakeFenced continues the paused p, which must find a standby active,
 // exit, and say it lost the role.
 func (p *parley) wakeFenced() {
 	p.t.Helper()
-	p.mu.Lock()
-	cmd := p.cmd
-	p.mu.Unlock()
-	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
-		p.t.Fatal(err)
-	}
+	p.signal(syscall.SIGCONT)
 	select {
 	case <-p.done:
 	case <-time.After(20 * time.Second):

@@ -107,22 +107,13 @@ sampler_pid=""
 started_testbed=0
 started_durable=0
 started_ejabberd=0
-stop_parleyd() {
-	if [[ -n "$parleyd_pid" ]]; then
-		log "stopping parleyd (pid $parleyd_pid)"
-		stop_pid "$parleyd_pid" parleyd TERM 15 2>/dev/null # quiet: it may be gone between checks
-		wait "$parleyd_pid" 2>/dev/null || true
-		rm -f "$OUT/parleyd.pid"
-		parleyd_pid=""
-	fi
-}
 cleanup() {
 	local rc=$?
 	if [[ -n "$sampler_pid" ]]; then
 		kill "$sampler_pid" 2>/dev/null || true
 		wait "$sampler_pid" 2>/dev/null || true
 	fi
-	stop_parleyd
+	bench_stop_parleyd
 	if (( started_durable )); then
 		bench_durable_down
 	fi
@@ -198,16 +189,7 @@ psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
 start_parleyd() {
 	local url="$1" logf="$2"
 	bench_schema "$url" "$SCHEMA" "$psql_bin"
-
-	HTTP_ADDR="127.0.0.1:$(free_ports 1)"
-	log "starting parleyd on $DOMAIN (log ${logf#"$ROOT"/})"
-	# The per-JID rate limit is a defence, not a subject of the benchmark: out of the way.
-	"$OUT/parleyd" serve --domain "$DOMAIN" --xmpp-addr "$PARLEY_XMPP_ADDR" --secret "$PARLEY_SECRET" \
-		--database-url "$DSN" --http-addr "$HTTP_ADDR" --rate 1000000 --burst 1000000 \
-		>"$logf" 2>&1 </dev/null 8>&- &
-	parleyd_pid=$!
-	echo "$parleyd_pid" >"$OUT/parleyd.pid"
-	bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$logf"
+	bench_start_parleyd "$logf"
 }
 start_parleyd "$PARLEY_DATABASE_URL" "$OUT/parleyd.log"
 
@@ -247,7 +229,7 @@ load unloaded "${UNLOADED[@]}"
 # Durable: the same against a Postgres that syncs every commit to disk.
 rm -f "$OUT"/load-*-durable.*
 if [[ "$DURABLE" != 0 ]]; then
-	stop_parleyd
+	bench_stop_parleyd
 	started_durable=1
 	bench_durable_up
 	log "durable Postgres on ${DURABLE_URL} (pid $DURABLE_PID): fsync, synchronous_commit, full_page_writes on"
@@ -255,7 +237,7 @@ if [[ "$DURABLE" != 0 ]]; then
 	PGPID="$DURABLE_PID"
 	load loaded-durable "${LOADED[@]}" --modes parley,echo
 	load unloaded-durable "${UNLOADED[@]}" --modes parley,echo
-	stop_parleyd
+	bench_stop_parleyd
 	bench_durable_down
 	started_durable=0
 fi

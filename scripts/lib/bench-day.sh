@@ -58,12 +58,7 @@ parleyd_pid=""
 started_testbed=0
 cleanup() {
 	local rc=$?
-	if [[ -n "$parleyd_pid" ]]; then
-		log "stopping parleyd (pid $parleyd_pid)"
-		stop_pid "$parleyd_pid" parleyd TERM 15 2>/dev/null
-		wait "$parleyd_pid" 2>/dev/null || true
-		rm -f "$OUT/parleyd.pid"
-	fi
+	bench_stop_parleyd
 	if (( started_testbed )); then
 		scripts/testbed.sh down 8>&- || true
 	fi
@@ -96,19 +91,12 @@ go build -o "$OUT/parleyload" ./cmd/parleyload
 psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
 bench_schema "$PARLEY_DATABASE_URL" "$SCHEMA" "$psql_bin"
 
-HTTP_ADDR="127.0.0.1:$(free_ports 1)"
-log "starting parleyd on $DOMAIN (log ${OUT#"$ROOT"/}/parleyd.log)"
-# Defences, not subjects of the benchmark, out of the way: the per-JID rate,
-# the queue limit (2,000 requests at once), the per-visitor limits; the
-# offer waits longer than a busy machine's slowest join.
-"$OUT/parleyd" serve --domain "$DOMAIN" --xmpp-addr "$PARLEY_XMPP_ADDR" --secret "$PARLEY_SECRET" \
-	--database-url "$DSN" --http-addr "$HTTP_ADDR" --rate 1000000 --burst 1000000 \
+# Defences, not subjects of the benchmark, out of the way: the queue limit
+# (2,000 requests at once), the per-visitor limits; the offer waits longer
+# than a busy machine's slowest join.
+bench_start_parleyd "$OUT/parleyd.log" \
 	--queue-limit 0 --visitor-requests-per-minute 0 --visitor-sessions 0 --visitor-queued 0 \
-	--capacity "$PER_AGENT" --offer-timeout 2m --idle-suspend 1h \
-	>"$OUT/parleyd.log" 2>&1 </dev/null 8>&- &
-parleyd_pid=$!
-echo "$parleyd_pid" >"$OUT/parleyd.pid"
-bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$OUT/parleyd.log"
+	--capacity "$PER_AGENT" --offer-timeout 2m --idle-suspend 1h
 
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 log "parleyload --scenario day: $SESSIONS sessions, $PER_AGENT per agent, every $INTERVAL to 2x, $DURATION per mode, $ROUNDS rounds (load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -47,11 +47,7 @@ cleanup() {
 		kill "$tcpdump_pid" 2>/dev/null || true
 		wait "$tcpdump_pid" 2>/dev/null || true
 	fi
-	if [[ -n "$parleyd_pid" ]]; then
-		stop_pid "$parleyd_pid" parleyd TERM 15 2>/dev/null
-		wait "$parleyd_pid" 2>/dev/null || true
-		rm -f "$OUT/parleyd.pid"
-	fi
+	bench_stop_parleyd
 	if (( started_testbed )); then
 		scripts/testbed.sh down 8>&- || true
 	fi
@@ -75,13 +71,7 @@ go build -o "$OUT/parleyload" ./cmd/parleyload
 psql_bin="$(command -v psql || echo "$(pg_bindir)/psql")"
 bench_schema "$PARLEY_DATABASE_URL" "$SCHEMA" "$psql_bin"
 
-HTTP_ADDR="127.0.0.1:$(free_ports 1)"
-"$OUT/parleyd" serve --domain "$DOMAIN" --xmpp-addr "$PARLEY_XMPP_ADDR" --secret "$PARLEY_SECRET" \
-	--database-url "$DSN" --http-addr "$HTTP_ADDR" --rate 1000000 --burst 1000000 \
-	>"$OUT/parleyd.log" 2>&1 </dev/null 8>&- &
-parleyd_pid=$!
-echo "$parleyd_pid" >"$OUT/parleyd.pid"
-bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$OUT/parleyd.log"
+bench_start_parleyd "$OUT/parleyd.log"
 
 c2s_port="${PARLEY_TEST_C2S_ADDR##*:}"
 comp_port="${PARLEY_XMPP_ADDR##*:}"

@@ -215,6 +215,35 @@ bench_begin() {
 	fi
 }
 
+# bench_start_parleyd LOG [FLAG...]: a benchmark's parleyd, $OUT/parleyd,
+# serving DOMAIN on the test bed's component port with the schema of DSN
+# (bench_schema), its metrics on HTTP_ADDR (a free port, set here), the
+# per-JID rate limit out of the way (a defence, not a subject of the
+# benchmarks), FLAGs after; parleyd_pid set and in $OUT/parleyd.pid; returns
+# once it answers /readyz.
+bench_start_parleyd() {
+	local logf="$1"; shift
+	HTTP_ADDR="127.0.0.1:$(free_ports 1)"
+	log "starting parleyd on $DOMAIN (log ${logf#"$ROOT"/})"
+	"$OUT/parleyd" serve --domain "$DOMAIN" --xmpp-addr "$PARLEY_XMPP_ADDR" --secret "$PARLEY_SECRET" \
+		--database-url "$DSN" --http-addr "$HTTP_ADDR" --rate 1000000 --burst 1000000 "$@" \
+		>"$logf" 2>&1 </dev/null 8>&- &
+	parleyd_pid=$!
+	echo "$parleyd_pid" >"$OUT/parleyd.pid"
+	bench_wait_ready "$parleyd_pid" "$HTTP_ADDR" "$logf"
+}
+
+# bench_stop_parleyd: stops the parleyd bench_start_parleyd started, if any.
+bench_stop_parleyd() {
+	if [[ -n "${parleyd_pid:-}" ]]; then
+		log "stopping parleyd (pid $parleyd_pid)"
+		stop_pid "$parleyd_pid" parleyd TERM 15 2>/dev/null # quiet: it may be gone between checks
+		wait "$parleyd_pid" 2>/dev/null || true
+		rm -f "$OUT/parleyd.pid"
+		parleyd_pid=""
+	fi
+}
+
 # bench_wait_ready PID ADDR LOG: waits up to 20 s for the parleyd PID to
 # answer /readyz on ADDR; dies with its LOG if it exits or never does.
 bench_wait_ready() {
