@@ -79,6 +79,7 @@ type session struct {
 	invited     map[string]bool      // agents invited to a conference: may join as moderators
 	lastSeq     int64
 	visitorGone time.Time           // the last visitor JID left; zero while one is present or before any joined
+	leavingJID  string              // suspend.go: a visitor JID in the room whose suspend beacon came before its leave
 	reconnected bool                // a visitor reconnected while suspended: the owner was told
 	transferTo  string              // agent invited to take the session over
 	firstOffer  bool                // it was offered at least once (time to first offer measured)
@@ -263,6 +264,8 @@ func (e *Engine) handle(in Input) {
 		e.timers()
 	case *Reload:
 		e.reload(v)
+	case *Leaving:
+		e.leaving(v)
 	}
 }
 

@@ -65,7 +65,18 @@ type Reload struct {
 	Queues      map[string][]string
 }
 
+// Leaving is the widget's suspend beacon: visitor JID From, whose page is
+// closing or navigating away, leaves session Session's room with <suspend/>.
+// The widget sends it over HTTP as well as the presence in its stream,
+// because an XMPP server may drop what a page sent just before its socket
+// closed (docs/servers.md, Prosody). Token is the visitor token.
+type Leaving struct {
+	Session, Token string
+	From           jid.JID
+}
+
 func (*Presence) isInput() {}
+func (*Leaving) isInput()  {}
 func (*Message) isInput()  {}
 func (*IQ) isInput()       {}
 func (Tick) isInput()      {}

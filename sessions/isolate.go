@@ -40,6 +40,7 @@ type checkpoint struct {
 	visitorGone       time.Time
 	reconnected       bool
 	transferTo, vnick string
+	leavingJID        string
 	firstOffer        bool
 	fault             func(what string) // Config.faultAfterWrite
 }
@@ -71,7 +72,7 @@ func refill[K comparable, V any](dst *map[K]V, src map[K]V) (wasNil bool) {
 // write to one of its maps or its room's occupants copies that into c.
 func (c *checkpoint) take(s *session, fault func(string)) {
 	c.s, c.rec, c.lastSeq, c.visitorGone, c.reconnected = s, s.rec, s.lastSeq, s.visitorGone, s.reconnected
-	c.transferTo, c.vnick, c.firstOffer = s.transferTo, s.vnick, s.firstOffer
+	c.transferTo, c.vnick, c.firstOffer, c.leavingJID = s.transferTo, s.vnick, s.firstOffer, s.leavingJID
 	c.saved, c.fault = [nMaps]bool{}, fault
 	s.room.CheckpointInto(&c.room)
 	s.cp = c
@@ -112,7 +113,7 @@ func orNil[M ~map[K]V, K comparable, V any](m M, isNil bool) M {
 func (c *checkpoint) rollback() {
 	s := c.s
 	s.rec, s.lastSeq, s.visitorGone, s.reconnected = c.rec, c.lastSeq, c.visitorGone, c.reconnected
-	s.transferTo, s.vnick, s.firstOffer = c.transferTo, c.vnick, c.firstOffer
+	s.transferTo, s.vnick, s.firstOffer, s.leavingJID = c.transferTo, c.vnick, c.firstOffer, c.leavingJID
 	s.room.Rollback(&c.room)
 	if c.saved[mapAgents] {
 		s.agents, c.agents = orNil(c.agents, c.nilMaps[mapAgents]), nil
@@ -157,6 +158,8 @@ func (e *Engine) target(in Input) *session {
 		return e.lookup(v.To)
 	case *IQ:
 		return e.lookup(v.To)
+	case *Leaving:
+		return e.byID[v.Session]
 	}
 	return nil
 }

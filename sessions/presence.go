@@ -226,10 +226,14 @@ func (e *Engine) leave(s *session, p *Presence) {
 		return
 	}
 	e.sendMUC(st)
+	beacon := s.leavingJID != "" && s.leavingJID == p.From.String()
+	if beacon {
+		s.leavingJID = ""
+	}
 	if was.Person != "visitor" || s.room.Present("visitor") {
 		return // an agent left, or another window of the visitor is still there
 	}
-	if p.Suspend && (s.rec.State == StateActive || s.rec.State == StateQueued) {
+	if (p.Suspend || beacon) && (s.rec.State == StateActive || s.rec.State == StateQueued) {
 		e.suspend(s, ByVisitor, "", true)
 		return
 	}

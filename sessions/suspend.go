@@ -36,6 +36,31 @@ func (e *Engine) suspend(s *session, by SuspendedBy, cause string, explicit bool
 	e.event(s, Event{Type: "suspended", By: string(by), Cause: cause}, body)
 }
 
+// leaving is the widget's suspend beacon (Leaving): it suspends as the
+// <suspend/> of that JID's unavailable presence would, whichever of the two
+// comes first. From still in the room: its leave will suspend, even when the
+// presence is the server's own, without <suspend/>. From gone already: the
+// session is suspended now, unless another window of the visitor is in the
+// room. Nothing answers a beacon, so a wrong token, a JID that is not the
+// session's visitor's, or a session that is not active or queued is ignored.
+func (e *Engine) leaving(l *Leaving) {
+	s := e.byID[l.Session]
+	if s == nil || !tokenMatches(l.Token, s.rec.TokenHash) || !s.visitorJID(l.From) {
+		return
+	}
+	if s.rec.State != StateActive && s.rec.State != StateQueued {
+		return
+	}
+	if _, in := s.room.Lookup(l.From); in {
+		s.leavingJID = l.From.String()
+		return
+	}
+	if s.room.Present("visitor") {
+		return
+	}
+	e.suspend(s, ByVisitor, "", true)
+}
+
 // resume makes a suspended session active again; how is what resumed it.
 func (e *Engine) resume(s *session, how string) {
 	if s.rec.Owner == "" {
