@@ -55,7 +55,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.XMPPAddr, "xmpp-addr", "127.0.0.1:5347", "XMPP server's component listener (host:port)")
 	fs.StringVar(&c.Secret, "secret", "", "component secret shared with the XMPP server")
 	fs.StringVar(&c.DatabaseURL, "database-url", "postgres://localhost/parley", "PostgreSQL connection URL")
-	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "HTTP listener for /metrics, /healthz, /readyz and the widget at /")
+	fs.StringVar(&c.HTTPAddr, "http-addr", "127.0.0.1:8080", "HTTP listener for /metrics, /healthz, /readyz, the widget at / and its suspend beacon at /beacon")
 	fs.IntVar(&c.Capacity, "capacity", 3, "default chats per agent when its presence names none")
 	fs.DurationVar(&c.OfferTimeout, "offer-timeout", 30*time.Second, "how long an offer waits for the agent to join")
 	fs.IntVar(&c.QueueLimit, "queue-limit", 100, "sessions waiting per queue (0: no limit)")
