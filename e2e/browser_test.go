@@ -281,10 +281,18 @@ func TestBrowserSuspendReconnectPrompt(t *testing.T) {
 }
 
 // Closing the page, or navigating away, suspends explicitly: the agent sees
-// "suspended by the visitor", not a visitor who lost the connection.
+// "suspended by the visitor", not a visitor who lost the connection. Each
+// sends the suspend beacon too (parleyd's /beacon), which keeps the suspend
+// when Prosody drops the presence read together with the socket's close.
 func TestBrowserPageCloseSuspends(t *testing.T) {
 	p, b := startBrowser(t)
 	a := agentFor(p, "agent5", "")
+	const accepted = `parley_beacons_total{result="accepted"}`
+	beacons := p.metric(accepted)
+	beaconed := func(what string, n float64) {
+		t.Helper()
+		eventually(t, what+": the beacon reached parleyd", func() bool { return p.metric(accepted) >= beacons+n })
+	}
 
 	b.open("closing")
 	sid1, room1 := chatWithAgent(b, p, a, "closing", "Ann", "closing", "Alice")
@@ -295,6 +303,7 @@ func TestBrowserPageCloseSuspends(t *testing.T) {
 		r := p.session(sid1)
 		return r.State == "suspended" && r.SuspendedBy == "visitor" && r.Explicit
 	})
+	beaconed("closing", 1)
 
 	b.open("leaving")
 	b.reconnectNo("leaving", "Ann", "navigating")
@@ -304,6 +313,7 @@ func TestBrowserPageCloseSuspends(t *testing.T) {
 	b.line("leaving", "Alice has joined the chat.")
 	b.do("goto", map[string]any{"page": "leaving", "url": b.base + "licenses.txt"})
 	a.expect("suspended by navigating away", isEventBy(room2, "suspended", "visitor"))
+	beaconed("navigating", 2)
 }
 
 // twoSessions makes a visitor with two sessions in two windows of one

@@ -143,10 +143,11 @@ func checkConfig(cfg Config) error {
 }
 
 // CSP is the demo page's Content-Security-Policy: its own scripts, styles
-// and images only, and connections to the XMPP server's WebSocket alone.
+// and images only, and connections to the XMPP server's WebSocket and to
+// parleyd itself (the widget's suspend beacon, /beacon) alone.
 func CSP(websocket string) string {
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src " + websocket + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"connect-src " + websocket + " 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 func newAsset(name string, body []byte, longLife bool) *asset {

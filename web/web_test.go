@@ -66,7 +66,7 @@ func TestDemoPage(t *testing.T) {
 		}
 	}
 	csp := resp.Header.Get("Content-Security-Policy")
-	for _, d := range []string{"default-src 'none'", "script-src 'self'", "connect-src wss://xmpp.example.com/xmpp-websocket;", "frame-ancestors 'none'"} {
+	for _, d := range []string{"default-src 'none'", "script-src 'self'", "connect-src wss://xmpp.example.com/xmpp-websocket 'self';", "frame-ancestors 'none'"} {
 		if !strings.Contains(csp, d) {
 			t.Errorf("CSP %q lacks %q", csp, d)
 		}

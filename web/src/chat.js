@@ -59,8 +59,12 @@ export function nickFor(name) {
 }
 
 export class Chat {
-  constructor({ config, jar, makeClient, onChange = () => {}, now = () => new Date() }) {
+  // beacon(fields) sends the suspend beacon (navigator.sendBeacon to
+  // parleyd's /beacon, widget.js); null: none.
+  constructor({ config, jar, makeClient, onChange = () => {}, now = () => new Date(), beacon = null }) {
     this.config = config;
+    this.beacon = beacon;
+    this.jid = ""; // this page's full JID while online, for the beacon
     this.jar = jar;
     this.makeClient = makeClient;
     this.onChange = onChange;
@@ -161,9 +165,10 @@ export class Chat {
         this.emit("status");
       }
     });
-    x.on("online", () => {
+    x.on("online", (address) => {
       if (this.client !== x) return;
       this.connected = true;
+      this.jid = address ? String(address) : "";
       if (this.everOnline) this.recover();
       this.everOnline = true;
     });
@@ -774,7 +779,11 @@ export class Chat {
   }
 
   // pagehide: the window closes or navigates away, which suspends the
-  // session explicitly (PROTOCOL 5). Nothing here may wait.
+  // session explicitly (PROTOCOL 5). Nothing here may wait. The presence
+  // says it in the stream; the beacon says it again over HTTP, because the
+  // XMPP server may drop the presence when the browser's close of the
+  // socket follows it too closely (Prosody 0.12, docs/servers.md). Parley
+  // suspends once, whichever comes first (docs/protocol.md).
   pagehide() {
     if (this.dead) return;
     this.dead = true;
@@ -785,6 +794,13 @@ export class Chat {
     for (const line of this.pending.values()) clearTimeout(line.timer);
     const x = this.client;
     if (!x) return;
+    if (this.session && (this.phase === "chat" || this.phase === "joining") && this.beacon && this.jid) {
+      try {
+        this.beacon({ session: this.session.id, token: this.token || this.jar.token, jid: this.jid });
+      } catch {
+        // no beacon: the presence alone
+      }
+    }
     if (this.session && (this.phase === "chat" || this.phase === "joining") && this.connected) {
       try {
         x.send(suspendPresence(this.session.room, this.nick)).catch(() => {});

@@ -11,15 +11,16 @@ export const DEFAULTS = {
   cookieDays: 30,
   availability: "load", // when to ask whether anyone is there: load, open (the panel's first opening) or off
   selfPing: 30, // seconds of silence from the room before a XEP-0410 self-ping; 0: never
+  beacon: "", // parleyd's suspend beacon URL; "": /beacon on the widget script's origin; "off": none
 };
 
 // readConfig turns a script tag's dataset (data-websocket, data-domain,
 // data-service, data-queue, data-lang, data-strings, data-cookie-name,
-// data-cookie-days, data-availability, data-self-ping) into a configuration, with problems listed in errors.
+// data-cookie-days, data-availability, data-self-ping, data-beacon) into a configuration, with problems listed in errors.
 export function readConfig(dataset = {}, fallbackLang = "en") {
   const errors = [];
   const cfg = { ...DEFAULTS, strings: {} };
-  for (const k of ["websocket", "domain", "service", "queue"]) {
+  for (const k of ["websocket", "domain", "service", "queue", "beacon"]) {
     if (typeof dataset[k] === "string") cfg[k] = dataset[k].trim();
   }
   cfg.lang = (dataset.lang || fallbackLang || "en").trim();
@@ -55,8 +56,22 @@ export function readConfig(dataset = {}, fallbackLang = "en") {
     if (Number.isFinite(n) && n >= 0) cfg.selfPing = n;
     else errors.push("data-self-ping must be a number of seconds (0: never)");
   }
+  if (cfg.beacon && cfg.beacon !== "off" && !/^https?:\/\//i.test(cfg.beacon)) errors.push("data-beacon must be an http:// or https:// URL, or off");
   if (!/^wss?:\/\//i.test(cfg.websocket)) errors.push("data-websocket must be a ws:// or wss:// URL");
   if (!cfg.domain) errors.push("data-domain (the anonymous host) is required");
   if (!cfg.service) errors.push("data-service (the chat service's JID) is required");
   return { config: cfg, errors };
+}
+
+// beaconURL is where the suspend beacon goes: data-beacon, or by default
+// /beacon on the origin the widget's script came from (parleyd's HTTP
+// listener serves both); null for "off" or when neither is known.
+export function beaconURL(beacon, scriptSrc) {
+  if (beacon === "off") return null;
+  if (beacon) return beacon;
+  try {
+    return new URL("/beacon", scriptSrc).href;
+  } catch {
+    return null;
+  }
 }

@@ -4,8 +4,10 @@
 //           data-websocket="wss://example.com/xmpp-websocket"
 //           data-domain="guest.example.com" data-service="chat.example.com"
 //           data-queue="support" data-lang="en" data-cookie-days="30"></script>
+//
+// Its suspend beacon goes to /beacon on the script's origin (data-beacon).
 import { client, xml } from "@xmpp/client";
-import { readConfig } from "./config.js";
+import { readConfig, beaconURL } from "./config.js";
 import { CookieJar } from "./cookie.js";
 import { translator } from "./strings.js";
 import { Chat, randomID } from "./chat.js";
@@ -28,7 +30,9 @@ function mount(script) {
   const t = translator(config.lang, config.strings);
   const jar = new CookieJar(document, { name: config.cookieName, days: config.cookieDays });
   let ui = null;
-  const chat = new Chat({ config, jar, makeClient, onChange: (kind, data) => ui?.changed(kind, data) });
+  const url = beaconURL(config.beacon, script.src);
+  const beacon = url && navigator.sendBeacon ? (fields) => navigator.sendBeacon(url, new URLSearchParams(fields)) : null;
+  const chat = new Chat({ config, jar, makeClient, beacon, onChange: (kind, data) => ui?.changed(kind, data) });
   const host = document.createElement("div");
   host.className = "parley-widget-host";
   document.body.append(host);

@@ -49,11 +49,11 @@ afterEach(() => {
   for (const c of made.splice(0)) c.pagehide();
 });
 
-function setup(answers, j = jar()) {
+function setup(answers, j = jar(), beacon = null) {
   let fake;
   const changes = [];
   const events = {}; // kind -> data emitted
-  const chat = new Chat({ config, jar: j, makeClient: () => (fake = new FakeClient(answers)), onChange: (k, d) => {
+  const chat = new Chat({ config, jar: j, beacon, makeClient: () => (fake = new FakeClient(answers)), onChange: (k, d) => {
     changes.push(k);
     (events[k] ||= []).push(d);
   } });
@@ -316,6 +316,23 @@ test("pagehide suspends the session and closes the connection, once", async () =
   const suspends = x.sent.filter((e) => e.name === "presence" && e.getChild("suspend", NS));
   assert.equal(suspends.length, 1);
   assert.equal(x.stopped, true);
+});
+
+test("pagehide sends the suspend beacon too, with the session, its token and this page's JID", async () => {
+  const beacons = [];
+  const { chat, fake } = setup({ request: () => sessionResult({ id: "s1", room: "s1@chat.x", state: "queued", token: "T" }) }, jar(), (f) => beacons.push(f));
+  await chat.start({ name: "Ann" });
+  fake().emit("stanza", selfPresence("s1@chat.x", "Ann"));
+  chat.pagehide();
+  chat.pagehide();
+  assert.deepEqual(beacons, [{ session: "s1", token: "T", jid: "v@guest/r" }]);
+});
+
+test("pagehide without a session in progress sends no beacon", async () => {
+  const beacons = [];
+  const { chat } = setup({}, jar(), (f) => beacons.push(f));
+  chat.pagehide();
+  assert.deepEqual(beacons, []);
 });
 
 test("a refused request goes back to the form with the reason", async () => {

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xml } from "@xmpp/client";
 import { STRINGS, translator } from "../../src/strings.js";
-import { readConfig } from "../../src/config.js";
+import { readConfig, beaconURL } from "../../src/config.js";
 import { serializeCookie, parseCookies, CookieJar } from "../../src/cookie.js";
 import { linkify, safeURL } from "../../src/linkify.js";
 import { eventText, statusText } from "../../src/events.js";
@@ -41,6 +41,16 @@ test("readConfig takes the data attributes and reports what is missing", () => {
   assert.equal(bad.errors.length, 5);
   assert.equal(bad.config.lang, "fr");
   assert.equal(bad.config.cookieDays, 30);
+});
+
+test("the suspend beacon goes to /beacon on the script's origin unless data-beacon says otherwise", () => {
+  assert.equal(beaconURL("", "https://chat.example.com/static/widget-abc.js"), "https://chat.example.com/beacon");
+  assert.equal(beaconURL("https://shop.example/parley/beacon", "https://chat.example.com/widget.js"), "https://shop.example/parley/beacon");
+  assert.equal(beaconURL("off", "https://chat.example.com/widget.js"), null);
+  assert.equal(beaconURL("", ""), null);
+  const base = { websocket: "wss://x/ws", domain: "guest.x", service: "chat.x" };
+  assert.deepEqual(readConfig({ ...base, beacon: "off" }).errors, []);
+  assert.ok(readConfig({ ...base, beacon: "javascript:alert(1)" }).errors.some((e) => e.includes("data-beacon")));
 });
 
 test("cookies are Lax, first-party, with the lifetime asked for", () => {
