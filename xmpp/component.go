@@ -53,6 +53,15 @@ type Config struct {
 	// OnStage, when set, is told how long each stage of a stanza took on
 	// this connection (StageDecode ... StageWrite): cheap enough to keep on.
 	OnStage func(stage string, d time.Duration)
+	// AckTo, when set, is the server's own domain, which the writer pings
+	// after what it wrote, at most every AckEvery (default 1s): what was
+	// written and not acknowledged when a connection ends is written again
+	// on the next (ack.go). Zero: no acknowledgements, at most once.
+	AckTo    jid.JID
+	AckEvery time.Duration
+	// OnResend, when set, is told how many stanzas a new connection writes
+	// again, and how many a server that does not answer made it let go.
+	OnResend func(resent, dropped int)
 }
 
 // The stages told to Config.OnStage.
@@ -89,6 +98,8 @@ type Conn struct {
 	out     chan outgoing
 	log     *slog.Logger
 
+	acks *acks // ack.go; nil without Config.AckTo
+
 	mu      sync.Mutex
 	up      bool
 	onState func(bool)
@@ -114,7 +125,14 @@ func NewConn(cfg Config, h Handler, onState func(up bool)) *Conn {
 	if onState == nil {
 		onState = func(bool) {}
 	}
-	return &Conn{cfg: cfg, handler: h, out: make(chan outgoing, cfg.QueueSize), log: cfg.Logger, onState: onState}
+	if cfg.AckEvery <= 0 {
+		cfg.AckEvery = time.Second
+	}
+	c := &Conn{cfg: cfg, handler: h, out: make(chan outgoing, cfg.QueueSize), log: cfg.Logger, onState: onState}
+	if cfg.AckTo.String() != "" {
+		c.acks = newAcks()
+	}
+	return c
 }
 
 // Up reports whether the component is connected now.
@@ -303,6 +321,9 @@ func (c *Conn) once(ctx context.Context) (up bool, err error) {
 // safeHandle decodes and handles one stanza; a panic in either drops that
 // stanza only (the rest of it is skipped by Serve).
 func (c *Conn) safeHandle(start xml.StartElement, t xml.TokenReader) {
+	if c.acks != nil && c.acks.answer(start, c.cfg.AckTo.String()) {
+		return
+	}
 	var el *Element
 	defer func() {
 		if r := recover(); r != nil {
@@ -341,16 +362,41 @@ func (c *Conn) undecodable(start xml.StartElement, err error) {
 
 // writer drains the outgoing queue, writing everything waiting in one flush:
 // the stanzas appendStanza writes go out in one write call (wirewrite.go),
-// any other through the session's token writer, in queue order.
+// any other through the session's token writer, in queue order. With
+// acknowledgements (ack.go) it first writes again what the last connection
+// left unacknowledged, and pings the server after what it wrote.
 func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) error {
 	batch := make([]*Element, 0, 256)
 	domain := c.cfg.Domain.String()
 	var buf []byte
+	var tick <-chan time.Time
+	if c.acks != nil {
+		again := c.acks.connected()
+		if _, dropped := c.acks.unacked(); (len(again) > 0 || dropped > 0) && c.cfg.OnResend != nil {
+			c.cfg.OnResend(len(again), dropped)
+		}
+		if len(again) > 0 {
+			c.log.Warn("component connection: writing again what the server did not acknowledge", "stanzas", len(again))
+			if err := c.writeAll(sess, conn, again, domain, &buf); err != nil {
+				return err
+			}
+		}
+		t := time.NewTicker(c.cfg.AckEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-tick:
+			if p := c.acks.ping(domain, c.cfg.AckTo.String()); p != nil {
+				if err := c.writeAll(sess, conn, []*Element{p}, domain, &buf); err != nil {
+					return err
+				}
+			}
+			continue
 		case s := <-c.out:
 			if !s.at.IsZero() {
 				c.stage(StageOutq, s.at)
@@ -367,43 +413,55 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 			}
 		}
 		t0 := time.Now()
-		_ = conn.SetWriteDeadline(t0.Add(30 * time.Second))
-		w := sess.TokenWriter()
-		var err error
-		buf = buf[:0]
-		for _, s := range batch {
-			var ok bool
-			if buf, ok = appendStanza(buf, s, domain); ok {
-				continue
-			}
-			if err = writeBuffered(w, conn, &buf); err != nil {
-				break
-			}
-			if emptyID(s) {
-				err = writeRaw(w, conn, s)
-			} else {
-				_, err = xmlstream.Copy(w, s.TokenReader())
-			}
-			if err != nil {
-				break
-			}
+		if c.acks != nil {
+			c.acks.written(batch) // before the write: one that fails is written again
 		}
-		if err == nil {
-			err = writeBuffered(w, conn, &buf)
-		}
-		if cap(buf) > 64<<10 {
-			buf = nil // one large batch does not pin its buffer
-		}
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			// Half a stanza may be on the wire: this connection is done.
-			conn.Close()
-			return fmt.Errorf("xmpp: write: %w", err)
+		if err := c.writeAll(sess, conn, batch, domain, &buf); err != nil {
+			return err
 		}
 		c.stage(StageWrite, t0)
 	}
+}
+
+// writeAll writes els in one flush; on an error the connection is closed
+// (half a stanza may be on the wire).
+func (c *Conn) writeAll(sess *xmpp.Session, conn net.Conn, els []*Element, domain string, bufp *[]byte) error {
+	_ = conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	w := sess.TokenWriter()
+	var err error
+	buf := (*bufp)[:0]
+	for _, s := range els {
+		var ok bool
+		if buf, ok = appendStanza(buf, s, domain); ok {
+			continue
+		}
+		if err = writeBuffered(w, conn, &buf); err != nil {
+			break
+		}
+		if emptyID(s) {
+			err = writeRaw(w, conn, s)
+		} else {
+			_, err = xmlstream.Copy(w, s.TokenReader())
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = writeBuffered(w, conn, &buf)
+	}
+	if cap(buf) > 64<<10 {
+		buf = nil // one large batch does not pin its buffer
+	}
+	*bufp = buf
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("xmpp: write: %w", err)
+	}
+	return nil
 }
 
 // writeBuffered writes what appendStanza put in *buf, after what w holds,

@@ -45,6 +45,7 @@ type config struct {
 	LogLevel        string
 	ConfigFile      string
 	SignInNode      string
+	ServerDomain    string
 	// Availability and data protection (leader.go, retention.go).
 	LeaderStale time.Duration
 	Retention   int
@@ -79,6 +80,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AgentWS, "agent-websocket", "", "the XMPP server's WebSocket URL that the agent console at /agent/ uses (empty: the widget's)")
 	fs.StringVar(&c.AgentDomain, "agent-domain", "localhost", "the agents' XMPP domain: a console login without @ gets it")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.ServerDomain, "server-domain", "", "the XMPP server's own domain, pinged to acknowledge what the component wrote, "+
+		"so that what a dropped connection lost is written again (default: --domain without its first label; off: none)")
 	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mellium.im/xmpp/jid"
 )
 
 // clearEnv removes every PARLEY_ variable for the test (the test command
@@ -87,6 +89,29 @@ func TestServeHelpListsSettings(t *testing.T) {
 	for _, s := range []string{"--domain", "PARLEY_DATABASE_URL", "--offer-timeout", "--queue-limit", "--history-limit", "--max-body", "--rate", "--reconnect"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("help lacks %s", s)
+		}
+	}
+}
+
+// The acknowledgement pings go to the server's own domain: the component's
+// parent by default, the flag's domain, or nowhere.
+func TestServerDomain(t *testing.T) {
+	for _, c := range []struct{ flag, component, want string }{
+		{"", "chat.example.com", "example.com"},
+		{"", "chat.localhost", "localhost"},
+		{"", "chat.com", ""},
+		{"", "chat", ""},
+		{"xmpp.example.org", "chat.example.com", "xmpp.example.org"},
+		{"off", "chat.example.com", ""},
+	} {
+		got, err := serverDomain(c.flag, jid.MustParse(c.component))
+		if err != nil || got.String() != c.want {
+			t.Errorf("serverDomain(%q, %s) = %q, %v; want %q", c.flag, c.component, got.String(), err, c.want)
+		}
+	}
+	for _, bad := range []string{"user@example.com", "example.com/res", "@@"} {
+		if _, err := serverDomain(bad, jid.MustParse("chat.example.com")); err == nil {
+			t.Errorf("serverDomain(%q) took it, want an error", bad)
 		}
 	}
 }

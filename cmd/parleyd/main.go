@@ -174,8 +174,12 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		m.batch.Observe(d.Seconds())
 		m.stats(st)
 	}
+	ackTo, err := serverDomain(cfg.ServerDomain, domain)
+	if err != nil {
+		return err
+	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
-		MayConnect: lease.Fresh, OnStage: stages.observe}, gw.Handle,
+		MayConnect: lease.Fresh, OnStage: stages.observe, AckTo: ackTo, OnResend: m.resend}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
@@ -387,4 +391,26 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// serverDomain is the domain the component pings for acknowledgements
+// (xmpp.Config.AckTo): --server-domain, or the component's domain without its
+// first label (chat.example.com: example.com); zero for "off", or for a
+// domain with a single label.
+func serverDomain(flag string, component jid.JID) (jid.JID, error) {
+	switch flag {
+	case "off":
+		return jid.JID{}, nil
+	case "":
+		_, parent, ok := strings.Cut(component.Domainpart(), ".")
+		if !ok || !strings.Contains(parent, ".") && parent != "localhost" {
+			return jid.JID{}, nil
+		}
+		return jid.Parse(parent)
+	}
+	j, err := jid.Parse(flag)
+	if err != nil || j.Localpart() != "" || j.Resourcepart() != "" {
+		return jid.JID{}, fmt.Errorf("--server-domain %q: want a domain", flag)
+	}
+	return j, nil
 }

@@ -19,6 +19,7 @@ type metrics struct {
 
 	firstOffer, answer *prometheus.HistogramVec
 	abandoned, missed  *prometheus.CounterVec
+	resent, unacked    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -47,10 +48,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help: "Time from a chat request to an agent taking it (assignment), by queue.", Buckets: waitBuckets}, []string{"queue"})
 	m.abandoned = cv("abandoned_total", "Queued sessions abandoned (the visitor left and did not come back in time), by queue.", "queue")
 	m.missed = cv("missed_total", "Messages left when no agent could chat (missed sessions), by queue.", "queue")
-	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed)
+	m.resent = prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("component_resent_total",
+		"Stanzas written again on a new component connection because the server had not acknowledged them on the last one.")))
+	m.unacked = prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("component_unacked_dropped_total",
+		"Stanzas let go unacknowledged: the server did not answer the acknowledgement pings.")))
+	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed, m.resent, m.unacked)
 	reg.MustRegister(m.requests, m.offers, m.suspends, m.resumes, m.prompts, m.reconnects, m.ended,
 		m.sessions, m.queue, m.agents, m.up, m.batch)
 	return m
+}
+
+// resend is xmpp.Config.OnResend.
+func (m *metrics) resend(resent, dropped int) {
+	m.resent.Add(float64(resent))
+	m.unacked.Add(float64(dropped))
 }
 
 func (m *metrics) Request(o string)                  { m.requests.WithLabelValues(o).Inc() }
