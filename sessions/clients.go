@@ -25,9 +25,12 @@ type MUCAdminCmd struct{}
 // human in any client sees it is internal; the visitor never receives comments.
 const CommentPrefix = "[internal note — not shown to the visitor] "
 
-// offeredTo says whether bare has a pending offer of s (it may still join).
+// offeredTo says whether bare has a pending offer of s (it may still join):
+// s was offered to it while it waits, and is not held (its visitor away: the
+// offer was withdrawn, docs/protocol.md "Waiting visitors"). The one rule for
+// joins, commands, disco and the workspace.
 func (e *Engine) offeredTo(s *session, bare string) bool {
-	return s.offered[bare] && s.rec.State == StateQueued && e.has(bare, PermChat)
+	return s.offered[bare] && s.rec.State == StateQueued && e.has(bare, PermChat) && !e.router.Held(s.rec.ID)
 }
 
 // canSee says whether from may learn that s exists: disco#info, disco#items

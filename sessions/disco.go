@@ -94,7 +94,7 @@ func (e *Engine) mayKnow(s *session, bare string) bool {
 	if e.has(bare, PermSupervise) || e.mayTake(s, bare) {
 		return true
 	}
-	return e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare] || (s.offered[bare] && s.rec.State == StateQueued))
+	return e.has(bare, PermChat) && (s.agents[bare] != "" || s.invited[bare]) || e.offeredTo(s, bare)
 }
 
 // knownSessions are the ids of the live sessions bare may know of, sorted.

@@ -137,7 +137,7 @@ func (e *Engine) entry(s *session, from jid.JID) (muc.Entry, bool) {
 		case "conference", "previous":
 			return muc.Entry{Affiliation: muc.AffAdmin, Role: muc.RoleModerator, Person: bare}, true
 		}
-		if s.offered[bare] && s.rec.State == StateQueued && !e.router.Held(s.rec.ID) {
+		if e.offeredTo(s, bare) {
 			return muc.Entry{Affiliation: muc.AffOwner, Role: muc.RoleModerator, Person: bare}, true
 		}
 		if e.mayTake(s, bare) {

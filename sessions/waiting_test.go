@@ -87,6 +87,29 @@ func TestOfferWithdrawnWhenTheVisitorLeaves(t *testing.T) {
 	if w.record(gone).State != StateQueued {
 		t.Errorf("state %s", w.record(gone).State)
 	}
+	// Withdrawn everywhere alice looks: her workspace, the service's rooms,
+	// the room's commands (no decline of an offer she no longer has).
+	listed := func() (inWorkspace, inDisco bool) {
+		for _, s := range w.workspaceOf(alice).Sessions {
+			inWorkspace = inWorkspace || s.ID == gone
+		}
+		_, r := w.svc(alice, &DiscoItemsCmd{})
+		for _, it := range r.Payload.(*DiscoItems).Items {
+			inDisco = inDisco || it.JID.Localpart() == gone
+		}
+		return inWorkspace, inDisco
+	}
+	if ws, disco := listed(); ws || disco {
+		t.Errorf("the withdrawn session listed in alice's workspace %v, in disco#items %v", ws, disco)
+	}
+	if _, r := w.cmd(alice, gone, &AdHocCmd{Node: "decline"}); errCond(r) != "item-not-found" {
+		t.Errorf("declining the withdrawn offer: %+v, want item-not-found", r)
+	}
+	// The visitor back, the offer stands again.
+	w.join(ann, gone, "Ann")
+	if ws, disco := listed(); !ws || !disco {
+		t.Errorf("the session back from its hold: in alice's workspace %v, in disco#items %v; want both", ws, disco)
+	}
 }
 
 // A visitor who comes back within the abandon time keeps its place: it is

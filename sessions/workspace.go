@@ -75,7 +75,7 @@ func (e *Engine) workspace(q *IQ) {
 		role := s.agents[bare]
 		if role != RoleOwner && role != RoleConference {
 			role = ""
-			if s.offered[bare] && s.rec.State == StateQueued {
+			if e.offeredTo(s, bare) {
 				role = "offer"
 			}
 		}
