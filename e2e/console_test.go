@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	pxmpp "github.com/parley-chat/parley/xmpp"
@@ -24,6 +25,18 @@ func TestAgentConsole(t *testing.T) {
 	c1.waitFor(a1, "#parley-load", "Do not disturb · 0 of 2 chats")
 	setAvailability(c1, a1, "available", "2")
 	c1.waitFor(a1, "#parley-load", "Available · 0 of 2 chats")
+}
+
+// noOMEMO checks that the console loaded no OMEMO code: a chat's room must
+// stay readable by the service (transcripts) and by the widget, so the
+// console neither offers end-to-end encryption nor loads it.
+func noOMEMO(t *testing.T, b *browser, page string) {
+	t.Helper()
+	for _, r := range b.log(page).Requests {
+		if strings.Contains(r, "omemo") || strings.Contains(r, ".wasm") {
+			t.Errorf("%s's console loaded %s", page, r)
+		}
+	}
 }
 
 // The whole working day in the console: offers accepted and declined (the
@@ -149,6 +162,8 @@ func TestAgentConsoleWorkspace(t *testing.T) {
 	c1.click(a1, `converse-confirm-modal.show button[type=submit]`)
 	c1.waitGone(a1, `.parley-chat[data-room="`+room+`"]`, "")
 	v.phase("back", "ended")
+	noOMEMO(t, c1, a1)
+	noOMEMO(t, c2, a2)
 }
 
 // Colleagues and supervisors: a supervisor's queues view moves as a visitor

@@ -37,7 +37,7 @@ writeFileSync(join(dist, "manifest.json"), JSON.stringify(Object.fromEntries(Obj
 const cv = join(here, "node_modules/converse.js/dist");
 const out = join(dist, "converse");
 mkdirSync(out, { recursive: true });
-for (const f of ["converse.min.js", "converse.min.css", "emoji.json", "libomemo.esm.min.js", "curve25519_compiled.wasm"]) copyFileSync(join(cv, f), join(out, f));
+for (const f of ["converse.min.js", "converse.min.css", "emoji.json"]) copyFileSync(join(cv, f), join(out, f));
 for (const d of ["webfonts", "sounds", "images"]) cpSync(join(cv, d), join(out, d), { recursive: true });
 copyFileSync(join(here, "node_modules/converse.js/LICENSE"), join(out, "LICENSE"));
 copyFileSync(join(here, "src/console.html"), join(dist, "index.html"));

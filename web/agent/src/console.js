@@ -44,6 +44,11 @@ conv.initialize({
   // Parley's offers and conference invitations are the plugin's cards.
   allow_muc_invitations: false,
   whitelisted_plugins: ["parley-agent", "parley-console"],
+  // No OMEMO: a chat's room must stay readable by the service (transcripts)
+  // and by the visitor's widget, which has no end-to-end encryption. Left on,
+  // Converse also fetches its library and WebAssembly (several times) at
+  // each sign-in.
+  blacklisted_plugins: ["converse-omemo", "converse-omemo-views"],
   parley_service: d.service,
   ...(poll !== null && poll !== "" && !Number.isNaN(Number(poll)) ? { parley_poll_seconds: Number(poll) } : {}),
   loglevel: "warn",
