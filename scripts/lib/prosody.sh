@@ -62,6 +62,14 @@ prosody_s2s_config() {
 	EOF
 }
 
+# PARLEY_PROSODY_PROFILE=FILE (scripts/lib/bench-profile.sh) loads a sampling
+# profiler of Prosody's Lua code that writes its counts to FILE.
+prosody_profile_config() {
+	[[ -n "${PARLEY_PROSODY_PROFILE:-}" ]] || return 0
+	printf 'plugin_paths = { %s }\nparley_profile_file = %s\n' \
+		"$(dquote "$ROOT/scripts/lib/prosody-modules")" "$(dquote "$PARLEY_PROSODY_PROFILE")"
+}
+
 prosody_write_config() {
 	local c2s="$1" comp="$2" http="$3" secret="$4"
 	local root_line=""
@@ -89,8 +97,9 @@ prosody_write_config() {
 
 			modules_enabled = {
 				"roster"; "saslauth"; "disco"; "ping"; "presence"; "version"; "time";
-				"websocket"; "bosh";${PROSODY_FEDERATION:+ "dialback";}
+				"websocket"; "bosh";${PROSODY_FEDERATION:+ 'dialback';}${PARLEY_PROSODY_PROFILE:+ 'parley_profile';}
 			}
+			$(prosody_profile_config)
 			$(prosody_s2s_config)
 			c2s_require_encryption = false
 			allow_unencrypted_plain_auth = true
