@@ -35,14 +35,21 @@ func (cc countingConn) Write(p []byte) (int, error) {
 	return cc.Conn.Write(p)
 }
 
+// Read counts a round trip when it returns the first bytes after a write:
+// the count is taken when the answer arrives, not when the read starts, since
+// pgx may already be reading (its background reader) when the next request
+// is written.
 func (cc countingConn) Read(p []byte) (int, error) {
-	cc.c.mu.Lock()
-	if cc.c.writing[cc] {
-		cc.c.writing[cc] = false
-		cc.c.trips++
+	n, err := cc.Conn.Read(p)
+	if n > 0 {
+		cc.c.mu.Lock()
+		if cc.c.writing[cc] {
+			cc.c.writing[cc] = false
+			cc.c.trips++
+		}
+		cc.c.mu.Unlock()
 	}
-	cc.c.mu.Unlock()
-	return cc.Conn.Read(p)
+	return n, err
 }
 
 func (c *tripCounter) take() int {
