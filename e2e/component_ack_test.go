@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ type cutProxy struct {
 	holding  bool
 	held     bytes.Buffer
 	conns    []net.Conn
+	up       net.Conn // the server's side of the latest connection
 }
 
 func newCutProxy(t *testing.T, upstream string) *cutProxy {
@@ -54,6 +56,7 @@ func (p *cutProxy) accept() {
 		}
 		p.mu.Lock()
 		p.conns = append(p.conns, down, up)
+		p.up = up
 		p.mu.Unlock()
 		go func() { _, _ = io.Copy(down, up) }() // the server's stanzas always get through
 		go p.pump(down, up)
@@ -94,6 +97,20 @@ func (p *cutProxy) heldCount(s string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return bytes.Count(p.held.Bytes(), []byte(s))
+}
+
+// release forwards what was held, in order, and then everything again: a
+// server that stalled and caught up.
+func (p *cutProxy) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.up != nil && p.held.Len() > 0 {
+		if _, err := p.up.Write(p.held.Bytes()); err != nil {
+			p.t.Errorf("proxy: forwarding what it held: %v", err)
+		}
+	}
+	p.held.Reset()
+	p.holding = false
 }
 
 // cut closes every connection, drops what was held, and forwards again.
@@ -183,4 +200,56 @@ func TestComponentDropLosesNothingCommitted(t *testing.T) {
 	// And the new connection carries on both ways.
 	say(a, room, "after")
 	v.expect("a message after the drop", isMsg(room+"/Agent", "after"))
+}
+
+// The server stops reading parleyd for a while and then catches up, the
+// connection never dropping: everything arrives once, in order, and nothing
+// is written again (the acknowledgement comes late, but it comes).
+func TestComponentStallDeliversOnceInOrder(t *testing.T) {
+	env := testbed.Get(t)
+	px := newCutProxy(t, env.XMPPAddr)
+	p := startParley(t, "--xmpp-addr", px.addr())
+	p.grant(p.agentJID("agent12"), "chat")
+	a := p.agent("agent12")
+	signIn(p, a, "")
+	v := p.visitor()
+	s := request(p, v, "", `<visitor name='Lee'/><body>hello</body>`)
+	room := s.Get("room")
+	join(v, room, "Lee")
+	a.expect("offer", isOffer(room))
+	join(a, room, "Agent")
+	v.expect("assigned", isEvent(room, "assigned"))
+	resent := p.metric("parley_component_resent_total")
+
+	px.hold()
+	const n = 20
+	for i := 1; i <= n; i++ {
+		say(v, room, fmt.Sprintf("stalled%d", i))
+	}
+	eventually(t, "parleyd wrote the copies and reflections", func() bool { return px.heldCount(fmt.Sprintf(">stalled%d<", n)) >= 2 })
+	time.Sleep(1500 * time.Millisecond) // an acknowledgement ping is due meanwhile, and held
+	px.release()
+
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("stalled%d", i+1)
+	}
+	a.expect("the last at the agent", isMsg(room+"/Lee", want[n-1]))
+	v.expect("the last reflected", isMsg(room+"/Lee", want[n-1]))
+	time.Sleep(300 * time.Millisecond) // anything written twice would be here by now
+	for _, c := range []*client{a, v} {
+		var got []string
+		bodies, _ := groupchat(c, room)
+		for _, b := range bodies {
+			if strings.HasPrefix(b, "stalled") {
+				got = append(got, b)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s got %v, want each once, in order", c.JID, got)
+		}
+	}
+	if got := p.metric("parley_component_resent_total"); got != resent {
+		t.Errorf("parley_component_resent_total went from %v to %v: nothing should be written again", resent, got)
+	}
 }
