@@ -29,11 +29,17 @@ import (
 // the oldest are let go (and counted), as before acknowledgements.
 const maxUnacked = 100000
 
+// maxWrites is how many connections a stanza is written on before it is let
+// go (and counted): a stanza the server closes the stream on (one over its
+// size limit) must not bring every next connection down too.
+const maxWrites = 3
+
 const nsPing = "urn:xmpp:ping"
 
 type ackItem struct {
-	seq uint64
-	el  *Element
+	seq    uint64
+	el     *Element
+	writes int // connections it was written on
 }
 
 // acks is the window of written, unacknowledged stanzas, shared by the
@@ -60,7 +66,7 @@ func (a *acks) written(els []*Element) {
 	defer a.mu.Unlock()
 	for _, el := range els {
 		a.seq++
-		a.pending = append(a.pending, ackItem{seq: a.seq, el: el})
+		a.pending = append(a.pending, ackItem{seq: a.seq, el: el, writes: 1})
 	}
 	if n := len(a.pending) - maxUnacked; n > 0 {
 		a.dropped += n
@@ -69,13 +75,25 @@ func (a *acks) written(els []*Element) {
 }
 
 // connected starts a connection: it returns what must be written again
-// first, and forgets which pings went out on the last one.
+// first (less what was written on maxWrites connections already), and
+// forgets which pings went out on the last one.
 func (a *acks) connected() []*Element {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pinged = 0
-	els := make([]*Element, len(a.pending))
-	for i, it := range a.pending {
+	kept := a.pending[:0]
+	for _, it := range a.pending {
+		if it.writes >= maxWrites {
+			a.dropped++
+			continue
+		}
+		it.writes++
+		kept = append(kept, it)
+	}
+	clear(a.pending[len(kept):])
+	a.pending = kept
+	els := make([]*Element, len(kept))
+	for i, it := range kept {
 		els[i] = it.el
 	}
 	return els

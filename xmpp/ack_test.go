@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,5 +138,40 @@ func TestConnAckByErrorAndNoIdlePings(t *testing.T) {
 	sendIDs(t, c, "2")
 	if ids, ping := sc.readUntilPing(); fmt.Sprint(ids) != "[2]" || ping == nil {
 		t.Errorf("read %v before the ping, want [2]: an idle connection pings nobody", ids)
+	}
+}
+
+// A stanza written on maxWrites connections that each ended before the
+// server acknowledged it is let go, counted: one the server closes the
+// stream on must not take every next connection down with it.
+func TestConnLetsGoOfAStanzaAfterMaxWrites(t *testing.T) {
+	srv := newFakeServer(t, testSecret)
+	cfg := ackConfig(srv.addr())
+	var mu sync.Mutex
+	var resent, dropped []int
+	cfg.OnResend = func(r, d int) {
+		mu.Lock()
+		resent, dropped = append(resent, r), append(dropped, d)
+		mu.Unlock()
+	}
+	c := NewConn(cfg, func(*Element) {}, nil)
+	run(t, c)
+	sc := srv.next()
+	sendIDs(t, c, "poison")
+	for i := 0; i < maxWrites; i++ {
+		if ids, _ := sc.readUntilPing(); fmt.Sprint(ids) != "[poison]" {
+			t.Fatalf("connection %d read %v, want [poison]", i+1, ids)
+		}
+		sc.c.Close() // the server closes the stream on it, every time
+		sc = srv.next()
+	}
+	sendIDs(t, c, "next")
+	if ids, _ := sc.readUntilPing(); fmt.Sprint(ids) != "[next]" {
+		t.Fatalf("after %d connections the server read %v, want [next] alone", maxWrites, ids)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(resent) != "[1 1 0]" || fmt.Sprint(dropped) != "[0 0 1]" {
+		t.Errorf("OnResend told resent %v, dropped %v; want [1 1 0] and [0 0 1]", resent, dropped)
 	}
 }

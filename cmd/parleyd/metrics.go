@@ -51,7 +51,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.resent = prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("component_resent_total",
 		"Stanzas written again on a new component connection because the server had not acknowledged them on the last one.")))
 	m.unacked = prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("component_unacked_dropped_total",
-		"Stanzas let go unacknowledged: the server did not answer the acknowledgement pings.")))
+		"Stanzas let go unacknowledged: more than 100,000 waited (the server does not answer the pings), or one was written on 3 connections that each ended before the server acknowledged it.")))
 	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed, m.resent, m.unacked)
 	reg.MustRegister(m.requests, m.offers, m.suspends, m.resumes, m.prompts, m.reconnects, m.ended,
 		m.sessions, m.queue, m.agents, m.up, m.batch)
