@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // XEP-0114 has no acknowledgements (no XEP-0198 on a component stream), so a
@@ -45,13 +44,12 @@ type ackItem struct {
 // acks is the window of written, unacknowledged stanzas, shared by the
 // writer (one at a time, one per connection) and the reader (the answers).
 type acks struct {
-	mu        sync.Mutex
-	prefix    string    // the pings' ids: random per Conn, so that nobody else's answer matches
-	seq       uint64    // the last stanza written
-	pinged    uint64    // the last stanza covered by a ping sent on this connection
-	pending   []ackItem // written and not acknowledged, in order
-	dropped   int       // let go at maxUnacked since the last report
-	lastAcked time.Time
+	mu      sync.Mutex
+	prefix  string    // the pings' ids: random per Conn, so that nobody else's answer matches
+	seq     uint64    // the last stanza written
+	pinged  uint64    // the last stanza covered by a ping sent on this connection
+	pending []ackItem // written and not acknowledged, in order
+	dropped int       // let go since the last connection started
 }
 
 func newAcks() *acks {
@@ -75,9 +73,10 @@ func (a *acks) written(els []*Element) {
 }
 
 // connected starts a connection: it returns what must be written again
-// first (less what was written on maxWrites connections already), and
-// forgets which pings went out on the last one.
-func (a *acks) connected() []*Element {
+// first, and how many stanzas were let go since the last one started (past
+// maxUnacked, or written on maxWrites connections already); it forgets which
+// pings went out on the last connection.
+func (a *acks) connected() (again []*Element, dropped int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pinged = 0
@@ -92,11 +91,12 @@ func (a *acks) connected() []*Element {
 	}
 	clear(a.pending[len(kept):])
 	a.pending = kept
-	els := make([]*Element, len(kept))
+	again = make([]*Element, len(kept))
 	for i, it := range kept {
-		els[i] = it.el
+		again[i] = it.el
 	}
-	return els
+	dropped, a.dropped = a.dropped, 0
+	return again, dropped
 }
 
 // ping returns the ping to write now, or nil when everything written is
@@ -150,16 +150,12 @@ func (a *acks) answer(start xml.StartElement, server string) bool {
 		i++
 	}
 	a.pending = append(a.pending[:0], a.pending[i:]...)
-	a.lastAcked = time.Now()
 	return true
 }
 
-// unacked reports how many stanzas wait for an acknowledgement, and how many
-// were let go at maxUnacked since the last call.
-func (a *acks) unacked() (n, dropped int) {
+// unacked reports how many stanzas wait for an acknowledgement.
+func (a *acks) unacked() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n, dropped = len(a.pending), a.dropped
-	a.dropped = 0
-	return n, dropped
+	return len(a.pending)
 }

@@ -72,7 +72,7 @@ func TestConnWritesAgainWhatWasNotAcknowledged(t *testing.T) {
 	first.answer(ping)
 	// Wait for the answer to be taken: the next ping covers only what follows.
 	deadline := time.Now().Add(wait)
-	for n, _ := c.acks.unacked(); n != 0; n, _ = c.acks.unacked() {
+	for n := c.acks.unacked(); n != 0; n = c.acks.unacked() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d stanzas still unacknowledged after the answer", n)
 		}
@@ -107,7 +107,7 @@ func TestConnWritesAgainWhatWasNotAcknowledged(t *testing.T) {
 	second.write(fmt.Sprintf(`<iq type='result' from='mallory@example.com/x' to='%s' id='%s'/>`, testDomain, ping.Get("id")))
 	second.write(fmt.Sprintf(`<iq type='result' from='%s' to='%s' id='%s9'/>`, ackServer, testDomain, c.acks.prefix))
 	time.Sleep(50 * time.Millisecond)
-	if n, _ := c.acks.unacked(); n == 0 {
+	if c.acks.unacked() == 0 {
 		t.Error("a forged answer acknowledged the stanzas")
 	}
 }
@@ -127,7 +127,7 @@ func TestConnAckByErrorAndNoIdlePings(t *testing.T) {
 	sc.write(fmt.Sprintf(`<iq type='error' from='%s' to='%s' id='%s'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
 		ackServer, testDomain, ping.Get("id")))
 	deadline := time.Now().Add(wait)
-	for n, _ := c.acks.unacked(); n != 0; n, _ = c.acks.unacked() {
+	for n := c.acks.unacked(); n != 0; n = c.acks.unacked() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d stanzas unacknowledged after an error answer", n)
 		}

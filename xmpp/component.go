@@ -371,8 +371,8 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 	var buf []byte
 	var tick <-chan time.Time
 	if c.acks != nil {
-		again := c.acks.connected()
-		if _, dropped := c.acks.unacked(); (len(again) > 0 || dropped > 0) && c.cfg.OnResend != nil {
+		again, dropped := c.acks.connected()
+		if (len(again) > 0 || dropped > 0) && c.cfg.OnResend != nil {
 			c.cfg.OnResend(len(again), dropped)
 		}
 		if len(again) > 0 {
