@@ -233,8 +233,7 @@ func (e *Engine) leave(s *session, p *Presence) {
 	if was.Person != "visitor" || s.room.Present("visitor") {
 		return // an agent left, or another window of the visitor is still there
 	}
-	if (p.Suspend || beacon) && (s.rec.State == StateActive || s.rec.State == StateQueued) {
-		e.suspend(s, ByVisitor, "", true)
+	if (p.Suspend || beacon) && e.suspendOnLeave(s) {
 		return
 	}
 	if s.rec.State == StateActive || s.rec.State == StateQueued {

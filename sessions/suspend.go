@@ -55,10 +55,19 @@ func (e *Engine) leaving(l *Leaving) {
 		s.leavingJID = l.From.String()
 		return
 	}
-	if s.room.Present("visitor") {
-		return
+	e.suspendOnLeave(s)
+}
+
+// suspendOnLeave is PROTOCOL 5's suspend by leaving: the visitor left with
+// <suspend/> (its presence's or its beacon's), and s is suspended by the
+// visitor if no other window of it is in the room and s is active or queued.
+// It reports whether it suspended.
+func (e *Engine) suspendOnLeave(s *session) bool {
+	if s.room.Present("visitor") || s.rec.State != StateActive && s.rec.State != StateQueued {
+		return false
 	}
 	e.suspend(s, ByVisitor, "", true)
+	return true
 }
 
 // resume makes a suspended session active again; how is what resumed it.
