@@ -3,10 +3,7 @@ package gateway
 import (
 	"net/http"
 
-	"github.com/parley-chat/parley/internal/metric"
 	"github.com/parley-chat/parley/sessions"
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/time/rate"
 	"mellium.im/xmpp/jid"
 )
 
@@ -31,14 +28,8 @@ const (
 // the beacon is handed to the engine, which checks the token and decides;
 // nothing reads the answer (a beacon's response is discarded by the browser),
 // so it says nothing about the session.
-func (g *Gateway) Beacon(reg prometheus.Registerer) http.Handler {
-	count := prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("beacons_total",
-		"Suspend beacons received over HTTP, by result: accepted (handed to the engine), malformed, limited (over the rate), busy (the engine's queue full).")), []string{"result"})
-	reg.MustRegister(count)
-	for _, r := range []string{"accepted", "malformed", "limited", "busy"} {
-		count.WithLabelValues(r)
-	}
-	limit := rate.NewLimiter(beaconRate, beaconBurst)
+func (g *Gateway) Beacon() http.Handler {
+	count := func(result string) { g.beacons.WithLabelValues(result).Inc() }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -48,21 +39,21 @@ func (g *Gateway) Beacon(reg prometheus.Registerer) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, beaconBody)
 		in, ok := decodeBeacon(r)
 		if !ok {
-			count.WithLabelValues("malformed").Inc()
+			count("malformed")
 			http.Error(w, "want session, token and jid (a full JID), form-encoded", http.StatusBadRequest)
 			return
 		}
-		if !limit.Allow() {
-			count.WithLabelValues("limited").Inc()
+		if !g.beaconLimit.Allow() {
+			count("limited")
 			http.Error(w, "too many beacons", http.StatusTooManyRequests)
 			return
 		}
 		if g.engine == nil || !g.engine.Submit(in) {
-			count.WithLabelValues("busy").Inc()
+			count("busy")
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
-		count.WithLabelValues("accepted").Inc()
+		count("accepted")
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

@@ -14,7 +14,7 @@ import (
 // is refused with a status, and a full engine queue is said so.
 func TestBeacon(t *testing.T) {
 	g := newTestGateway(t, Config{})
-	h := g.Beacon(g.reg)
+	h := g.Beacon()
 	post := func(method, ctype, body string) int {
 		req := httptest.NewRequest(method, BeaconPath, strings.NewReader(body))
 		if ctype != "" {
@@ -75,7 +75,7 @@ func TestBeacon(t *testing.T) {
 func TestBeaconFlood(t *testing.T) {
 	g := newTestGateway(t, Config{})
 	g.sub.ch = make(chan sessions.Input, 4*beaconBurst)
-	h := g.Beacon(g.reg)
+	h := g.Beacon()
 	limited := 0
 	for i := 0; i < 2*beaconBurst; i++ {
 		req := httptest.NewRequest(http.MethodPost, BeaconPath, strings.NewReader("session=s&token=T&jid=v%40g%2Fr"))

@@ -19,6 +19,7 @@ import (
 	"github.com/parley-chat/parley/sessions"
 	"github.com/parley-chat/parley/xmpp"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 	"mellium.im/xmpp/jid"
 )
 
@@ -66,7 +67,9 @@ type Gateway struct {
 
 	in, sent        *prometheus.CounterVec
 	dropped, waited prometheus.Counter
-	lastDropWarn    atomic.Int64 // unix nanoseconds of the last warning of a drop
+	beacons         *prometheus.CounterVec // beacon.go
+	beaconLimit     *rate.Limiter          // beacon.go
+	lastDropWarn    atomic.Int64           // unix nanoseconds of the last warning of a drop
 }
 
 // New makes a gateway; Attach connects it.
@@ -84,7 +87,13 @@ func New(ctx context.Context, cfg Config, store sessions.Store, log *slog.Logger
 		waited: prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("stanzas_waited_total",
 			"Outgoing stanzas of committed batches that waited for room in the outgoing queue: the XMPP server read slower than Parley wrote."))),
 	}
-	reg.MustRegister(g.in, g.sent, g.dropped, g.waited)
+	g.beacons = prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("beacons_total",
+		"Suspend beacons received over HTTP, by result: accepted (handed to the engine), malformed, limited (over the rate), busy (the engine's queue full).")), []string{"result"})
+	for _, r := range []string{"accepted", "malformed", "limited", "busy"} {
+		g.beacons.WithLabelValues(r)
+	}
+	g.beaconLimit = rate.NewLimiter(beaconRate, beaconBurst)
+	reg.MustRegister(g.in, g.sent, g.dropped, g.waited, g.beacons)
 	return g
 }
 

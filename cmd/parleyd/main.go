@@ -207,9 +207,9 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		return fmt.Errorf("http: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", widget)                        // the visitor widget and its demo page
-	mux.Handle(agentweb.Prefix, console)           // the agent console
-	mux.Handle(gateway.BeaconPath, gw.Beacon(reg)) // the widget's suspend beacon
+	mux.Handle("/", widget)                     // the visitor widget and its demo page
+	mux.Handle(agentweb.Prefix, console)        // the agent console
+	mux.Handle(gateway.BeaconPath, gw.Beacon()) // the widget's suspend beacon
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
