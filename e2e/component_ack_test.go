@@ -124,12 +124,13 @@ func (p *cutProxy) cut() {
 	p.held.Reset()
 }
 
-// groupchat lists the messages from room a client got, as (body, stanza-id).
+// groupchat lists the messages from room's occupants a client got so far:
+// their bodies and stanza-ids.
 func groupchat(c *client, room string) (bodies, ids []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.log {
-		if e.Name.Local != "message" || e.Get("type") != "groupchat" || e.Get("from") == room {
+		if e.Name.Local != "message" || e.Get("type") != "groupchat" || !strings.HasPrefix(e.Get("from"), room+"/") {
 			continue
 		}
 		if b := e.Child("", "body"); b != nil {
@@ -144,25 +145,23 @@ func groupchat(c *client, room string) (bodies, ids []string) {
 	return bodies, ids
 }
 
+// proxiedChat runs parleyd through a cutProxy to the test bed's server, with
+// a chat between a new visitor (vnick) and agent in progress.
+func proxiedChat(t *testing.T, agent, vnick string) (*cutProxy, *parley, *chat) {
+	t.Helper()
+	px := newCutProxy(t, testbed.Get(t).XMPPAddr)
+	p := startParley(t, "--xmpp-addr", px.addr())
+	return px, p, openChat(t, p, newAgent(t, p, agent), vnick, "")
+}
+
 // The connection between parleyd and its XMPP server drops while the server
 // has not read what parleyd wrote (held by the network, then lost): every
 // committed message still reaches the agent and comes back to the visitor,
 // because parleyd writes again on the next connection what the server had not
 // acknowledged (xmpp/ack.go). A message can come twice, with one stanza-id.
 func TestComponentDropLosesNothingCommitted(t *testing.T) {
-	env := testbed.Get(t)
-	px := newCutProxy(t, env.XMPPAddr)
-	p := startParley(t, "--xmpp-addr", px.addr())
-	p.grant(p.agentJID("agent11"), "chat")
-	a := p.agent("agent11")
-	signIn(p, a, "")
-	v := p.visitor()
-	s := request(p, v, "", `<visitor name='Kim'/><body>hello</body>`)
-	room := s.Get("room")
-	join(v, room, "Kim")
-	a.expect("offer", isOffer(room))
-	join(a, room, "Agent")
-	v.expect("assigned", isEvent(room, "assigned"))
+	px, p, c := proxiedChat(t, "agent11", "Kim")
+	room, a, v := c.room, c.a, c.v
 	say(v, room, "before")
 	a.expect("a message before the hold", isMsg(room+"/Kim", "before"))
 	resent := p.metric("parley_component_resent_total")
@@ -206,19 +205,8 @@ func TestComponentDropLosesNothingCommitted(t *testing.T) {
 // connection never dropping: everything arrives once, in order, and nothing
 // is written again (the acknowledgement comes late, but it comes).
 func TestComponentStallDeliversOnceInOrder(t *testing.T) {
-	env := testbed.Get(t)
-	px := newCutProxy(t, env.XMPPAddr)
-	p := startParley(t, "--xmpp-addr", px.addr())
-	p.grant(p.agentJID("agent12"), "chat")
-	a := p.agent("agent12")
-	signIn(p, a, "")
-	v := p.visitor()
-	s := request(p, v, "", `<visitor name='Lee'/><body>hello</body>`)
-	room := s.Get("room")
-	join(v, room, "Lee")
-	a.expect("offer", isOffer(room))
-	join(a, room, "Agent")
-	v.expect("assigned", isEvent(room, "assigned"))
+	px, p, c := proxiedChat(t, "agent12", "Lee")
+	room, a, v := c.room, c.a, c.v
 	resent := p.metric("parley_component_resent_total")
 
 	px.hold()

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -12,17 +11,8 @@ import (
 
 // received lists the bodies of groupchat messages from room a client got so far.
 func received(c *client, room string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, e := range c.log {
-		if e.Name.Local == "message" && e.Get("type") == "groupchat" && strings.HasPrefix(e.Get("from"), room+"/") {
-			if b := e.Child("", "body"); b != nil {
-				out = append(out, b.Text)
-			}
-		}
-	}
-	return out
+	bodies, _ := groupchat(c, room)
+	return bodies
 }
 
 // A SIGKILL in the middle of a conversation loses nothing a client saw, and
