@@ -102,6 +102,7 @@ func (r *Runner) commit(ctx context.Context, b *Batch) bool {
 			return false
 		}
 		r.storeDown.Store(true)
+		b.Replay = true // the failed attempt may have committed (Batch.Replay)
 		r.log.Error("commit failed; retrying", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():

@@ -109,6 +109,12 @@ type Batch struct {
 	Sessions   []Record       // upsert by ID
 	Agents     []SessionAgent // insert, ignore if present
 	Transcript []Entry        // insert
+	// Replay is set by the Runner when it commits the batch again after a
+	// failed attempt. A commit whose answer was lost (the connection cut
+	// after the server committed) may be in the store already: on a replay
+	// a transcript entry whose (session, seq) is there is left as it is,
+	// where a first attempt fails on it (a repeated seq is the engine's bug).
+	Replay bool
 }
 
 // Empty reports whether the batch writes nothing.

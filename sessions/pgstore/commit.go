@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +53,20 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (session_id, origin_sender, origin_id) WHERE origin_id IS NOT NULL DO NOTHING`
 )
 
+// replaySQL is a transcript insert for a replayed batch (Batch.Replay):
+// any conflict, the (session, seq) key's included, leaves the row there as
+// it is, so a batch that did commit although its attempt failed commits
+// again without error instead of failing on its own rows for ever. The
+// origin-id rule is kept: it is a conflict too.
+func replaySQL(insert string) string {
+	return insert[:strings.LastIndex(insert, "ON CONFLICT")] + "ON CONFLICT DO NOTHING"
+}
+
+var (
+	replayEntries = replaySQL(insertEntries)
+	replayEntry   = replaySQL(insertEntry)
+)
+
 // transcriptColumns holds a batch's entries column by column for unnest.
 type transcriptColumns struct {
 	session, role, jid, nick, kind, body, payload []string
@@ -96,6 +111,10 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 	for _, a := range b.Agents {
 		pb.Queue(insertAgent, a.Session, a.JID, a.Role, ts(a.At))
 	}
+	one, many := insertEntry, insertEntries
+	if b.Replay {
+		one, many = replayEntry, replayEntries
+	}
 	if n := len(b.Transcript); n == 1 {
 		e := &b.Transcript[0]
 		var origin, originBy *string // NULL when the entry has no origin-id
@@ -103,7 +122,7 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 			id, by := e.OriginID, e.OriginSender
 			origin, originBy = &id, &by
 		}
-		pb.Queue(insertEntry, e.Session, e.Seq, ts(e.At), e.AuthorRole, e.AuthorJID, e.Nick,
+		pb.Queue(one, e.Session, e.Seq, ts(e.At), e.AuthorRole, e.AuthorJID, e.Nick,
 			string(e.Kind), e.Body, wire.TranscriptPayload(*e), origin, originBy)
 	} else if n > 1 {
 		c := transcriptColumns{
@@ -121,7 +140,7 @@ func (s *Store) Commit(ctx context.Context, b *sessions.Batch) (err error) {
 				c.origin[i], c.originBy[i] = &id, &by
 			}
 		}
-		pb.Queue(insertEntries, c.session, c.seq, c.at, c.role, c.jid, c.nick, c.kind, c.body, c.payload,
+		pb.Queue(many, c.session, c.seq, c.at, c.role, c.jid, c.nick, c.kind, c.body, c.payload,
 			c.origin, c.originBy)
 	}
 	if err = s.sendBatch(ctx, pb); err != nil {
