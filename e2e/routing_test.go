@@ -350,7 +350,7 @@ func TestDiscoPingVersion(t *testing.T) {
 	v := p.visitor()
 	info := v.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#info'/>`)
 	for _, f := range []string{"http://jabber.org/protocol/muc", nsParley, "http://jabber.org/protocol/commands",
-		"urn:xmpp:mam:2", "urn:xmpp:ping", "jabber:iq:version"} {
+		"urn:xmpp:mam:2", "urn:xmpp:ping", "jabber:iq:version", "http://jabber.org/protocol/rsm"} {
 		if !strings.Contains(info.String(), `var="`+f+`"`) {
 			t.Errorf("disco#info lacks %s: %s", f, info)
 		}
@@ -373,5 +373,62 @@ func TestDiscoPingVersion(t *testing.T) {
 	join(v, room, "Me")
 	if r := v.iq("get", room+"/Me", `<ping xmlns='urn:xmpp:ping'/>`); r.Get("type") != "result" {
 		t.Errorf("self-ping when joined: %s", r)
+	}
+}
+
+// A supervisor, who sees every live session, pages through them with
+// XEP-0059 through the real server: a page of two, then the rest after its
+// last room, each with the whole count; a page from the end is refused
+// clearly.
+func TestSupervisorPagesTheSessions(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("super"), "supervise")
+	rooms := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		rooms[request(p, p.visitor(), "", "").Get("room")] = true
+	}
+	super := p.agent("super")
+	page := func(set string) (items []string, count, last string) {
+		t.Helper()
+		r := super.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'><set xmlns='http://jabber.org/protocol/rsm'>`+set+`</set></query>`)
+		q := r.Child("http://jabber.org/protocol/disco#items", "query")
+		if r.Get("type") != "result" || q == nil {
+			t.Fatalf("disco#items with %s: %s", set, r)
+		}
+		for _, it := range q.Children {
+			if it.Name.Local == "item" {
+				items = append(items, it.Get("jid"))
+			}
+		}
+		if rsm := q.Child("http://jabber.org/protocol/rsm", "set"); rsm != nil {
+			if c := rsm.Child("http://jabber.org/protocol/rsm", "count"); c != nil {
+				count = c.Text
+			}
+			if l := rsm.Child("http://jabber.org/protocol/rsm", "last"); l != nil {
+				last = l.Text
+			}
+		}
+		return items, count, last
+	}
+	first, count, last := page("<max>2</max>")
+	if len(first) != 2 || count != "3" || last == "" || !strings.HasPrefix(first[1], last+"@") {
+		t.Fatalf("first page: %v, count %q, last %q", first, count, last)
+	}
+	rest, count, _ := page("<max>2</max><after>" + last + "</after>")
+	if len(rest) != 1 || count != "3" {
+		t.Fatalf("second page: %v, count %q", rest, count)
+	}
+	for _, room := range append(first, rest...) {
+		if !rooms[room] {
+			t.Errorf("listed %s, not one of the requests' rooms %v", room, rooms)
+		}
+		delete(rooms, room)
+	}
+	if len(rooms) != 0 {
+		t.Errorf("not listed: %v", rooms)
+	}
+	r := super.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max><before/></set></query>`)
+	if errorCondition(r) != "feature-not-implemented" {
+		t.Errorf("a page from the end: %s", r)
 	}
 }

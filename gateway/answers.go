@@ -106,6 +106,9 @@ func payloadEl(p sessions.Payload) *xmpp.Element {
 		for _, it := range v.Items {
 			q.Add(element(items.Item{JID: it.JID, Node: it.Node, Name: it.Name}.TokenReader()))
 		}
+		if v.Page != nil {
+			q.Add(rsmSet(v.Page.First, v.Page.Last, v.Page.Count))
+		}
 		return q
 	case *sessions.CommandReply:
 		c := xmpp.New(commands.NS, "command", "node", v.Node, "sessionid", v.SessionID, "status", v.Status)

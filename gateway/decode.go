@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/xml"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/muc"
@@ -210,7 +211,15 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 	case nsDiscoInfo + " query":
 		q.Cmd = &sessions.DiscoInfoCmd{Node: c.Get("node")}
 	case nsDiscoItems + " query":
-		q.Cmd = &sessions.DiscoItemsCmd{Node: c.Get("node")}
+		cmd := &sessions.DiscoItemsCmd{Node: c.Get("node")}
+		if set := c.Child(nsRSM, "set"); set != nil {
+			page, err := parsePage(set)
+			if err != nil {
+				return q, err
+			}
+			cmd.Page = page
+		}
+		q.Cmd = cmd
 	case nsPing + " ping":
 		q.Cmd = &sessions.PingCmd{}
 	case nsMAM + " query":
@@ -272,4 +281,26 @@ func decodeIQ(el *xmpp.Element) (*sessions.IQ, *muc.Error) {
 		return q, muc.Errorf(muc.Cancel, muc.ServiceUnavailable, "%s is not supported here", c.Name.Space)
 	}
 	return q, nil
+}
+
+// parsePage reads the XEP-0059 <set/> of a disco#items query: <max/> and
+// <after/>. The service pages forwards only: <before/> (a page from the
+// end) is refused as not implemented rather than answered with the wrong
+// page.
+func parsePage(set *xmpp.Element) (sessions.Page, *muc.Error) {
+	p := sessions.Page{Asked: true}
+	if mx := set.Child(nsRSM, "max"); mx != nil {
+		n, err := strconv.Atoi(strings.TrimSpace(mx.Text))
+		if err != nil || n < 0 {
+			return p, muc.Errorf(muc.Modify, muc.BadRequest, "RSM max must be a non-negative number")
+		}
+		p.Max, p.CountOnly = n, n == 0
+	}
+	if a := set.Child(nsRSM, "after"); a != nil {
+		p.After = a.Text
+	}
+	if set.Child(nsRSM, "before") != nil {
+		return p, muc.Errorf(muc.Cancel, muc.FeatureNotImplemented, "this list pages forwards only: use <after/>")
+	}
+	return p, nil
 }

@@ -422,6 +422,18 @@ var outCases = []outCase{
 		Payload: &sessions.SessionAnswer{ID: "k7q2mzbv4hx3ncde5tw6yrfj2a", Room: jid.MustParse("k7q2mzbv4hx3ncde5tw6yrfj2a@chat.example.com"),
 			State: sessions.StateQueued, Token: tokenStr, Started: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)},
 	}, map[string]string{"": nsAccept, "session": nsParley}},
+	{"stanza_iq_disco_items_page", &sessions.Stanza{
+		Name: "iq", Type: "result", ID: "d3", From: service, To: agent,
+		Payload: &sessions.DiscoItems{Items: []sessions.DiscoItem{
+			{JID: jid.MustParse("k7q2mzbv4hx3ncde5tw6yrfj2a@chat.example.com"), Name: "Chat with Ann"},
+			{JID: jid.MustParse("m2xq7rbv4hx3ncde5tw6yrfj2a@chat.example.com"), Name: "Chat with Bo"},
+		}, Page: &sessions.PageAnswer{First: "k7q2mzbv4hx3ncde5tw6yrfj2a", Last: "m2xq7rbv4hx3ncde5tw6yrfj2a", Count: 240}},
+	}, map[string]string{"": nsAccept, "query": nsDiscoItems, "query/item": nsDiscoItems, "query/set": nsRSM,
+		"query/set/first": nsRSM, "query/set/last": nsRSM, "query/set/count": nsRSM}},
+	{"stanza_iq_disco_items_count", &sessions.Stanza{
+		Name: "iq", Type: "result", ID: "d4", From: service, To: agent,
+		Payload: &sessions.DiscoItems{Items: []sessions.DiscoItem{}, Page: &sessions.PageAnswer{Count: 240}},
+	}, map[string]string{"": nsAccept, "query": nsDiscoItems, "query/set": nsRSM, "query/set/count": nsRSM}},
 	{"stanza_iq_result_empty", &sessions.Stanza{
 		Name: "iq", Type: "result", ID: "p1", From: room, To: agent,
 	}, map[string]string{"": nsAccept}},

@@ -139,16 +139,25 @@ func (g *Gateway) archive(ctx context.Context, grant sessions.MAMGrant) {
 	g.sendEl(out...)
 }
 
-// rsmAnswer is the RSM <set/> of a page: mellium's paging.Set, whose
-// <first/> carries no index (the service pages by id only). An empty page is
-// written by hand: paging.Set always writes <first/> and <last/>, and an
-// empty page has no first and last item to name, so it says only <count/>.
+// rsmAnswer is the RSM <set/> of a page of the archive (rsmSet).
 func rsmAnswer(entries []sessions.Entry, count int) *xmpp.Element {
-	n := uint64(count)
 	if len(entries) == 0 {
+		return rsmSet("", "", count)
+	}
+	return rsmSet(strconv.FormatInt(entries[0].Seq, 10), strconv.FormatInt(entries[len(entries)-1].Seq, 10), count)
+}
+
+// rsmSet is the RSM <set/> of a page whose first and last items have those
+// ids: mellium's paging.Set, whose <first/> carries no index (the service
+// pages by id only). An empty page (first "") is written by hand:
+// paging.Set always writes <first/> and <last/>, and an empty page has no
+// first and last item to name, so it says only <count/>.
+func rsmSet(first, last string, count int) *xmpp.Element {
+	n := uint64(count)
+	if first == "" {
 		return xmpp.New(paging.NS, "set").Add(text("count", strconv.FormatUint(n, 10)))
 	}
-	set := paging.Set{Last: strconv.FormatInt(entries[len(entries)-1].Seq, 10), Count: &n}
-	set.First.ID = strconv.FormatInt(entries[0].Seq, 10)
+	set := paging.Set{Last: last, Count: &n}
+	set.First.ID = first
 	return written(set.TokenReader())
 }

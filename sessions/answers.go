@@ -70,6 +70,25 @@ type DiscoItem struct {
 type DiscoItems struct {
 	Node  string
 	Items []DiscoItem
+	Page  *PageAnswer // the page these items are, when the list is paged
+}
+
+// Page is a XEP-0059 request for a page of a list ordered by id: the items
+// after the one with id After ("": from the first), at most Max of them
+// (0: as many as the service gives at once); CountOnly is <max>0</max>,
+// the number of items and none of them. Asked: the request had a <set/>.
+type Page struct {
+	Max       int
+	After     string
+	CountOnly bool
+	Asked     bool
+}
+
+// PageAnswer is the XEP-0059 <set/> of an answer: the ids of the page's
+// first and last items (empty for an empty page) and the list's length.
+type PageAnswer struct {
+	First, Last string
+	Count       int
 }
 
 // Command statuses (XEP-0050).

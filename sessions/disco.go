@@ -16,6 +16,7 @@ var (
 		"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
 		muc.NS, NS, "http://jabber.org/protocol/commands", "urn:xmpp:mam:2",
 		"urn:xmpp:ping", "jabber:iq:version",
+		"http://jabber.org/protocol/rsm", // disco#items of the service is paged (XEP-0059)
 	}
 	roomFeatures = []string{
 		"http://jabber.org/protocol/disco#info", muc.NS, "muc_membersonly", "muc_hidden",
@@ -39,7 +40,8 @@ func (e *Engine) serviceDiscoInfo(q *IQ, c *DiscoInfoCmd) {
 func (e *Engine) serviceDiscoItems(q *IQ, c *DiscoItemsCmd) {
 	switch c.Node {
 	case "":
-		e.reply(q, &DiscoItems{Items: e.visibleRooms(q.fromBare())})
+		ids, page := pageOf(e.knownSessions(q.fromBare()), c.Page)
+		e.reply(q, &DiscoItems{Items: e.rooms(ids), Page: page})
 	case NSCommands:
 		e.reply(q, e.serviceCommandItems(q.fromBare()))
 	default:
@@ -109,9 +111,47 @@ func (e *Engine) knownSessions(bare string) []string {
 	return ids
 }
 
-// visibleRooms lists the rooms bare may know of (mayKnow).
-func (e *Engine) visibleRooms(bare string) []DiscoItem {
-	ids := e.knownSessions(bare)
+// ServicePageMax is the most rooms one answer of the service lists
+// (disco#items, the sessions command). A supervisor sees every live
+// session: at 2,000 of them the whole list is about 200 KB in one stanza as
+// disco#items and 600 KB as the sessions command's form, over Prosody's
+// component_stanza_size_limit (512 KB), on which Prosody closes the
+// component's stream. Longer lists are paged (XEP-0059).
+const ServicePageMax = 100
+
+// pageOf is the page p asks for of ids (sorted): at most ServicePageMax,
+// fewer when p asks for fewer, after p.After. The answer says which page it
+// is when p asked for one or the list did not fit in it (nil otherwise).
+func pageOf(ids []string, p Page) ([]string, *PageAnswer) {
+	all := len(ids)
+	if p.After != "" {
+		i, found := slices.BinarySearch(ids, p.After)
+		if found {
+			i++
+		}
+		ids = ids[i:]
+	}
+	limit := ServicePageMax
+	if p.Max > 0 && p.Max < limit {
+		limit = p.Max
+	}
+	if p.CountOnly {
+		limit = 0
+	}
+	if len(ids) > limit {
+		ids = ids[:limit]
+	} else if !p.Asked && p.After == "" {
+		return ids, nil // the whole list, and no page was asked for
+	}
+	a := &PageAnswer{Count: all}
+	if len(ids) > 0 {
+		a.First, a.Last = ids[0], ids[len(ids)-1]
+	}
+	return ids, a
+}
+
+// rooms are the disco items of the sessions with these ids.
+func (e *Engine) rooms(ids []string) []DiscoItem {
 	items := make([]DiscoItem, 0, len(ids))
 	for _, id := range ids {
 		s := e.byID[id]

@@ -117,7 +117,10 @@ type (
 	// DiscoInfoCmd is a disco#info query.
 	DiscoInfoCmd struct{ Node string }
 	// DiscoItemsCmd is a disco#items query.
-	DiscoItemsCmd struct{ Node string }
+	DiscoItemsCmd struct {
+		Node string
+		Page Page // XEP-0059: the page asked for (zero: none asked)
+	}
 	// PingCmd is a XEP-0199 ping (to an occupant: a XEP-0410 self-ping).
 	PingCmd struct{}
 	// MAMCmd asks whether From may read the room's archive; the edge runs the query.
