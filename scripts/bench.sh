@@ -11,6 +11,7 @@
 #   scripts/bench.sh -day     # only a contact center's day, 2,000 sessions (scripts/lib/bench-day.sh)
 #   scripts/bench.sh -timeline  # only a quiet message's hops between processes, from a packet capture (scripts/lib/bench-timeline.sh)
 #   scripts/bench.sh -prosody-profile  # only where Prosody's Lua code goes, per Parley message and per echo round trip (scripts/lib/bench-profile.sh)
+#   scripts/bench.sh -ab A B [ROUNDS]  # two parleyds (git revisions or binaries) alternated on the same test bed (scripts/lib/bench-ab.sh)
 #
 # 1. Brings the test bed up (scripts/testbed.sh up; stopped again at the end
 #    only when this script started it).
@@ -50,6 +51,10 @@ fi
 [[ "${1:-}" == "-day" || "${1:-}" == "--day" ]] && exec "$ROOT/scripts/lib/bench-day.sh" # a contact center's day (scripts/lib/bench-day.sh)
 [[ "${1:-}" == "-timeline" || "${1:-}" == "--timeline" ]] && exec "$ROOT/scripts/lib/bench-timeline.sh" # the hops between processes (scripts/lib/bench-timeline.sh)
 [[ "${1:-}" == "-prosody-profile" || "${1:-}" == "--prosody-profile" ]] && exec "$ROOT/scripts/lib/bench-profile.sh" # Prosody's Lua code per message (scripts/lib/bench-profile.sh)
+if [[ "${1:-}" == "-ab" || "${1:-}" == "--ab" ]]; then
+	shift
+	exec "$ROOT/scripts/lib/bench-ab.sh" "$@" # two parleyds against each other (scripts/lib/bench-ab.sh)
+fi
 # shellcheck source=lib/common.sh
 . "$ROOT/scripts/lib/common.sh"
 # shellcheck source=lib/pg.sh
@@ -62,7 +67,7 @@ while (( $# > 0 )); do
 	case "$1" in
 		--server) SERVER="${2:-}"; shift 2 || { echo "bench: --server needs a value" >&2; exit 2; } ;;
 		--server=*) SERVER="${1#--server=}"; shift ;;
-		*) echo "usage: $0 [-scale | -day | -timeline | -prosody-profile | --server prosody|ejabberd|both]" >&2; exit 2 ;;
+		*) echo "usage: $0 [-scale | -day | -timeline | -prosody-profile | -ab A B [ROUNDS] | --server prosody|ejabberd|both]" >&2; exit 2 ;;
 	esac
 done
 case "$SERVER" in prosody | ejabberd | both) ;; *) echo "bench: unknown server $SERVER (prosody, ejabberd, both)" >&2; exit 2 ;; esac
