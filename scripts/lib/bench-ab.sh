@@ -48,26 +48,9 @@ side_binary() {
 	git worktree remove --force "$tree" 8>&-
 }
 
-parleyd_pid=""
-started_testbed=0
-cleanup() {
-	local rc=$?
-	bench_stop_parleyd
-	if (( started_testbed )); then
-		scripts/testbed.sh down 8>&- || true
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_traps
 bench_stop_stale_parleyd "$OUT"
-scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
-scripts/testbed.sh up >/dev/null 8>&-
-unset PARLEY_TEST_ECHO_COMPONENT
-# shellcheck source=/dev/null
-. "$STATE/testbed.env"
+bench_testbed_up
 log "building A ($1) and B ($2), and parleyload"
 side_binary A "$1"
 side_binary B "$2"

@@ -54,27 +54,10 @@ if (( $(ulimit -n) < need_fds )); then
 	(( $(ulimit -n) >= need_fds )) || die "open-files limit $(ulimit -n) is below $need_fds (raise the hard limit)"
 fi
 
-parleyd_pid=""
-started_testbed=0
-cleanup() {
-	local rc=$?
-	bench_stop_parleyd
-	if (( started_testbed )); then
-		scripts/testbed.sh down 8>&- || true
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_traps
 bench_stop_stale_parleyd "$OUT"
-
-scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
-scripts/testbed.sh up >/dev/null 8>&-
 unset PARLEY_TEST_MUC
-# shellcheck source=/dev/null
-. "$STATE/testbed.env"
+bench_testbed_up
 [[ -n "${PARLEY_TEST_MUC:-}" ]] || die "the test bed's Prosody has no MUC: restart it (scripts/testbed.sh down && scripts/testbed.sh up)"
 prosody_pid="$(cat "$STATE/prosody/pid")"
 grep -q muc_room_cache_size "$STATE/prosody/prosody.cfg.lua" \

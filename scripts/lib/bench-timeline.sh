@@ -38,31 +38,18 @@ OUT="$STATE/bench/timeline"
 bench_begin "$OUT" "scripts/bench.sh -timeline"
 command -v tcpdump >/dev/null || die "no tcpdump (scripts/install-deps.sh installs it)"
 
-parleyd_pid=""
 tcpdump_pid=""
-started_testbed=0
-cleanup() {
-	local rc=$?
+stop_tcpdump() {
 	if [[ -n "$tcpdump_pid" ]]; then
 		kill "$tcpdump_pid" 2>/dev/null || true
 		wait "$tcpdump_pid" 2>/dev/null || true
 	fi
-	bench_stop_parleyd
-	if (( started_testbed )); then
-		scripts/testbed.sh down 8>&- || true
-	fi
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+BENCH_AT_EXIT=stop_tcpdump
+bench_traps
 bench_stop_stale_parleyd "$OUT"
-scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
-scripts/testbed.sh up >/dev/null 8>&-
 unset PARLEY_TEST_ECHO_COMPONENT
-# shellcheck source=/dev/null
-. "$STATE/testbed.env"
+bench_testbed_up
 [[ -n "${PARLEY_TEST_ECHO_COMPONENT:-}" ]] || die "the test bed's Prosody has no echo component: restart it (scripts/testbed.sh down && scripts/testbed.sh up)"
 
 log "building parleyd and parleyload"

@@ -215,6 +215,37 @@ bench_begin() {
 	fi
 }
 
+# bench_traps: a benchmark's EXIT, INT and TERM traps: at the end it stops
+# its parleyd (bench_start_parleyd) and, when bench_testbed_up started the
+# test bed, the test bed; BENCH_AT_EXIT, when set, is run first (what else
+# the benchmark started).
+bench_traps() {
+	parleyd_pid=""
+	started_testbed=0
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+	local rc=$?
+	if [[ -n "${BENCH_AT_EXIT:-}" ]]; then "$BENCH_AT_EXIT" || true; fi
+	bench_stop_parleyd
+	if (( started_testbed )); then
+		scripts/testbed.sh down 8>&- || true
+	fi
+	exit "$rc"
+}
+
+# bench_testbed_up: brings the test bed up (and down again at the end, from
+# bench_traps, only when it was down) and reads its environment.
+bench_testbed_up() {
+	scripts/testbed.sh status >/dev/null 2>&1 || started_testbed=1
+	scripts/testbed.sh up >/dev/null 8>&-
+	# shellcheck source=/dev/null
+	. "$STATE/testbed.env"
+}
+
 # bench_start_parleyd LOG [FLAG...]: a benchmark's parleyd, $OUT/parleyd,
 # serving DOMAIN on the test bed's component port with the schema of DSN
 # (bench_schema), its metrics on HTTP_ADDR (a free port, set here), the
