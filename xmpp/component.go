@@ -62,6 +62,14 @@ type Config struct {
 	// OnResend, when set, is told how many stanzas a new connection writes
 	// again, and how many a server that does not answer made it let go.
 	OnResend func(resent, dropped int)
+	// MaxStanza, when above zero, is the most bytes one stanza may take on
+	// the wire. A server closes a component's stream on a stanza over its
+	// limit (Prosody's component_stanza_size_limit, 512 KB by default), and
+	// every session's stanzas with it; so the writer does not write a larger
+	// one: an IQ answer becomes a resource-constraint error, anything else
+	// is left out (toolarge.go). OnTooLarge, when set, is told of each.
+	MaxStanza  int
+	OnTooLarge func(stanza string, size int)
 }
 
 // The stages told to Config.OnStage.
@@ -432,8 +440,24 @@ func (c *Conn) writeAll(sess *xmpp.Session, conn net.Conn, els []*Element, domai
 	buf := (*bufp)[:0]
 	for _, s := range els {
 		var ok bool
+		before := len(buf)
 		if buf, ok = appendStanza(buf, s, domain); ok {
+			if n := len(buf) - before; c.cfg.MaxStanza > 0 && n > c.cfg.MaxStanza {
+				buf = buf[:before]
+				c.tooLarge(s, n)
+				if r := refusal(s, c.cfg.MaxStanza); r != nil {
+					buf, _ = appendStanza(buf, r, domain)
+				}
+			}
 			continue
+		}
+		if c.cfg.MaxStanza > 0 {
+			if n := len(s.String()); n > c.cfg.MaxStanza { // the rare stanza appendStanza does not write
+				c.tooLarge(s, n)
+				if s = refusal(s, c.cfg.MaxStanza); s == nil {
+					continue
+				}
+			}
 		}
 		if err = writeBuffered(w, conn, &buf); err != nil {
 			break

@@ -46,6 +46,7 @@ type config struct {
 	ConfigFile      string
 	SignInNode      string
 	ServerDomain    string
+	MaxStanza       int
 	// Availability and data protection (leader.go, retention.go).
 	LeaderStale time.Duration
 	Retention   int
@@ -82,6 +83,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ServerDomain, "server-domain", "", "the XMPP server's own domain, pinged to acknowledge what the component wrote, "+
 		"so that what a dropped connection lost is written again (default: --domain without its first label; off: none)")
+	fs.IntVar(&c.MaxStanza, "max-stanza", 500*1024, "most bytes one stanza to the XMPP server may take: the server closes the component's stream on a larger one "+
+		"(Prosody's component_stanza_size_limit, 512 KB by default); a larger IQ answer becomes a resource-constraint error, anything else is left out (0: no limit)")
 	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
 	fs.DurationVar(&c.LeaderStale, "leader-stale", 5*time.Second, "active/standby: how old the active parleyd's heartbeat may get before a standby takes over")

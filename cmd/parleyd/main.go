@@ -179,7 +179,8 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		return err
 	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
-		MayConnect: lease.Fresh, OnStage: stages.observe, AckTo: ackTo, OnResend: m.resend}, gw.Handle,
+		MayConnect: lease.Fresh, OnStage: stages.observe, AckTo: ackTo, OnResend: m.resend,
+		MaxStanza: cfg.MaxStanza, OnTooLarge: m.tooLarge}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)
