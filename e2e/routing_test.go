@@ -432,3 +432,32 @@ func TestSupervisorPagesTheSessions(t *testing.T) {
 		t.Errorf("a page from the end: %s", r)
 	}
 }
+
+// An answer larger than the server lets a component send is not written:
+// the asker gets a resource-constraint error instead, and the component's
+// connection, which the server would have closed on the answer, stays up
+// for everyone else. (A parleyd with --max-stanza at 1,500 bytes, so that a
+// supervisor's page of 30 rooms is over it.)
+func TestOversizedAnswerRefusedConnectionKept(t *testing.T) {
+	p := startParley(t, "--max-stanza", "1500")
+	p.grant(p.agentJID("super"), "supervise")
+	for i := 0; i < 30; i++ {
+		request(p, p.visitor(), "", "")
+	}
+	super := p.agent("super")
+	r := super.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'/>`)
+	if errorCondition(r) != "resource-constraint" || !strings.Contains(r.String(), "a page, XEP-0059") {
+		t.Fatalf("an answer over --max-stanza: %s", r)
+	}
+	// A page that fits is answered, on the same connection.
+	r = super.iq("get", p.Domain, `<query xmlns='http://jabber.org/protocol/disco#items'><set xmlns='http://jabber.org/protocol/rsm'><max>5</max></set></query>`)
+	if r.Get("type") != "result" || strings.Count(r.String(), "<item ") != 5 {
+		t.Fatalf("a page of 5: %s", r)
+	}
+	if n := p.metric(`parley_component_too_large_total{stanza="iq"}`); n != 1 {
+		t.Errorf("parley_component_too_large_total{stanza=\"iq\"} = %v, want 1", n)
+	}
+	if n := p.metric(`parley_component_up`); n != 1 {
+		t.Errorf("component down after the refusal")
+	}
+}
