@@ -259,8 +259,11 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 	}
 	// The sessions command: the rooms bare may know of, the same rule as
 	// disco#items of the service (mayKnow, disco.go).
-	all := e.knownSessions(bare)
-	ids, page := pageOf(all, Page{})
+	ids, page := e.knownPage(bare, Page{})
+	all := len(ids)
+	if page != nil {
+		all = page.Count
+	}
 	x := &Form{Type: "result", Title: "Chat sessions", Reported: []Field{
 		field("room", "jid-single", "Chat room", nil), field("state", "text-single", "State", nil),
 		field("visitor", "text-single", "Visitor", nil), field("agent", "text-single", "Agent", nil)}}
@@ -272,9 +275,9 @@ func (e *Engine) serviceAdhoc(q *IQ, c *AdHocCmd) {
 			field("visitor", "text-single", "", []string{s.rec.Visitor["name"]}),
 			field("agent", "text-single", "", []string{s.rec.Owner})})
 	}
-	note := itoa(len(all)) + " chat sessions; join a room to work on it"
+	note := itoa(all) + " chat sessions; join a room to work on it"
 	if page != nil {
-		note = itoa(len(all)) + " chat sessions, the first " + itoa(len(ids)) +
+		note = itoa(all) + " chat sessions, the first " + itoa(len(ids)) +
 			" listed (disco#items of the service pages through all); join a room to work on it"
 	}
 	e.cmdDone(q, c, note, x)

@@ -40,7 +40,7 @@ func (e *Engine) serviceDiscoInfo(q *IQ, c *DiscoInfoCmd) {
 func (e *Engine) serviceDiscoItems(q *IQ, c *DiscoItemsCmd) {
 	switch c.Node {
 	case "":
-		ids, page := pageOf(e.knownSessions(q.fromBare()), c.Page)
+		ids, page := e.knownPage(q.fromBare(), c.Page)
 		e.reply(q, &DiscoItems{Items: e.rooms(ids), Page: page})
 	case NSCommands:
 		e.reply(q, e.serviceCommandItems(q.fromBare()))
@@ -119,9 +119,31 @@ func (e *Engine) knownSessions(bare string) []string {
 // component's stream. Longer lists are paged (XEP-0059).
 const ServicePageMax = 100
 
-// pageOf is the page p asks for of ids (sorted): at most ServicePageMax,
-// fewer when p asks for fewer, after p.After. The answer says which page it
-// is when p asked for one or the list did not fit in it (nil otherwise).
+// knownPage is the page p asks for of the sessions bare may know of
+// (mayKnow), and what the answer says of it (pageOf). A supervisor knows
+// them all: its page comes from the index of live ids (index.go) without
+// going through every session, so that paging through 100k of them does not
+// hold the engine for each page.
+func (e *Engine) knownPage(bare string, p Page) ([]string, *PageAnswer) {
+	if !e.has(bare, PermSupervise) {
+		return pageOf(e.knownSessions(bare), p)
+	}
+	e.scale.init()
+	limit := pageLimit(p)
+	ids := make([]string, 0, min(limit, e.scale.ids.Len()))
+	if limit > 0 {
+		e.scale.ids.AscendGreaterOrEqual(p.After, func(id string) bool {
+			if id != p.After {
+				ids = append(ids, id)
+			}
+			return len(ids) < limit
+		})
+	}
+	return ids, pageAnswer(ids, e.scale.ids.Len(), p)
+}
+
+// pageOf is the page p asks for of ids (sorted): at most pageLimit(p) of
+// them, after p.After; and what the answer says of it (pageAnswer).
 func pageOf(ids []string, p Page) ([]string, *PageAnswer) {
 	all := len(ids)
 	if p.After != "" {
@@ -131,23 +153,35 @@ func pageOf(ids []string, p Page) ([]string, *PageAnswer) {
 		}
 		ids = ids[i:]
 	}
-	limit := ServicePageMax
-	if p.Max > 0 && p.Max < limit {
-		limit = p.Max
-	}
-	if p.CountOnly {
-		limit = 0
-	}
-	if len(ids) > limit {
+	if limit := pageLimit(p); len(ids) > limit {
 		ids = ids[:limit]
-	} else if !p.Asked && p.After == "" {
-		return ids, nil // the whole list, and no page was asked for
+	}
+	return ids, pageAnswer(ids, all, p)
+}
+
+// pageLimit is the most items a page p may hold: ServicePageMax, fewer when
+// p asks for fewer, none when it asks for the count only.
+func pageLimit(p Page) int {
+	switch {
+	case p.CountOnly:
+		return 0
+	case p.Max > 0 && p.Max < ServicePageMax:
+		return p.Max
+	}
+	return ServicePageMax
+}
+
+// pageAnswer says which page ids are, of a list of all: nil when p asked
+// for no page and ids are the whole list.
+func pageAnswer(ids []string, all int, p Page) *PageAnswer {
+	if !p.Asked && p.After == "" && len(ids) == all {
+		return nil
 	}
 	a := &PageAnswer{Count: all}
 	if len(ids) > 0 {
 		a.First, a.Last = ids[0], ids[len(ids)-1]
 	}
-	return ids, a
+	return a
 }
 
 // rooms are the disco items of the sessions with these ids.

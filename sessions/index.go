@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/google/btree"
 	"mellium.im/xmpp/jid"
 )
 
@@ -18,7 +19,9 @@ import (
 //   - the sessions of each visitor connection (limits per visitor);
 //   - the sessions each agent owns or conferences in (inviteBack);
 //   - the timers' deadlines (timers.go);
-//   - the folded nicks of the permission holders (staffNick).
+//   - the folded nicks of the permission holders (staffNick);
+//   - the ids of the live sessions in order (a supervisor's page of them,
+//     disco.go), in a B-tree (github.com/google/btree).
 //
 // An index is exact as of the last reindex of a session. Every change to a
 // session's Record comes with e.touch (the row must be written), which marks
@@ -44,6 +47,8 @@ type scaleState struct {
 	linger map[string]struct{} // timers.go: offline agents past grace that still own sessions
 
 	staff map[string]bool // folded localparts of permission holders; nil: to build
+
+	ids *btree.BTreeG[string] // the live sessions' ids, in order
 }
 
 // indexed is what the indexes hold for one session.
@@ -70,6 +75,7 @@ func (x *scaleState) init() {
 	x.linger = make(map[string]struct{})
 	x.timers.pos = make(map[string]int)
 	x.agents.pos = make(map[string]int)
+	x.ids = btree.NewOrderedG[string](32)
 }
 
 func addTo(m map[string]map[string]struct{}, k, id string) {
@@ -143,6 +149,7 @@ func (e *Engine) reindex(id string) {
 			removeFrom(x.byOwner, old.owner, id)
 			removeFrom(x.byConn, old.conn, id)
 			delete(x.known, id)
+			x.ids.Delete(id)
 			e.recheckAgent(old.owner)
 		}
 		x.timers.remove(id)
@@ -158,6 +165,9 @@ func (e *Engine) reindex(id string) {
 	}
 	if !had || old != now {
 		x.known[id] = now
+	}
+	if !had {
+		x.ids.ReplaceOrInsert(id)
 	}
 	if !had || old.where() != now.where() {
 		if had {

@@ -231,3 +231,28 @@ func BenchmarkScaleRestore(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScaleSupervisorPage is a supervisor's disco#items of the service
+// (the first page, ServicePageMax rooms) while the engine holds n live
+// sessions, all of which a supervisor sees.
+func BenchmarkScaleSupervisorPage(b *testing.B) {
+	for _, n := range scaleSizes {
+		b.Run("sessions="+strconv.Itoa(n), func(b *testing.B) {
+			e, _ := scaleEngine(b, n)
+			sup := "sue@example.com"
+			now := t0.Add(time.Millisecond)
+			e.Process(now, []Input{&Reload{Permissions: map[string]map[string]bool{sup: {PermSupervise: true}, scaleAgent(0): {PermChat: true}}}})
+			from := jid.MustParse(sup + "/desk")
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				out := e.Process(now, []Input{&IQ{From: from, To: jid.MustParse(service), ID: "d1", Type: "get", Cmd: &DiscoItemsCmd{}}})
+				items, ok := reply(out, "d1").Payload.(*DiscoItems)
+				if !ok || len(items.Items) != min(n, ServicePageMax) {
+					b.Fatalf("answer %+v", reply(out, "d1"))
+				}
+			}
+			reportCPU(b, start, "", 1)
+		})
+	}
+}
