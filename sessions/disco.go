@@ -100,7 +100,15 @@ func (e *Engine) mayKnow(s *session, bare string) bool {
 }
 
 // knownSessions are the ids of the live sessions bare may know of, sorted.
+// Each clause of mayKnow needs the chat or the supervise permission, so one
+// with neither (a visitor, a stranger) knows of none, and its answer is
+// made without going through every session: anyone may ask, as often as the
+// rate limit lets it, and at 100k live sessions that took 57 ms of the
+// engine each time.
 func (e *Engine) knownSessions(bare string) []string {
+	if !e.has(bare, PermChat) && !e.has(bare, PermSupervise) {
+		return []string{}
+	}
 	ids := make([]string, 0)
 	for id, s := range e.byID {
 		if e.mayKnow(s, bare) {

@@ -256,3 +256,26 @@ func BenchmarkScaleSupervisorPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScaleVisitorItems is a visitor's disco#items of the service (an
+// empty list: it may know of no session) while the engine holds n live
+// sessions: anyone may ask, so its cost must not grow with them.
+func BenchmarkScaleVisitorItems(b *testing.B) {
+	for _, n := range scaleSizes {
+		b.Run("sessions="+strconv.Itoa(n), func(b *testing.B) {
+			e, _ := scaleEngine(b, n)
+			now := t0.Add(time.Millisecond)
+			from := jid.MustParse("stranger@guest.example.com/w")
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				out := e.Process(now, []Input{&IQ{From: from, To: jid.MustParse(service), ID: "d1", Type: "get", Cmd: &DiscoItemsCmd{}}})
+				items, ok := reply(out, "d1").Payload.(*DiscoItems)
+				if !ok || len(items.Items) != 0 {
+					b.Fatalf("answer %+v", reply(out, "d1"))
+				}
+			}
+			reportCPU(b, start, "", 1)
+		})
+	}
+}

@@ -58,6 +58,13 @@ func TestSessionsCommandListsWhatDiscoLists(t *testing.T) {
 			t.Errorf("sessions command for %s: %q, want %q", who, got, want)
 		}
 	}
+	// The visitor of one, and a stranger: neither permission, so none (and
+	// no command to list them).
+	for _, who := range []string{ann, eve} {
+		if got := discoRooms(who); len(got) != 0 {
+			t.Errorf("disco#items for %s: %q, want none", who, got)
+		}
+	}
 }
 
 // A supervisor who joins a missed session looks at it; it stays missed, for
