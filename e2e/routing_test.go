@@ -454,8 +454,8 @@ func TestOversizedAnswerRefusedConnectionKept(t *testing.T) {
 	if r.Get("type") != "result" || strings.Count(r.String(), "<item ") != 5 {
 		t.Fatalf("a page of 5: %s", r)
 	}
-	if n := p.metric(`parley_component_too_large_total{stanza="iq"}`); n != 1 {
-		t.Errorf("parley_component_too_large_total{stanza=\"iq\"} = %v, want 1", n)
+	if n := p.metric(`parley_component_too_large_total{kind="iq"}`); n != 1 {
+		t.Errorf("parley_component_too_large_total{kind=\"iq\"} = %v, want 1", n)
 	}
 	if n := p.metric(`parley_component_up`); n != 1 {
 		t.Errorf("component down after the refusal")

@@ -68,6 +68,7 @@ type Gateway struct {
 	in, sent        *prometheus.CounterVec
 	dropped, waited prometheus.Counter
 	beacons         *prometheus.CounterVec // beacon.go
+	tooLarge        *prometheus.CounterVec // TooLarge
 	beaconLimit     *rate.Limiter          // beacon.go
 	lastDropWarn    atomic.Int64           // unix nanoseconds of the last warning of a drop
 }
@@ -93,7 +94,9 @@ func New(ctx context.Context, cfg Config, store sessions.Store, log *slog.Logger
 		g.beacons.WithLabelValues(r)
 	}
 	g.beaconLimit = rate.NewLimiter(beaconRate, beaconBurst)
-	reg.MustRegister(g.in, g.sent, g.dropped, g.waited, g.beacons)
+	g.tooLarge = prometheus.NewCounterVec(prometheus.CounterOpts(metric.Opts("component_too_large_total",
+		"Stanzas not written to the XMPP server because they were over --max-stanza (an IQ result was answered with resource-constraint instead), by kind.")), []string{"kind"})
+	reg.MustRegister(g.in, g.sent, g.dropped, g.waited, g.beacons, g.tooLarge)
 	return g
 }
 
@@ -249,6 +252,24 @@ func (g *Gateway) Undecodable(stub *xmpp.Element, err error) {
 	default:
 		g.errorReply(stub, muc.Errorf(muc.Modify, muc.BadRequest, "the stanza could not be decoded"))
 	}
+}
+
+// TooLarge answers for a stanza the connection left out because it was over
+// the server's size (xmpp.Config.TooLarge): an IQ result becomes an error to
+// the asker, so that it knows the answer will not come; anything else is
+// only counted. stub is the stanza as it was to go out, from the service.
+func (g *Gateway) TooLarge(stub *xmpp.Element, size int) {
+	g.tooLarge.WithLabelValues(stub.Name.Local).Inc()
+	if stub.Name.Local != "iq" || stub.Get("type") != "result" {
+		return
+	}
+	// errorReply answers a stanza that came in: give it the request.
+	req := xmpp.New("", "iq", "from", stub.Get("to"), "to", stub.Get("from"), "type", "get")
+	if stub.Has("id") {
+		req.Attr = append(req.Attr, xml.Attr{Name: xml.Name{Local: "id"}, Value: stub.Get("id")})
+	}
+	g.errorReply(req, muc.Errorf(muc.Wait, muc.ResourceConstraint,
+		"the answer is larger than the service may send at once (%d bytes); ask for less (a page, XEP-0059)", size))
 }
 
 // Handle implements xmpp.Handler: it runs on the connection's reading

@@ -126,3 +126,26 @@ func TestStoreDownAnswersWait(t *testing.T) {
 		t.Errorf("with the store back the message was not submitted")
 	}
 }
+
+// A stanza the connection left out for its size (xmpp.Config.TooLarge): an
+// IQ result becomes a resource-constraint error from the service to the
+// asker, with the request's id; anything else is only counted.
+func TestTooLargeAnswersTheAsker(t *testing.T) {
+	g := newTestGateway(t, Config{})
+	g.TooLarge(xmpp.New("", "iq", "from", service.String(), "to", agent.String(), "id", "d1", "type", "result"), 600_000)
+	g.TooLarge(xmpp.New("", "message", "from", service.String(), "to", agent.String(), "id", "m1", "type", "groupchat"), 600_000)
+	sent := g.out.all()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d stanzas, want 1: %v", len(sent), sent)
+	}
+	expectError(t, sent[0], "iq", "d1", "wait", "resource-constraint")
+	if sent[0].Get("from") != service.String() || sent[0].Get("to") != agent.String() ||
+		!strings.Contains(sent[0].String(), "600000 bytes") {
+		t.Errorf("refusal %s, want from the service to the asker, with the size", sent[0])
+	}
+	for kind, want := range map[string]float64{"iq": 1, "message": 1} {
+		if got := g.counter(t, "parley_component_too_large_total", kind); got != want {
+			t.Errorf("too large %s: %v, want %v", kind, got, want)
+		}
+	}
+}

@@ -65,11 +65,13 @@ type Config struct {
 	// MaxStanza, when above zero, is the most bytes one stanza may take on
 	// the wire. A server closes a component's stream on a stanza over its
 	// limit (Prosody's component_stanza_size_limit, 512 KB by default), and
-	// every session's stanzas with it; so the writer does not write a larger
-	// one: an IQ answer becomes a resource-constraint error, anything else
-	// is left out (toolarge.go). OnTooLarge, when set, is told of each.
-	MaxStanza  int
-	OnTooLarge func(stanza string, size int)
+	// every session's stanzas with it; so the writer leaves a larger one out
+	// (toolarge.go). TooLarge, when set, gets each one's start element with
+	// its attributes and size, so that it can be answered (an IQ result
+	// becomes an error to the asker), as Undecodable does for what came in.
+	// It runs on the writing goroutine and must not block.
+	MaxStanza int
+	TooLarge  func(stub *Element, size int)
 }
 
 // The stages told to Config.OnStage.
@@ -445,18 +447,14 @@ func (c *Conn) writeAll(sess *xmpp.Session, conn net.Conn, els []*Element, domai
 			if n := len(buf) - before; c.cfg.MaxStanza > 0 && n > c.cfg.MaxStanza {
 				buf = buf[:before]
 				c.tooLarge(s, n)
-				if r := refusal(s, c.cfg.MaxStanza); r != nil {
-					buf, _ = appendStanza(buf, r, domain)
-				}
 			}
 			continue
 		}
 		if c.cfg.MaxStanza > 0 {
-			if n := len(s.String()); n > c.cfg.MaxStanza { // the rare stanza appendStanza does not write
+			// The rare stanza appendStanza does not write is measured apart.
+			if n := len(s.String()); n > c.cfg.MaxStanza {
 				c.tooLarge(s, n)
-				if s = refusal(s, c.cfg.MaxStanza); s == nil {
-					continue
-				}
+				continue
 			}
 		}
 		if err = writeBuffered(w, conn, &buf); err != nil {

@@ -180,7 +180,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	}
 	conn := xmpp.NewConn(xmpp.Config{Domain: domain, Addr: cfg.XMPPAddr, Secret: cfg.Secret, Logger: log, Undecodable: gw.Undecodable,
 		MayConnect: lease.Fresh, OnStage: stages.observe, AckTo: ackTo, OnResend: m.resend,
-		MaxStanza: cfg.MaxStanza, OnTooLarge: m.tooLarge}, gw.Handle,
+		MaxStanza: cfg.MaxStanza, TooLarge: gw.TooLarge}, gw.Handle,
 		func(up bool) {
 			if up {
 				m.up.Set(1)

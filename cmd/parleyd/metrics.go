@@ -20,7 +20,6 @@ type metrics struct {
 	firstOffer, answer *prometheus.HistogramVec
 	abandoned, missed  *prometheus.CounterVec
 	resent, unacked    prometheus.Counter
-	tooLargeStanzas    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -53,16 +52,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		"Stanzas written again on a new component connection because the server had not acknowledged them on the last one.")))
 	m.unacked = prometheus.NewCounter(prometheus.CounterOpts(metric.Opts("component_unacked_dropped_total",
 		"Stanzas let go unacknowledged: more than 100,000 waited (the server does not answer the pings), or one was written on 3 connections that each ended before the server acknowledged it.")))
-	m.tooLargeStanzas = cv("component_too_large_total",
-		"Stanzas not written to the XMPP server because they were over --max-stanza (an IQ answer became a resource-constraint error), by stanza.", "stanza")
-	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed, m.resent, m.unacked, m.tooLargeStanzas)
+	reg.MustRegister(m.firstOffer, m.answer, m.abandoned, m.missed, m.resent, m.unacked)
 	reg.MustRegister(m.requests, m.offers, m.suspends, m.resumes, m.prompts, m.reconnects, m.ended,
 		m.sessions, m.queue, m.agents, m.up, m.batch)
 	return m
 }
-
-// tooLarge is xmpp.Config.OnTooLarge.
-func (m *metrics) tooLarge(stanza string, _ int) { m.tooLargeStanzas.WithLabelValues(stanza).Inc() }
 
 // resend is xmpp.Config.OnResend.
 func (m *metrics) resend(resent, dropped int) {
