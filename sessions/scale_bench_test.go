@@ -3,6 +3,7 @@ package sessions
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -236,43 +237,37 @@ func BenchmarkScaleRestore(b *testing.B) {
 // (the first page, ServicePageMax rooms) while the engine holds n live
 // sessions, all of which a supervisor sees.
 func BenchmarkScaleSupervisorPage(b *testing.B) {
-	for _, n := range scaleSizes {
-		b.Run("sessions="+strconv.Itoa(n), func(b *testing.B) {
-			e, _ := scaleEngine(b, n)
-			sup := "sue@example.com"
-			now := t0.Add(time.Millisecond)
-			e.Process(now, []Input{&Reload{Permissions: map[string]map[string]bool{sup: {PermSupervise: true}, scaleAgent(0): {PermChat: true}}}})
-			from := jid.MustParse(sup + "/desk")
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				out := e.Process(now, []Input{&IQ{From: from, To: jid.MustParse(service), ID: "d1", Type: "get", Cmd: &DiscoItemsCmd{}}})
-				items, ok := reply(out, "d1").Payload.(*DiscoItems)
-				if !ok || len(items.Items) != min(n, ServicePageMax) {
-					b.Fatalf("answer %+v", reply(out, "d1"))
-				}
-			}
-			reportCPU(b, start, "", 1)
-		})
-	}
+	benchServiceItems(b, "sue@example.com", PermSupervise, func(n int) int { return min(n, ServicePageMax) })
 }
 
 // BenchmarkScaleVisitorItems is a visitor's disco#items of the service (an
 // empty list: it may know of no session) while the engine holds n live
 // sessions: anyone may ask, so its cost must not grow with them.
 func BenchmarkScaleVisitorItems(b *testing.B) {
+	benchServiceItems(b, "stranger@guest.example.com", "", func(int) int { return 0 })
+}
+
+// benchServiceItems times disco#items of the service from bare, given perm
+// on top of the restored permissions ("" none), at each of scaleSizes; want
+// is how many rooms the answer lists with n sessions.
+func benchServiceItems(b *testing.B, bare, perm string, want func(n int) int) {
 	for _, n := range scaleSizes {
 		b.Run("sessions="+strconv.Itoa(n), func(b *testing.B) {
 			e, _ := scaleEngine(b, n)
 			now := t0.Add(time.Millisecond)
-			from := jid.MustParse("stranger@guest.example.com/w")
+			if perm != "" {
+				perms := maps.Clone(e.perms)
+				perms[bare] = map[string]bool{perm: true}
+				e.Process(now, []Input{&Reload{Permissions: perms}})
+			}
+			from := jid.MustParse(bare + "/desk")
 			b.ReportAllocs()
 			start := cpuTime()
 			for b.Loop() {
 				out := e.Process(now, []Input{&IQ{From: from, To: jid.MustParse(service), ID: "d1", Type: "get", Cmd: &DiscoItemsCmd{}}})
 				items, ok := reply(out, "d1").Payload.(*DiscoItems)
-				if !ok || len(items.Items) != 0 {
-					b.Fatalf("answer %+v", reply(out, "d1"))
+				if !ok || len(items.Items) != want(n) {
+					b.Fatalf("answer %+v, want %d rooms", reply(out, "d1"), want(n))
 				}
 			}
 			reportCPU(b, start, "", 1)
