@@ -33,14 +33,24 @@ func TestServiceListsArePaged(t *testing.T) {
 		}
 		return got, items.Page
 	}
+	// Each case is checked twice: the supervisor's answer (from the index
+	// of live ids) and pageOf over the rule's whole list (how an agent's
+	// page is made), which must agree.
 	check := func(what string, p Page, want []string, wantPage *PageAnswer) {
 		t.Helper()
 		got, page := disco(p)
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: %d rooms %v…, want %d from %v", what, len(got), got[:min(len(got), 2)], len(want), want[:min(len(want), 2)])
-		}
-		if (page == nil) != (wantPage == nil) || page != nil && *page != *wantPage {
-			t.Errorf("%s: page %+v, want %+v", what, page, wantPage)
+		viaList, listPage := pageOf(w.eng.knownSessions(bareOf(sue)), p)
+		for _, r := range []struct {
+			how  string
+			ids  []string
+			page *PageAnswer
+		}{{"disco#items", got, page}, {"pageOf", viaList, listPage}} {
+			if !slices.Equal(r.ids, want) {
+				t.Errorf("%s, %s: %d rooms %v…, want %d from %v", what, r.how, len(r.ids), r.ids[:min(len(r.ids), 2)], len(want), want[:min(len(want), 2)])
+			}
+			if (r.page == nil) != (wantPage == nil) || r.page != nil && *r.page != *wantPage {
+				t.Errorf("%s, %s: page %+v, want %+v", what, r.how, r.page, wantPage)
+			}
 		}
 	}
 	max := ServicePageMax
@@ -74,7 +84,10 @@ func TestServiceListsArePaged(t *testing.T) {
 		t.Fatalf("%d live sessions after 5 closed, want %d", len(live), n-5)
 	}
 	var paged []string
-	for after := ""; ; {
+	for after, pages := "", 0; ; pages++ {
+		if pages > len(live)/ServicePageMax+1 {
+			t.Fatalf("still paging after %d pages (after %q): a page does not move on", pages, after)
+		}
 		got, page := disco(Page{Asked: true, After: after})
 		if page == nil || page.Count != len(live) {
 			t.Fatalf("page after %q: %+v, want count %d", after, page, len(live))
