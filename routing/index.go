@@ -113,6 +113,21 @@ func (r *Router) OnlineCount() int {
 	return len(r.ix.online)
 }
 
+// OnlineAgents returns the agents with at least one available resource
+// (any show), sorted by JID: Agents less those offline, from the online
+// index rather than every agent known (an owner who signed out stays known
+// while it owns sessions), so that a workspace or a queue push costs what
+// the agents online make, not what every session's owner does.
+func (r *Router) OnlineAgents() []AgentInfo {
+	r.refreshAgents()
+	out := make([]AgentInfo, 0, len(r.ix.online))
+	for a := range r.ix.online {
+		out = append(out, r.info(a))
+	}
+	slices.SortFunc(out, func(x, y AgentInfo) int { return strings.Compare(x.JID, y.JID) })
+	return out
+}
+
 // pendingInOrder returns the entries with an offer or a cooldown in
 // (arrived, session) order, forgetting those that have neither any more.
 func (r *Router) pendingInOrder() []*entry {

@@ -223,6 +223,17 @@ func TestIndexedDispatchMatchesScan(t *testing.T) {
 				if c1, c2 := fast.OnlineCount(), len(onlineScan(ref)); c1 != c2 {
 					t.Fatalf("step %d: OnlineCount %d, scan %d", step, c1, c2)
 				}
+				var online []string
+				for _, a := range fast.OnlineAgents() {
+					if a.Show == ShowOffline {
+						t.Fatalf("step %d: OnlineAgents lists %s, which is offline", step, a.JID)
+					}
+					online = append(online, a.JID)
+				}
+				scan := onlineScan(ref)
+				if slices.Sort(scan); !slices.Equal(online, scan) {
+					t.Fatalf("step %d: OnlineAgents %v, scan %v", step, online, scan)
+				}
 			}
 			if offers == 0 || dispatched == 0 {
 				t.Fatalf("no offer in the story: it tests nothing")

@@ -34,19 +34,21 @@ func (s *session) wrote(i int) {
 func (s *session) setAgent(bare string, role AgentRole) {
 	s.keep(mapAgents)
 	s.agents[bare] = role
-	s.agentsVer++
+	s.peopleVer++
 	s.wrote(mapAgents)
 }
 
 func (s *session) setOffered(bare string) {
 	s.keep(mapOffered)
 	s.offered[bare] = true
+	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
 func (s *session) unoffer(bare string) {
 	s.keep(mapOffered)
 	delete(s.offered, bare)
+	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
@@ -54,12 +56,14 @@ func (s *session) unoffer(bare string) {
 func (s *session) voidOffers() {
 	s.keep(mapOffered)
 	s.offered = make(map[string]bool)
+	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
 func (s *session) setInvited(bare string) {
 	s.keep(mapInvited)
 	s.invited[bare] = true
+	s.peopleVer++
 	s.wrote(mapInvited)
 }
 

@@ -1,4 +1,4 @@
-// Indexes over the live sessions, kept on change: by state, owner, connection, agent, deadline, staff nick.
+// Indexes over the live sessions, kept on change: by state, owner, connection, person, deadline, staff nick.
 
 package sessions
 
@@ -17,7 +17,9 @@ import (
 //   - the number of live sessions in each state (the gauges of Stats);
 //   - the sessions of each owner (grace, ownsLive, ownsSuspended);
 //   - the sessions of each visitor connection (limits per visitor);
-//   - the sessions each agent owns or conferences in (inviteBack);
+//   - the sessions each person is an agent of (any role), invited to or
+//     offered (inviteBack, an agent's workspace and disco#items);
+//   - the missed sessions (which any agent serving their queue may take);
 //   - the timers' deadlines (timers.go);
 //   - the folded nicks of the permission holders (staffNick);
 //   - the ids of the live sessions in order (a supervisor's page of them,
@@ -33,14 +35,15 @@ import (
 
 // scaleState holds the indexes; its zero value is ready (maps made on first use).
 type scaleState struct {
-	known   map[string]indexed             // id -> what the indexes hold for it
-	states  map[State]int                  // live sessions per state
-	byOwner map[string]map[string]struct{} // owner (bare JID) -> session ids
-	byConn  map[string]map[string]struct{} // first visitor JID -> session ids
-	byAgent map[string]map[string]struct{} // agent (bare JID) -> sessions it owns or conferences in
-	worked  map[string][]string            // session id -> its agents in byAgent, sorted
-	marked  map[string]struct{}            // sessions changed since their last reindex
-	last    string                         // the session marked last (reindexChanged's common case: it alone is marked)
+	known    map[string]indexed             // id -> what the indexes hold for it
+	states   map[State]int                  // live sessions per state
+	byOwner  map[string]map[string]struct{} // owner (bare JID) -> session ids
+	byConn   map[string]map[string]struct{} // first visitor JID -> session ids
+	byPerson map[string]map[string]struct{} // bare JID -> sessions it is an agent of, invited to or offered
+	people   map[string][]string            // session id -> its people in byPerson, sorted
+	missed   map[string]struct{}            // the missed sessions
+	marked   map[string]struct{}            // sessions changed since their last reindex
+	last     string                         // the session marked last (reindexChanged's common case: it alone is marked)
 
 	timers sessionHeap         // timers.go: sessions by next deadline
 	agents agentHeap           // timers.go: offline agents by end of grace
@@ -56,9 +59,9 @@ type indexed struct {
 	state State
 	owner string
 	conn  string
-	// byAgent holds the agents of s as of its agentsVer (reindexAgents).
+	// byPerson holds the people of s as of its peopleVer (reindexPeople).
 	s         *session
-	agentsVer uint64
+	peopleVer uint64
 }
 
 func (x *scaleState) init() {
@@ -69,8 +72,9 @@ func (x *scaleState) init() {
 	x.states = make(map[State]int)
 	x.byOwner = make(map[string]map[string]struct{})
 	x.byConn = make(map[string]map[string]struct{})
-	x.byAgent = make(map[string]map[string]struct{})
-	x.worked = make(map[string][]string)
+	x.byPerson = make(map[string]map[string]struct{})
+	x.people = make(map[string][]string)
+	x.missed = make(map[string]struct{})
 	x.marked = make(map[string]struct{})
 	x.linger = make(map[string]struct{})
 	x.timers.pos = make(map[string]int)
@@ -149,19 +153,20 @@ func (e *Engine) reindex(id string) {
 			removeFrom(x.byOwner, old.owner, id)
 			removeFrom(x.byConn, old.conn, id)
 			delete(x.known, id)
+			delete(x.missed, id)
 			x.ids.Delete(id)
 			e.recheckAgent(old.owner)
 		}
 		x.timers.remove(id)
-		e.reindexAgents(id, nil)
+		e.reindexPeople(id, nil)
 		return
 	}
-	now := indexed{state: s.rec.State, owner: s.rec.Owner, s: s, agentsVer: s.agentsVer}
+	now := indexed{state: s.rec.State, owner: s.rec.Owner, s: s, peopleVer: s.peopleVer}
 	if len(s.rec.VisitorJIDs) > 0 {
 		now.conn = s.rec.VisitorJIDs[0]
 	}
-	if !had || old.s != s || old.agentsVer != s.agentsVer {
-		e.reindexAgents(id, s) // its agents changed (cow.go's setAgent counts the writes)
+	if !had || old.s != s || old.peopleVer != s.peopleVer {
+		e.reindexPeople(id, s) // its people changed (cow.go's setters count the writes)
 	}
 	if !had || old != now {
 		x.known[id] = now
@@ -176,6 +181,11 @@ func (e *Engine) reindex(id string) {
 			removeFrom(x.byConn, old.conn, id)
 		}
 		x.states[now.state]++
+		if now.state == StateMissed {
+			x.missed[id] = struct{}{}
+		} else {
+			delete(x.missed, id)
+		}
 		addTo(x.byOwner, now.owner, id)
 		addTo(x.byConn, now.conn, id)
 		if had && old.owner != now.owner {
@@ -189,46 +199,74 @@ func (e *Engine) reindex(id string) {
 	}
 }
 
-// reindexAgents keeps byAgent: the agents of s (nil: gone) with the role
-// owner or conference.
-func (e *Engine) reindexAgents(id string, s *session) {
+// reindexPeople keeps byPerson: the people of s (nil: gone), every bare
+// JID that is an agent of it (any role), invited to it or offered it.
+func (e *Engine) reindexPeople(id string, s *session) {
 	x := &e.scale
-	old := x.worked[id]
-	if s != nil && sameWorkers(old, s.agents) || s == nil && len(old) == 0 {
+	old := x.people[id]
+	if s != nil && samePeople(old, s) || s == nil && len(old) == 0 {
 		return // the common case (a line in the room): nothing to build
 	}
 	var now []string
 	if s != nil {
-		for a, role := range s.agents {
-			if role == RoleOwner || role == RoleConference {
-				now = append(now, a)
-			}
-		}
-		sort.Strings(now)
+		now = peopleOf(s)
 	}
 	for _, a := range old {
-		removeFrom(x.byAgent, a, id)
+		removeFrom(x.byPerson, a, id)
 	}
 	for _, a := range now {
-		addTo(x.byAgent, a, id)
+		addTo(x.byPerson, a, id)
 	}
 	if len(now) == 0 {
-		delete(x.worked, id)
+		delete(x.people, id)
 	} else {
-		x.worked[id] = now
+		x.people[id] = now
 	}
 }
 
-// where is what the indexes by state, owner and connection hold.
-func (i indexed) where() indexed { return indexed{state: i.state, owner: i.owner, conn: i.conn} }
+// peopleOf lists the people of s, sorted, each once.
+func peopleOf(s *session) []string {
+	now := make([]string, 0, len(s.agents)+len(s.invited)+len(s.offered))
+	for a := range s.agents {
+		now = append(now, a)
+	}
+	for a := range s.invited {
+		now = append(now, a)
+	}
+	for a := range s.offered {
+		now = append(now, a)
+	}
+	slices.Sort(now)
+	return slices.Compact(now)
+}
 
-// sameWorkers reports whether old (sorted) holds exactly the agents of
-// agents with the role owner or conference, without building that list.
-func sameWorkers(old []string, agents map[string]AgentRole) bool {
+// samePeople reports whether old (sorted) holds exactly the people of s,
+// without building that list.
+func samePeople(old []string, s *session) bool {
 	n := 0
-	for a, role := range agents {
-		if role == RoleOwner || role == RoleConference {
-			if _, found := slices.BinarySearch(old, a); !found {
+	in := func(a string) bool {
+		_, found := slices.BinarySearch(old, a)
+		return found
+	}
+	for a := range s.agents {
+		if !in(a) {
+			return false
+		}
+		n++
+	}
+	for a := range s.invited {
+		if _, dup := s.agents[a]; !dup {
+			if !in(a) {
+				return false
+			}
+			n++
+		}
+	}
+	for a := range s.offered {
+		_, dupA := s.agents[a]
+		_, dupI := s.invited[a]
+		if !dupA && !dupI {
+			if !in(a) {
 				return false
 			}
 			n++
@@ -237,11 +275,20 @@ func sameWorkers(old []string, agents map[string]AgentRole) bool {
 	return n == len(old)
 }
 
-// workedBy returns the live sessions bare may own or conference in (check
-// s.agents).
-func (e *Engine) workedBy(bare string) []*session {
+// where is what the indexes by state, owner and connection hold.
+func (i indexed) where() indexed { return indexed{state: i.state, owner: i.owner, conn: i.conn} }
+
+// linkedTo returns the live sessions bare may be an agent of, invited to or
+// offered (check s.agents, s.invited, s.offered).
+func (e *Engine) linkedTo(bare string) []*session {
 	e.scale.init()
-	return e.candidates(e.scale.byAgent[bare])
+	return e.candidates(e.scale.byPerson[bare])
+}
+
+// missedNow returns the live sessions that may be missed (check the state).
+func (e *Engine) missedNow() []*session {
+	e.scale.init()
+	return e.candidates(e.scale.missed)
 }
 
 // candidates returns the live sessions that are in set or changed since
@@ -301,8 +348,8 @@ func (e *Engine) presize(n int) {
 	if len(x.known) == 0 {
 		x.known = make(map[string]indexed, n)
 		x.byConn = make(map[string]map[string]struct{}, n)
-		x.byAgent = make(map[string]map[string]struct{}, n)
-		x.worked = make(map[string][]string, n)
+		x.byPerson = make(map[string]map[string]struct{}, n)
+		x.people = make(map[string][]string, n)
 		x.timers.pos = make(map[string]int, n)
 		x.timers.items = make([]timerItem, 0, n)
 	}

@@ -2,10 +2,13 @@ package sessions
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
 	"time"
+
+	"mellium.im/xmpp/jid"
 )
 
 // actsNow is the tick's rule for one session as the full scan applied it
@@ -34,12 +37,19 @@ func checkIndexes(t *testing.T, e *Engine, step int) {
 	states := make(map[State]int)
 	owners := make(map[string]map[string]struct{})
 	conns := make(map[string]map[string]struct{})
-	worked := make(map[string]map[string]struct{})
+	people := make(map[string]map[string]struct{})
+	missed := make(map[string]struct{})
 	for id, s := range e.byID {
-		for a, role := range s.agents {
-			if role == RoleOwner || role == RoleConference {
-				addTo(worked, a, id)
+		for _, m := range []map[string]bool{s.invited, s.offered} {
+			for a := range m {
+				addTo(people, a, id)
 			}
+		}
+		for a := range s.agents {
+			addTo(people, a, id)
+		}
+		if s.rec.State == StateMissed {
+			missed[id] = struct{}{}
 		}
 		states[s.rec.State]++
 		addTo(owners, s.rec.Owner, id)
@@ -91,7 +101,30 @@ func checkIndexes(t *testing.T, e *Engine, step int) {
 	}
 	sameSets("owner", x.byOwner, owners)
 	sameSets("connection", x.byConn, conns)
-	sameSets("agent", x.byAgent, worked)
+	sameSets("person", x.byPerson, people)
+	sameSets("missed", map[string]map[string]struct{}{"": x.missed}, map[string]map[string]struct{}{"": missed})
+	// What an agent is shown from the indexes (disco#items, the sessions
+	// command, its workspace) is what the rule gives over every session.
+	for bare := range e.perms {
+		if got, want := e.knownSessions(bare), e.scanKnown(bare); !slices.Equal(got, want) {
+			t.Fatalf("step %d: %s knows of %v from the indexes, %v by the rule", step, bare, got, want)
+		}
+		var got, want []string
+		for _, s := range e.linkedTo(bare) {
+			if e.workspaceRole(s, bare) != "" {
+				got = append(got, s.rec.ID)
+			}
+		}
+		for id, s := range e.byID {
+			if e.workspaceRole(s, bare) != "" {
+				want = append(want, id)
+			}
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d: %s's workspace lists %v from the indexes, %v by a scan", step, bare, got, want)
+		}
+	}
 	st := e.Stats()
 	for _, s := range []State{StateQueued, StateActive, StateSuspended, StateMissed} {
 		if st.ByState[s] != states[s] {
@@ -120,9 +153,10 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 			var all []string                        // every session id
 			pick := func(list []string) string { return list[rng.IntN(len(list))] }
 			acted := 0
+			seen := make(map[string]bool) // what the story's sessions held at some step
 			for step := 0; step < 400; step++ {
 				v := pick(visitors)
-				switch op := rng.IntN(12); op {
+				switch op := rng.IntN(15); op {
 				case 0, 1:
 					c := RequestCmd{Queue: "support", Body: "help"}
 					if ids := sessionsOf[v]; len(ids) > 0 && rng.IntN(2) == 0 {
@@ -162,6 +196,28 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 					if ids := sessionsOf[v]; len(ids) > 0 {
 						w.say(v, pick(ids), "hello")
 					}
+				case 12: // a missed session (which any agent serving its queue may take)
+					if _, r := w.svc(v, &LeaveMessageCmd{Body: "call me"}); r != nil && r.Type == "result" {
+						if a, ok := r.Payload.(*SessionAnswer); ok && a.ID != "" {
+							sessionsOf[v] = append(sessionsOf[v], a.ID)
+							all = append(all, a.ID)
+						}
+					}
+				case 13: // an agent invites another (refused unless it is one of the session's agents)
+					a, to := pick(agents), pick(agents)
+					var owned []string
+					for id, s := range w.eng.byID {
+						if s.agents[jid.MustParse(a).Bare().String()] == RoleOwner {
+							owned = append(owned, id)
+						}
+					}
+					if sort.Strings(owned); len(owned) > 0 {
+						w.send(&Message{From: jid.MustParse(a), Invites: []Invite{{To: jid.MustParse(to).Bare()}}}, pick(owned))
+					}
+				case 14: // an agent declines (its offer or invitation, if it has one)
+					if len(all) > 0 {
+						w.send(&Message{From: jid.MustParse(pick(agents)), Decline: true}, pick(all))
+					}
 				default:
 					w.advance(time.Duration(rng.IntN(200)) * time.Second)
 					w.eng.now = w.now.UTC()
@@ -185,9 +241,23 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 					w.step(Tick{})
 				}
 				checkIndexes(t, w.eng, step)
+				for _, s := range w.eng.byID {
+					if s.rec.State == StateMissed {
+						seen["missed"] = true
+					}
+					if len(s.invited) > 0 {
+						seen["invited"] = true
+					}
+					if len(s.offered) > 0 {
+						seen["offered"] = true
+					}
+				}
 			}
 			if acted == 0 {
 				t.Fatalf("no tick acted on any session: the story tests nothing")
+			}
+			if len(seen) < 3 {
+				t.Fatalf("the story had sessions %v only: it does not test the index of people", seen)
 			}
 		})
 	}

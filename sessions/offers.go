@@ -52,6 +52,7 @@ func (e *Engine) dispatch() {
 		e.obs.Offer("sent")
 		e.offered(s)
 		s.setOffered(o.Agent)
+		e.timerTouch(s) // s need not be the input's: the index of its people must see the offer
 		s.reserveAgent(o.Agent)
 		secs := int(e.cfg.OfferTimeout.Seconds())
 		reason := offerReason(s)

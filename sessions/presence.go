@@ -249,7 +249,7 @@ func (e *Engine) leave(s *session, p *Presence) {
 // invitation to each live session it owns or conferences in and is absent from.
 func (e *Engine) inviteBack(bare string, to jid.JID) {
 	ids := make([]string, 0)
-	for _, s := range e.workedBy(bare) {
+	for _, s := range e.linkedTo(bare) {
 		if r := s.agents[bare]; (r == RoleOwner || r == RoleConference) && !s.room.Present(bare) {
 			ids = append(ids, s.rec.ID)
 		}

@@ -79,8 +79,8 @@ func (e *Engine) queueFigures() []WorkspaceQueue {
 
 func (e *Engine) figureAgents() []routing.AgentInfo {
 	var as []routing.AgentInfo
-	for _, a := range e.router.Agents() {
-		if a.Show != routing.ShowOffline && e.has(a.JID, PermChat) {
+	for _, a := range e.router.OnlineAgents() {
+		if e.has(a.JID, PermChat) {
 			as = append(as, a)
 		}
 	}

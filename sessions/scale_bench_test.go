@@ -108,11 +108,17 @@ func scaleConfig() Config {
 // scaleEngine restores n sessions at t0, signs every agent in and puts the
 // visitor and the agent of session s0000000 in its room, which is returned.
 func scaleEngine(b *testing.B, n int) (*Engine, jid.JID) {
+	return scaleEngineOnline(b, n, n)
+}
+
+// scaleEngineOnline is scaleEngine with only the agents of the first online
+// sessions signed in (the others stay offline within their grace).
+func scaleEngineOnline(b *testing.B, n, online int) (*Engine, jid.JID) {
 	b.Helper()
 	e := NewEngine(scaleConfig())
 	e.Restore(t0, scaleSnapshot(n))
 	var in []Input
-	for g := 0; g*4 < n; g++ {
+	for g := 0; g*4 < min(n, online); g++ {
 		in = append(in, &Presence{From: jid.MustParse(scaleAgent(g) + "/desk"), To: jid.MustParse(service)})
 	}
 	now := t0.Add(time.Millisecond)
@@ -245,6 +251,42 @@ func BenchmarkScaleSupervisorPage(b *testing.B) {
 // sessions: anyone may ask, so its cost must not grow with them.
 func BenchmarkScaleVisitorItems(b *testing.B) {
 	benchServiceItems(b, "stranger@guest.example.com", "", func(int) int { return 0 })
+}
+
+// BenchmarkScaleAgentItems is an agent's disco#items of the service (the
+// three sessions it owns) while the engine holds n live sessions: any chat
+// holder may ask, so its cost must not grow with the sessions of others.
+func BenchmarkScaleAgentItems(b *testing.B) {
+	benchServiceItems(b, scaleAgent(0), "", func(int) int { return 3 })
+}
+
+// BenchmarkScaleWorkspace is an agent's <workspace/> (its three sessions)
+// while the engine holds n live sessions. Forty agents are signed in at
+// every size: the workspace also lists the colleagues online, which grow
+// with the agents, not with the sessions.
+func BenchmarkScaleWorkspace(b *testing.B) {
+	for _, n := range scaleSizes {
+		b.Run("sessions="+strconv.Itoa(n), func(b *testing.B) {
+			e, _ := scaleEngineOnline(b, n, 160)
+			now := t0.Add(time.Millisecond)
+			from := jid.MustParse(scaleAgent(0) + "/desk")
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				out := e.Process(now, []Input{&IQ{From: from, To: jid.MustParse(service), ID: "w1", Type: "get", Cmd: &WorkspaceCmd{}}})
+				var ws *Workspace
+				for _, o := range out.Out {
+					if w, ok := o.(*Workspace); ok {
+						ws = w
+					}
+				}
+				if ws == nil || len(ws.Sessions) != 3 || len(ws.Agents) != 39 {
+					b.Fatalf("workspace %+v, want 3 sessions and 39 colleagues", ws)
+				}
+			}
+			reportCPU(b, start, "", 1)
+		})
+	}
 }
 
 // benchServiceItems times disco#items of the service from bare, given perm

@@ -71,14 +71,8 @@ func (e *Engine) workspace(q *IQ) {
 	} else {
 		w.Me = routing.AgentInfo{JID: bare, Capacity: e.cfg.DefaultCapacity}
 	}
-	for _, s := range e.byID {
-		role := s.agents[bare]
-		if role != RoleOwner && role != RoleConference {
-			role = ""
-			if e.offeredTo(s, bare) {
-				role = "offer"
-			}
-		}
+	for _, s := range e.linkedTo(bare) {
+		role := e.workspaceRole(s, bare)
 		if role == "" {
 			continue
 		}
@@ -96,8 +90,8 @@ func (e *Engine) workspace(q *IQ) {
 		}
 		return a.ID < b.ID
 	})
-	for _, a := range e.router.Agents() {
-		if a.JID != bare && a.Show != routing.ShowOffline && e.has(a.JID, PermChat) {
+	for _, a := range e.router.OnlineAgents() {
+		if a.JID != bare && e.has(a.JID, PermChat) {
 			w.Agents = append(w.Agents, a)
 		}
 	}
@@ -114,4 +108,18 @@ func (e *Engine) workspace(q *IQ) {
 		}
 	}
 	e.send(w)
+}
+
+// workspaceRole is bare's role in s as its workspace lists it: owner,
+// conference, "offer" (offered it while it waits), or "" (not listed). Each
+// is one of the people of s (index.go), so the workspace is built from the
+// agent's sessions, not from every live one.
+func (e *Engine) workspaceRole(s *session, bare string) AgentRole {
+	switch role := s.agents[bare]; {
+	case role == RoleOwner || role == RoleConference:
+		return role
+	case e.offeredTo(s, bare):
+		return "offer"
+	}
+	return ""
 }

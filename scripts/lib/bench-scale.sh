@@ -71,7 +71,7 @@ status=0
 # The request benchmark adds a session per operation: a fixed count.
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScale(Message|Tick)/' -test.benchtime 20000x -test.count "$COUNT" || status=1
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScaleRequest/' -test.benchtime 2000x -test.count "$COUNT" || status=1
-run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScale(SupervisorPage|VisitorItems)/' -test.benchtime 2000x -test.count "$COUNT" || status=1
+run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScale(SupervisorPage|VisitorItems|AgentItems|Workspace)/' -test.benchtime 2000x -test.count "$COUNT" || status=1
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScaleRestore/' -test.benchtime 3x -test.count "$COUNT" || status=1
 stored=1000,1000000
 [[ "${SCALE_STORED:-}" == small ]] && stored=1000
@@ -92,8 +92,8 @@ PARLEY_BENCH_ROUNDS="$COUNT" PARLEY_BENCH_STORED="$stored" \
 			printf "%-34s %7.2f  (%s %.0f vs %.0f; target <= %s: %s)\n", what, y / x, unit, y, x, target, (y / x <= target ? "met" : "NOT met")
 		}
 		END {
-			split("Message Request Tick SupervisorPage VisitorItems", ops, " ")
-			for (k = 1; k <= 5; k++) {
+			split("Message Request Tick SupervisorPage VisitorItems AgentItems Workspace", ops, " ")
+			for (k = 1; k <= 7; k++) {
 				o = ops[k]
 				ratio(tolower(o) " 100k/1k sessions", "BenchmarkScale" o "/sessions=1000", "BenchmarkScale" o "/sessions=100000", "cpu-ns/op", 1.3)
 				ratio(tolower(o) " 10k/1k sessions", "BenchmarkScale" o "/sessions=1000", "BenchmarkScale" o "/sessions=10000", "cpu-ns/op", 1.3)
