@@ -43,6 +43,7 @@ type Config struct {
 	Grace           time.Duration
 	SuspendTimeout  time.Duration
 	AbandonAfter    time.Duration // a queued session's visitor may be away this long (0: DefaultAbandonAfter)
+	WorkspaceMax    int           // most sessions one workspace lists (0: DefaultWorkspaceMax)
 	Causes          []string
 	ReconnectAlways bool
 	Limits          Limits    // per visitor (limits.go); zero values: no limit
@@ -141,6 +142,9 @@ func NewEngine(cfg Config) *Engine {
 	}
 	if cfg.AbandonAfter <= 0 {
 		cfg.AbandonAfter = DefaultAbandonAfter
+	}
+	if cfg.WorkspaceMax <= 0 {
+		cfg.WorkspaceMax = DefaultWorkspaceMax
 	}
 	if len(cfg.Causes) == 0 {
 		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}

@@ -5,6 +5,7 @@ package sessions
 import (
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley/muc"
 	"github.com/parley-chat/parley/routing"
@@ -28,7 +29,30 @@ type Workspace struct {
 	Causes   []string
 	Agents   []routing.AgentInfo // online chat holders other than the asker
 	Queues   []WorkspaceQueue    // supervisors only; nil otherwise
+	Unlisted int                 // sessions of the asker left out (over Config.WorkspaceMax): suspended ones, the longest suspended first
 }
+
+// DefaultWorkspaceMax is the most sessions one workspace lists. Suspended
+// sessions have no bound of their own (they expire after SuspendTimeout,
+// 24 hours by default), and a visitor may suspend its own session: with the
+// visitor's summary clipped (workspaceClips) a listed session is at most
+// about 4 KB on the wire, so a workspace stays under the component's
+// stanza limit (--max-stanza, 500 KB) whatever visitors typed and however
+// many sessions an agent holds. What is left out are the sessions suspended
+// longest; the console says how many, and disco#items of the service (paged)
+// lists every session the agent may join.
+const DefaultWorkspaceMax = 100
+
+// What a workspace shows of each visitor, in bytes (a visitor may send up
+// to 32 details of --max-field and a question of --max-body): enough for a
+// list and an offer card; the room's disco#info and the details command
+// give everything.
+const (
+	clipName     = 128
+	clipEmail    = 128
+	clipPage     = 256
+	clipQuestion = 300
+)
 
 // WorkspaceSession is one session of the asker.
 type WorkspaceSession struct {
@@ -42,6 +66,7 @@ type WorkspaceSession struct {
 	SuspendedBy SuspendedBy
 	Cause       string
 	Reconnected bool // the visitor came back to the suspended session and waits for a resume
+	suspendedAt time.Time
 }
 
 // WorkspaceQueue is a queue's figures for a supervisor.
@@ -77,12 +102,15 @@ func (e *Engine) workspace(q *IQ) {
 			continue
 		}
 		ws := WorkspaceSession{ID: s.rec.ID, Queue: s.rec.Queue, Room: s.room.Addr(), State: s.rec.State, Role: role,
-			Visitor: s.rec.Visitor, Question: s.rec.Question, Started: s.rec.CreatedAt, Reconnected: s.reconnected && s.rec.State == StateSuspended}
+			Visitor: visitorSummary(s.rec.Visitor), Question: clip(s.rec.Question, clipQuestion), Started: s.rec.CreatedAt,
+			Reconnected: s.reconnected && s.rec.State == StateSuspended}
 		if s.rec.State == StateSuspended {
 			ws.SuspendedBy, ws.Cause = s.rec.SuspendedBy, s.rec.SuspendCause
+			ws.suspendedAt = s.rec.SuspendedAt
 		}
 		w.Sessions = append(w.Sessions, ws)
 	}
+	w.Sessions, w.Unlisted = workspaceCut(w.Sessions, e.cfg.WorkspaceMax)
 	sort.Slice(w.Sessions, func(i, j int) bool {
 		a, b := w.Sessions[i], w.Sessions[j]
 		if !a.Started.Equal(b.Started) {
@@ -122,4 +150,52 @@ func (e *Engine) workspaceRole(s *session, bare string) AgentRole {
 		return "offer"
 	}
 	return ""
+}
+
+// workspaceCut keeps at most max of an agent's sessions: every one that is
+// not suspended and every suspended one whose visitor is back (what the
+// agent must act on) first, then the suspended ones, the most recently
+// suspended first. It returns those kept and how many were left out.
+func workspaceCut(list []WorkspaceSession, max int) ([]WorkspaceSession, int) {
+	if len(list) <= max {
+		return list, 0
+	}
+	waits := func(s WorkspaceSession) bool { return s.State == StateSuspended && !s.Reconnected }
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if waits(a) != waits(b) {
+			return !waits(a)
+		}
+		if !a.suspendedAt.Equal(b.suspendedAt) {
+			return a.suspendedAt.After(b.suspendedAt)
+		}
+		return a.ID < b.ID
+	})
+	return list[:max], len(list) - max
+}
+
+// visitorSummary is what a workspace shows of a visitor: name, email and
+// page, each clipped.
+func visitorSummary(v map[string]string) map[string]string {
+	out := make(map[string]string, 3)
+	for k, n := range map[string]int{"name": clipName, "email": clipEmail, "page": clipPage} {
+		if x := v[k]; x != "" {
+			out[k] = clip(x, n)
+		}
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes, at a character boundary, marking the cut
+// with an ellipsis (within the n bytes).
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "…"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
 }

@@ -1,8 +1,11 @@
 package sessions
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley/routing"
 )
@@ -93,5 +96,83 @@ func TestWorkspace(t *testing.T) {
 	}
 	if _, r := w.iq(alice, mustJID(service), "set", &WorkspaceCmd{}); errCond(r) != "bad-request" {
 		t.Errorf("set: %+v", r)
+	}
+}
+
+// An agent's workspace lists at most WorkspaceMax sessions: what the agent
+// must act on (active, and a suspended one whose visitor is back) first,
+// then the most recently suspended; the rest are counted, not listed. What
+// it shows of each visitor is clipped, whatever the visitor typed.
+func TestWorkspaceBounded(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.DefaultCapacity = 10; c.WorkspaceMax = 3 })
+	w.signIn(alice)
+	var sids, tokens []string
+	for i := range 5 {
+		question := "question " + strconv.Itoa(i)
+		if i == 0 {
+			question = strings.Repeat("<parcel> é", 90) // 990 bytes: testConfig's MaxBody is 1,000
+		}
+		w.advance(time.Second)
+		sid, token := w.active("v"+strconv.Itoa(i)+"@guest.example.com/w", question)
+		sids, tokens = append(sids, sid), append(tokens, token)
+	}
+	// Sessions 1 to 4 suspended a minute apart; session 2's visitor comes back.
+	for i := 1; i <= 4; i++ {
+		w.advance(time.Minute)
+		if _, r := w.cmd(alice, sids[i], &SuspendCmd{Cause: "Investigation"}); errCond(r) != "" {
+			t.Fatalf("suspend %d: %+v", i, r)
+		}
+	}
+	w.leave("v2@guest.example.com/w", sids[2], "Ann", true)
+	if _, r := w.svc("v2@guest.example.com/later", &ReconnectCmd{Session: sids[2], Token: tokens[2]}); errCond(r) != "" {
+		t.Fatalf("reconnect: %+v", r)
+	}
+	w.join("v2@guest.example.com/later", sids[2], "Ann")
+
+	ws := w.workspaceOf(alice)
+	var listed []string
+	for _, s := range ws.Sessions {
+		listed = append(listed, s.ID)
+	}
+	// Oldest first among those listed: 0 (active), 2 (back), 4 (suspended last).
+	if want := []string{sids[0], sids[2], sids[4]}; !equal(listed, want) || ws.Unlisted != 2 {
+		t.Fatalf("listed %v and %d unlisted, want %v and 2 (sessions %v)", listed, ws.Unlisted, want, sids)
+	}
+	q := ws.Sessions[0].Question
+	if len(q) > clipQuestion || !strings.HasSuffix(q, "…") || !utf8.ValidString(q) || !strings.HasPrefix(q, "<parcel> é<parcel>") {
+		t.Errorf("the question is shown as %d bytes %q, want at most %d, cut at a character and marked", len(q), q, clipQuestion)
+	}
+
+	// One more listed: the next most recently suspended (3, not 1).
+	w.eng.cfg.WorkspaceMax = 4
+	listed = listed[:0]
+	for _, s := range w.workspaceOf(alice).Sessions {
+		listed = append(listed, s.ID)
+	}
+	if want := []string{sids[0], sids[2], sids[3], sids[4]}; !equal(listed, want) {
+		t.Fatalf("with room for 4: listed %v, want %v (sessions %v)", listed, want, sids)
+	}
+
+	// Within the bound nothing is left out.
+	w.eng.cfg.WorkspaceMax = 10
+	if ws := w.workspaceOf(alice); len(ws.Sessions) != 5 || ws.Unlisted != 0 {
+		t.Errorf("with room for all: %d listed, %d unlisted", len(ws.Sessions), ws.Unlisted)
+	}
+}
+
+func TestVisitorSummaryClipped(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes
+	got := visitorSummary(map[string]string{"name": long, "email": "ann@example.org", "page": strings.Repeat("p", 300), "order": "A-1"})
+	if len(got) != 3 || got["email"] != "ann@example.org" || got["order"] != "" {
+		t.Fatalf("summary %v: want name, email and page only", got)
+	}
+	if n := got["name"]; len(n) > clipName || !utf8.ValidString(n) || !strings.HasSuffix(n, "…") || len(n) < clipName-4 {
+		t.Errorf("name clipped to %d bytes %q", len(n), n)
+	}
+	if p := got["page"]; len(p) != clipPage || !strings.HasSuffix(p, "…") {
+		t.Errorf("page clipped to %d bytes", len(p))
+	}
+	if s := clip("short", 10); s != "short" {
+		t.Errorf("clip of a short string: %q", s)
 	}
 }

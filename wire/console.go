@@ -102,12 +102,13 @@ func (s *WorkspaceSession) decode(d *xml.Decoder, st xml.StartElement) error {
 	})
 }
 
-// Workspace is the answer to <workspace/>: the asker (<me/>), its sessions,
-// the suspension causes, its colleagues (<agent/>) and, for supervisors, the
+// Workspace is the answer to <workspace/>: the asker (<me/>), its sessions
+// (and how many were not listed), the suspension causes, its colleagues (<agent/>) and, for supervisors, the
 // queues, in that order.
 type Workspace struct {
 	Me       Agent
 	Sessions []WorkspaceSession
+	Unlisted int // sessions left out of the list: <unlisted sessions='N'/> after the sessions when N > 0
 	Causes   []string
 	Agents   []Agent
 	Queues   []QueueFigures
@@ -117,6 +118,9 @@ type Workspace struct {
 func (w Workspace) TokenReader() xml.TokenReader {
 	inner := []xml.TokenReader{w.Me.tokens("me")}
 	inner = each(inner, w.Sessions, WorkspaceSession.tokens)
+	if w.Unlisted > 0 {
+		inner = append(inner, empty(start("", "unlisted", "sessions", strconv.Itoa(w.Unlisted))))
+	}
 	inner = each(inner, w.Causes, func(c string) xml.TokenReader {
 		return xmlstream.Wrap(xmlstream.Token(xml.CharData(c)), start("", "cause"))
 	})
@@ -144,6 +148,8 @@ func (w *Workspace) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 			}
 			w.Sessions = append(w.Sessions, s)
 			return nil
+		case "unlisted":
+			w.Unlisted = num(t, "sessions")
 		case "cause":
 			c, err := text(d)
 			w.Causes = append(w.Causes, c)

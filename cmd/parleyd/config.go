@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/parley-chat/parley/sessions"
 )
 
 // config is every setting of parleyd serve. Each comes from a flag, else the
@@ -26,6 +27,7 @@ type config struct {
 	HistoryLimit   int
 	MaxBody        int
 	MaxField       int
+	WorkspaceMax   int
 	Rate           float64
 	Burst          int
 	IdleSuspend    time.Duration
@@ -65,6 +67,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.HistoryLimit, "history-limit", 500, "messages of history sent on join (and kept in memory per room)")
 	fs.IntVar(&c.MaxBody, "max-body", 8192, "largest message or request body in bytes")
 	fs.IntVar(&c.MaxField, "max-field", 1024, "largest visitor detail in bytes")
+	fs.IntVar(&c.WorkspaceMax, "workspace-max", sessions.DefaultWorkspaceMax, "most sessions one agent's workspace lists (the longest suspended are left out and counted)")
 	fs.Float64Var(&c.Rate, "rate", 20, "stanzas per second allowed per JID")
 	fs.IntVar(&c.Burst, "burst", 40, "burst of stanzas allowed per JID above the rate")
 	fs.DurationVar(&c.IdleSuspend, "idle-suspend", 2*time.Minute, "time with no visitor present before a session is suspended by the system")

@@ -136,8 +136,8 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		MaxBody: cfg.MaxBody, MaxField: cfg.MaxField, MaxFields: 32,
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
-		AbandonAfter: cfg.AbandonAfter,
-		Limits:       sessions.Limits{OpenSessions: cfg.VisitorSessions, RequestsPerMinute: cfg.VisitorRate, QueuedSessions: cfg.VisitorQueued},
+		AbandonAfter: cfg.AbandonAfter, WorkspaceMax: cfg.WorkspaceMax,
+		Limits: sessions.Limits{OpenSessions: cfg.VisitorSessions, RequestsPerMinute: cfg.VisitorRate, QueuedSessions: cfg.VisitorQueued},
 	})
 	lm := newLeaderMetrics(reg)
 	lease, err := becomeActive(ctx, cfg, reg, lm, log, pool, store)

@@ -86,6 +86,8 @@ export function register(converse) {
               visitor: attrs(child(s, "visitor")),
               question: child(s, "question")?.textContent || "",
             })),
+            // Sessions the service left out of the list (the longest suspended; --workspace-max).
+            unlisted: Number(attrs(child(w, "unlisted")).sessions || 0),
             causes: children(w, "cause").map((c) => c.textContent),
             agents: children(w, "agent").map(attrs),
             queues: children(w, "queue").map(attrs),
@@ -396,7 +398,8 @@ export function register(converse) {
                 h("button", { type: "button", class: "parley-resume-back", onclick: () => { openRoom(s.room); resume(s.room); } }, S.resume)) : null);
           }), ...offered.map((s) => h("li", { class: "parley-chat parley-offered", "data-room": s.room, "data-role": "offer" },
             h("strong", {}, s.visitor.name || s.id), " ", h("span", { class: "parley-state" }, S.state.queued, " · ", S.role.offer),
-            " · ", S.waiting(minutes(s.started)))))));
+            " · ", S.waiting(minutes(s.started))))),
+          ws.unlisted ? h("p", { class: "parley-unlisted", role: "note" }, S.unlisted(ws.unlisted)) : null));
         // The selected chat's tools.
         const cur = ws.sessions.find((s) => s.room === st.selected && s.role !== "offer");
         if (!cur) {
