@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"fmt"
+	"html"
+	"strings"
 	"testing"
 
 	pxmpp "github.com/parley-chat/parley/xmpp"
@@ -100,5 +103,43 @@ func TestWorkspaceIQ(t *testing.T) {
 	// Someone with no right.
 	if r := p.agent("nochat").iq("get", p.Domain, `<workspace xmlns='urn:parley:chat:0'/>`); errorCondition(r) != "forbidden" {
 		t.Errorf("nochat: %s", r)
+	}
+}
+
+// An agent whose visitors wrote long questions still gets its whole
+// workspace, each question clipped: 12 chats whose questions are as long as
+// --max-body lets them be (8 KB), where the answer was once built empty (the
+// gateway's element builder refused more than 64 KB of text).
+func TestWorkspaceOfLongQuestions(t *testing.T) {
+	p := startParley(t)
+	p.grant(p.agentJID("agent4"), "chat")
+	a := p.agent("agent4")
+	signIn(p, a, `<agent xmlns='urn:parley:chat:0' max-chats='12'/>`)
+	long := strings.Repeat(`Where is "my" parcel? `, 8000/22)
+	rooms := make(map[string]bool)
+	for i := range 12 {
+		v := p.visitor()
+		s := request(p, v, "", fmt.Sprintf("<visitor name='V%d'/><body>%s</body>", i, html.EscapeString(long)))
+		room := s.Get("room")
+		join(v, room, fmt.Sprintf("V%d", i))
+		a.expect("the offer", isOffer(room))
+		join(a, room, "agent4")
+		v.expect("assigned", isEvent(room, "assigned"))
+		rooms[room] = true
+	}
+	w := workspace(p, a)
+	n := 0
+	for _, s := range w.Children {
+		if s.Name.Local != "session" {
+			continue
+		}
+		n++
+		q := s.Child("", "question").Text
+		if !rooms[s.Get("room")] || !strings.HasPrefix(q, `Where is "my" parcel?`) || !strings.HasSuffix(q, "…") || len(q) > 300 {
+			t.Errorf("session %s with a question of %d bytes %q", s.Get("room"), len(q), q)
+		}
+	}
+	if n != len(rooms) || w.Child("", "unlisted") != nil {
+		t.Fatalf("the workspace lists %d sessions of %d: %.500s", n, len(rooms), w)
 	}
 }

@@ -1,57 +1,57 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/parley-chat/parley/routing"
 	"github.com/parley-chat/parley/sessions"
 	"mellium.im/xmpp/jid"
 )
 
-func TestDecodeWorkspace(t *testing.T) {
-	q, err := decodeIQ(parseOne(t, `<iq xmlns='jabber:component:accept' type='get' id='1' from='a@x/r' to='chat.x'><workspace xmlns='urn:parley:chat:0'/></iq>`))
-	if _, ok := q.Cmd.(*sessions.WorkspaceCmd); err != nil || !ok {
-		t.Fatalf("decoded %+v %v", q.Cmd, err)
+// An agent's workspace fits in one stanza under --max-stanza's default (500
+// KB) however many sessions the agent holds and whatever their visitors
+// typed: 150 suspended sessions whose visitor details and question are as
+// long as the limits let them be, in the character that escapes longest
+// (`"` is written as &#34;, five bytes).
+func TestWorkspaceFitsOneStanza(t *testing.T) {
+	const maxStanza = 500 * 1024
+	const agent = "alice@example.com"
+	eng := sessions.NewEngine(sessions.Config{Domain: jid.MustParse("chat.example.com"), Queues: []string{"support"},
+		MaxField: 4096, MaxBody: 65536, MaxFields: 32, SuspendTimeout: time.Hour})
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	worst := func(n int) string { return strings.Repeat(`"`, n) }
+	snap := &sessions.Snapshot{Permissions: map[string]map[string]bool{agent: {sessions.PermChat: true}}}
+	for i := range 150 {
+		id := fmt.Sprintf("s%025d", i)
+		at := now.Add(-time.Duration(i) * time.Second)
+		snap.Sessions = append(snap.Sessions, sessions.Record{ID: id, Queue: "support", State: sessions.StateSuspended,
+			Owner: agent, VisitorJIDs: []string{"v" + fmt.Sprint(i) + "@guest.example.com/w"},
+			Visitor:  map[string]string{"name": worst(4096), "email": worst(4096), "page": worst(4096), "order": worst(4096)},
+			Question: worst(65536), SuspendedBy: sessions.ByVisitor, SuspendCause: "Investigation", // causes are the operator's (--causes)
+			CreatedAt: at, UpdatedAt: at, AssignedAt: at, SuspendedAt: at, Deadline: now.Add(time.Hour)})
+		snap.Agents = append(snap.Agents, sessions.SessionAgent{Session: id, JID: agent, Role: "owner", At: at})
 	}
-}
-
-func TestEncodeWorkspace(t *testing.T) {
-	var enc encoder
-	started := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	got := enc.encode(&sessions.Workspace{From: jid.MustParse("chat.x"), To: jid.MustParse("a@x/desk"), ID: "9",
-		Me: routing.AgentInfo{JID: "a@x", Show: routing.ShowDND, Load: 2, Capacity: 4},
-		Sessions: []sessions.WorkspaceSession{{ID: "s1", Room: jid.MustParse("s1@chat.x"), Queue: "support", State: sessions.StateSuspended,
-			Role: "owner", Visitor: map[string]string{"name": "Ann", "email": "ann@example.org"}, Question: "Parcel?", Started: started,
-			SuspendedBy: "agent", Cause: "Investigation", Reconnected: true}},
-		Causes: []string{"Investigation"},
-		Agents: []routing.AgentInfo{{JID: "b@x", Show: routing.ShowAvailable, Load: 1, Capacity: 3}},
-		Queues: []sessions.WorkspaceQueue{{Name: "support", Waiting: 2, Agents: 1, Free: 0, Oldest: 75 * time.Second, HasWaiting: true}, {Name: "sales"}},
-	}).String()
-	for _, part := range []string{
-		`<iq type="result" id="9" from="chat.x" to="a@x/desk"><workspace xmlns="urn:parley:chat:0">`,
-		`<me jid="a@x" show="dnd" load="2" capacity="4" pending="0">`,
-		`<session id="s1" room="s1@chat.x" state="suspended" role="owner" queue="support" started="2026-12-01T10:00:00Z" suspended-by="agent" cause="Investigation" reconnected="true"><visitor name="Ann" email="ann@example.org"></visitor><question>Parcel?</question></session>`,
-		`<cause>Investigation</cause>`,
-		`<agent jid="b@x" show="available" load="1" capacity="3" pending="0">`,
-		`<queue name="support" waiting="2" agents="1" free="0" oldest="75">`,
-		`<queue name="sales" waiting="0" agents="0" free="0">`,
-	} {
-		if !strings.Contains(got, part) {
-			t.Errorf("workspace %s\n lacks %s", got, part)
+	eng.Restore(now, snap)
+	out := eng.Process(now, []sessions.Input{&sessions.IQ{From: jid.MustParse(agent + "/desk"), To: jid.MustParse("chat.example.com"),
+		ID: "w1", Type: "get", Cmd: &sessions.WorkspaceCmd{}}})
+	var ws *sessions.Workspace
+	for _, o := range out.Out {
+		if w, ok := o.(*sessions.Workspace); ok {
+			ws = w
 		}
 	}
-}
-
-func TestEncodeQueueFigures(t *testing.T) {
-	var enc encoder
-	got := enc.encode(&sessions.QueueFigures{From: jid.MustParse("chat.x"), To: jid.MustParse("sue@x/desk"),
-		Queues: []sessions.WorkspaceQueue{{Name: "support", Waiting: 2, Agents: 1, Oldest: 75 * time.Second, HasWaiting: true}},
-		Agents: []routing.AgentInfo{{JID: "b@x", Show: routing.ShowDND, Load: 1, Capacity: 3}},
-	}).String()
-	want := `<message from="chat.x" to="sue@x/desk" type="headline"><queues xmlns="urn:parley:chat:0"><queue name="support" waiting="2" agents="1" free="0" oldest="75"></queue><agent jid="b@x" show="dnd" load="1" capacity="3" pending="0"></agent></queues></message>`
-	if got != want {
-		t.Errorf("queue figures\n got %s\nwant %s", got, want)
+	if ws == nil || len(ws.Sessions) != sessions.DefaultWorkspaceMax || ws.Unlisted != 150-sessions.DefaultWorkspaceMax {
+		t.Fatalf("workspace %+v: want %d sessions listed and the rest counted", ws, sessions.DefaultWorkspaceMax)
+	}
+	xml := encodeWorkspace(ws).String()
+	if n := strings.Count(xml, "<session "); n != len(ws.Sessions) {
+		t.Fatalf("the answer holds %d sessions of %d: %.300s", n, len(ws.Sessions), xml)
+	}
+	size := len(xml)
+	t.Logf("the workspace of %d sessions is %d bytes (%d per session)", len(ws.Sessions), size, size/len(ws.Sessions))
+	if size > maxStanza-1024 { // room for the <iq/> around it
+		t.Fatalf("the workspace takes %d bytes, over %d", size, maxStanza-1024)
 	}
 }

@@ -152,16 +152,21 @@ func (e *Element) ChildrenNamed(space, local string) []*Element {
 // namespace under a namespaced parent was written xmlns=” and is refused
 // (ErrNoNamespace).
 func Decode(start xml.StartElement, r xml.TokenReader) (*Element, error) {
-	return decode(start, r, true)
+	return decode(start, r, true, MaxBytes)
 }
 
 // FromTokens is Decode for tokens made in code (mellium's TokenReaders): an
-// empty namespace there means "inherit", as in an Element.
+// empty namespace there means "inherit", as in an Element. MaxBytes, a
+// bound on what a peer sends, does not apply: what the service builds may
+// be larger (an agent's workspace of 100 sessions is), and what it may send
+// at once is the writer's to bound (Config.MaxStanza).
 func FromTokens(start xml.StartElement, r xml.TokenReader) (*Element, error) {
-	return decode(start, r, false)
+	return decode(start, r, false, 0)
 }
 
-func decode(start xml.StartElement, r xml.TokenReader, resolved bool) (*Element, error) {
+// decode builds an element from tokens; limit, when above zero, bounds its
+// names, attribute values and character data (ErrTooLarge).
+func decode(start xml.StartElement, r xml.TokenReader, resolved bool, limit int) (*Element, error) {
 	root := fromStart(start)
 	stack := []*Element{root}
 	// Pointers: a strings.Builder must not be copied once written to, and
@@ -184,7 +189,7 @@ func decode(start xml.StartElement, r xml.TokenReader, resolved bool) (*Element,
 			if len(stack) >= MaxDepth {
 				return nil, ErrTooDeep
 			}
-			if size += attrBytes(t); size > MaxBytes {
+			if size += attrBytes(t); limit > 0 && size > limit {
 				return nil, ErrTooLarge
 			}
 			if !goodNames(t) {
@@ -200,7 +205,7 @@ func decode(start xml.StartElement, r xml.TokenReader, resolved bool) (*Element,
 			stack = append(stack, c)
 			text = append(text, &strings.Builder{})
 		case xml.CharData:
-			if size += len(t); size > MaxBytes {
+			if size += len(t); limit > 0 && size > limit {
 				return nil, ErrTooLarge
 			}
 			text[len(text)-1].Write(t)

@@ -70,6 +70,15 @@ func TestDecodeTooLarge(t *testing.T) {
 	if _, err := Parse("<a>" + strings.Repeat("x", MaxBytes-10) + "</a>"); err != nil {
 		t.Errorf("text under MaxBytes: %v", err)
 	}
+	// What the service builds itself is not a peer's input: FromTokens takes
+	// it whole (the writer bounds what is sent, Config.MaxStanza).
+	big := New("", "workspace").SetText(strings.Repeat("x", 4*MaxBytes))
+	r := big.TokenReader()
+	start, _ := r.Token()
+	el, err := FromTokens(start.(xml.StartElement), r)
+	if err != nil || len(el.Text) != 4*MaxBytes {
+		t.Errorf("FromTokens of 4 MaxBytes: %v", err)
+	}
 }
 
 // A stanza with id=” (the answer to an IQ that came so) keeps its empty id
