@@ -67,13 +67,19 @@ for i in $(seq "$ROUNDS"); do
 		envvar="AB_ENV_$side"
 		bench_schema "$PARLEY_DATABASE_URL" "$SCHEMA" "$psql_bin" >/dev/null
 		# This side's assignments, for its parleyd only.
+		# What the caller had under the same names is put back after.
 		read -r -a assigns <<<"${!envvar:-}"
+		saved=()
 		for a in "${assigns[@]}"; do
 			[[ "$a" == [A-Za-z_]*=* ]] || die "$envvar: $a is not NAME=VALUE"
+			name="${a%%=*}"
+			if [[ -v "$name" ]]; then saved+=("$name=${!name}"); else saved+=("$name"); fi
 			export "${a?}"
 		done
 		bench_start_parleyd "$OUT/parleyd-$side.log" 2>/dev/null
-		for a in "${assigns[@]}"; do unset "${a%%=*}"; done
+		for s in "${saved[@]}"; do
+			if [[ "$s" == *=* ]]; then export "${s?}"; else unset "$s"; fi
+		done
 		if [[ -n "${AB_LOADED:-}" ]]; then
 			"$OUT/parleyload" --service "$DOMAIN" --database-url "$DSN" --modes parley,muc --agents "$AGENTS" \
 				--rooms 48 --messages 100 --concurrency 48 --window 4 --rounds 1 --stall 30s \
