@@ -24,6 +24,7 @@ import (
 // touchAgent, touchEntry or queueChanged.
 type scaleIndex struct {
 	changed bool
+	ver     uint64 // counts the changes (Version)
 	wake    time.Time
 	hasWake bool
 	pending map[*entry]struct{}
@@ -55,6 +56,7 @@ func (r *Router) touchAgent(a *agent) {
 	r.ix.init()
 	r.ix.dirty[a] = struct{}{}
 	r.ix.changed = true
+	r.ix.ver++
 }
 
 // touchEntry: e got an offer or a cooldown, or lost one.
@@ -64,6 +66,7 @@ func (r *Router) touchEntry(e *entry) {
 		r.ix.pending[e] = struct{}{}
 	}
 	r.ix.changed = true
+	r.ix.ver++
 }
 
 // queueChanged: e was inserted in its queue, is about to be removed, or was
@@ -77,6 +80,7 @@ func (r *Router) queueChanged(e *entry, unheld int) {
 		r.ix.posFrom[e.queue] = i
 	}
 	r.ix.changed = true
+	r.ix.ver++
 }
 
 // entryGone: e left the queues.
@@ -84,7 +88,14 @@ func (r *Router) entryGone(e *entry) {
 	r.ix.init()
 	delete(r.ix.pending, e)
 	r.ix.changed = true
+	r.ix.ver++
 }
+
+// Version counts the changes to what the router knows of agents and queued
+// sessions: while it stays the same, every figure it gives (Agents,
+// OnlineAgents, Availability, QueueLengths; Oldest aside, which is a
+// moment) stays the same, and a caller need not ask again.
+func (r *Router) Version() uint64 { return r.ix.ver }
 
 // refreshAgents brings free and online up to date with the changed agents.
 func (r *Router) refreshAgents() {

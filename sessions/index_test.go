@@ -154,9 +154,10 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 			pick := func(list []string) string { return list[rng.IntN(len(list))] }
 			acted := 0
 			seen := make(map[string]bool) // what the story's sessions held at some step
+			watched := 0                  // steps after which a supervisor watched the queue figures
 			for step := 0; step < 400; step++ {
 				v := pick(visitors)
-				switch op := rng.IntN(15); op {
+				switch op := rng.IntN(16); op {
 				case 0, 1:
 					c := RequestCmd{Queue: "support", Body: "help"}
 					if ids := sessionsOf[v]; len(ids) > 0 && rng.IntN(2) == 0 {
@@ -214,6 +215,12 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 					if sort.Strings(owned); len(owned) > 0 {
 						w.send(&Message{From: jid.MustParse(a), Invites: []Invite{{To: jid.MustParse(to).Bare()}}}, pick(owned))
 					}
+				case 15: // carol's permission revoked or given back (the figures list chat holders only)
+					if _, has := w.perms[bareOf(carol)][PermChat]; has {
+						w.grant(bareOf(carol))
+					} else {
+						w.grant(bareOf(carol), PermChat)
+					}
 				case 14: // an agent declines (its offer or invitation, if it has one)
 					if len(all) > 0 {
 						w.send(&Message{From: jid.MustParse(pick(agents)), Decline: true}, pick(all))
@@ -241,6 +248,17 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 					w.step(Tick{})
 				}
 				checkIndexes(t, w.eng, step)
+				// The figures pushed to a watching supervisor are the
+				// figures now: the push's gate (the router's version) saw
+				// every change.
+				if q := w.eng.qwatch; q != nil && len(q.until) > 0 {
+					if now := w.eng.queueKey(w.eng.queueFigures(), w.eng.figureAgents()); now != q.last {
+						t.Fatalf("step %d: the supervisor was last pushed\n%s\nthe figures are\n%s", step, q.last, now)
+					}
+					watched++
+				} else {
+					w.workspaceOf(sue) // subscribe (again, after QueueWatchTTL)
+				}
 				for _, s := range w.eng.byID {
 					if s.rec.State == StateMissed {
 						seen["missed"] = true
@@ -255,6 +273,9 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 			}
 			if acted == 0 {
 				t.Fatalf("no tick acted on any session: the story tests nothing")
+			}
+			if watched < 100 {
+				t.Fatalf("a supervisor watched after %d steps only", watched)
 			}
 			if len(seen) < 3 {
 				t.Fatalf("the story had sessions %v only: it does not test the index of people", seen)

@@ -316,3 +316,35 @@ func benchServiceItems(b *testing.B, bare, perm string, want func(n int) int) {
 		})
 	}
 }
+
+// BenchmarkWatchedMessage is one visitor message while a supervisor watches
+// the queue figures (its console subscribed with <workspace/>) and agents
+// are signed in: the figures are pushed only when they change, and a
+// message changes none of them, so what it costs must not grow with the
+// agents online.
+func BenchmarkWatchedMessage(b *testing.B) {
+	for _, agents := range []int{10, 100, 1000} {
+		b.Run("agents="+strconv.Itoa(agents), func(b *testing.B) {
+			e, room := scaleEngineOnline(b, 4*agents, 4*agents)
+			now := t0.Add(time.Millisecond)
+			perms := maps.Clone(e.perms)
+			perms["sue@example.com"] = map[string]bool{PermSupervise: true}
+			e.Process(now, []Input{&Reload{Permissions: perms}})
+			out := e.Process(now, []Input{&IQ{From: jid.MustParse("sue@example.com/desk"), To: jid.MustParse(service), ID: "w1", Type: "get", Cmd: &WorkspaceCmd{}}})
+			if e.qwatch == nil || len(e.qwatch.until) != 1 || len(out.Out) == 0 {
+				b.Fatalf("the supervisor is not watching the queues")
+			}
+			from := jid.MustParse("v0@guest.example.com/w1")
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				now = now.Add(10 * time.Microsecond)
+				out := e.Process(now, []Input{&Message{From: from, To: room, ID: "m1", Type: "groupchat", Body: benchBody}})
+				if len(out.Out) != 2 || len(out.Batch.Transcript) != 1 {
+					b.Fatalf("%d stanzas and %d transcript entries, want 2 and 1 (no push: nothing changed)", len(out.Out), len(out.Batch.Transcript))
+				}
+			}
+			reportCPU(b, start, "", 1)
+		})
+	}
+}

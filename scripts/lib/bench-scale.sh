@@ -72,6 +72,7 @@ status=0
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScale(Message|Tick)/' -test.benchtime 20000x -test.count "$COUNT" || status=1
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScaleRequest/' -test.benchtime 2000x -test.count "$COUNT" || status=1
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScale(SupervisorPage|VisitorItems|AgentItems|Workspace)/' -test.benchtime 2000x -test.count "$COUNT" || status=1
+run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkWatchedMessage/' -test.benchtime 5000x -test.count "$COUNT" || status=1
 run engine.txt "$OUT/sessions.test" -test.bench 'BenchmarkScaleRestore/' -test.benchtime 3x -test.count "$COUNT" || status=1
 stored=1000,1000000
 [[ "${SCALE_STORED:-}" == small ]] && stored=1000
@@ -98,6 +99,7 @@ PARLEY_BENCH_ROUNDS="$COUNT" PARLEY_BENCH_STORED="$stored" \
 				ratio(tolower(o) " 100k/1k sessions", "BenchmarkScale" o "/sessions=1000", "BenchmarkScale" o "/sessions=100000", "cpu-ns/op", 1.3)
 				ratio(tolower(o) " 10k/1k sessions", "BenchmarkScale" o "/sessions=1000", "BenchmarkScale" o "/sessions=10000", "cpu-ns/op", 1.3)
 			}
+			ratio("watched message 1000/10 agents", "BenchmarkWatchedMessage/agents=10", "BenchmarkWatchedMessage/agents=1000", "cpu-ns/op", 1.3)
 			ratio("restore per session 100k/1k", "BenchmarkScaleRestore/sessions=1000", "BenchmarkScaleRestore/sessions=100000", "cpu-ns/session", 1.3)
 			split("token session", lk, " ")
 			for (k = 1; k <= 2; k++) {
