@@ -112,6 +112,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		return fmt.Errorf("log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	procs := setProcs()
 	domain, err := jid.Parse(cfg.Domain)
 	if err != nil || domain.Localpart() != "" || domain.Resourcepart() != "" {
 		return fmt.Errorf("domain %q is not a domain JID", cfg.Domain)
@@ -158,7 +159,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("state restored", "live_sessions", len(snap.Sessions), "signin", signIn.String())
+	log.Info("state restored", "live_sessions", len(snap.Sessions), "signin", signIn.String(), "gomaxprocs", procs)
 
 	// The parts (below) share one context, ended when any of them ends; the
 	// gateway's is that one, so that a delivery waiting for room in the
