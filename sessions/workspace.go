@@ -35,10 +35,11 @@ type Workspace struct {
 // DefaultWorkspaceMax is the most sessions one workspace lists. Suspended
 // sessions have no bound of their own (they expire after SuspendTimeout,
 // 24 hours by default), and a visitor may suspend its own session: with the
-// visitor's summary clipped (workspaceClips) a listed session is at most
-// about 4 KB on the wire, so a workspace stays under the component's
-// stanza limit (--max-stanza, 500 KB) whatever visitors typed and however
-// many sessions an agent holds. What is left out are the sessions suspended
+// visitor's summary clipped (the clip constants below) a listed session is
+// at most about 4 KB on the wire, so a workspace stays under the
+// component's stanza limit (--max-stanza, 500 KB) whatever visitors typed
+// and however many sessions an agent holds (gateway's
+// TestWorkspaceFitsOneStanza). What is left out are the sessions suspended
 // longest; the console says how many, and disco#items of the service (paged)
 // lists every session the agent may join.
 const DefaultWorkspaceMax = 100
