@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,6 @@ type acks struct {
 	seq     uint64    // the last stanza written
 	pinged  uint64    // the last stanza covered by a ping sent on this connection
 	pending []ackItem // written and not acknowledged, in order
-	dropped int       // let go since the last connection started
 }
 
 func newAcks() *acks {
@@ -58,8 +58,11 @@ func newAcks() *acks {
 	return &acks{prefix: "parley-ack-" + hex.EncodeToString(b) + "-"}
 }
 
-// written records els as written (or about to be) on the connection.
-func (a *acks) written(els []*Element) {
+// written records els as written (or about to be) on the connection, and
+// returns how many of the oldest it let go to keep maxUnacked (told at once,
+// not at the next connection: a server that stops answering may keep the
+// connection up for long).
+func (a *acks) written(els []*Element) (dropped int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, el := range els {
@@ -67,15 +70,16 @@ func (a *acks) written(els []*Element) {
 		a.pending = append(a.pending, ackItem{seq: a.seq, el: el, writes: 1})
 	}
 	if n := len(a.pending) - maxUnacked; n > 0 {
-		a.dropped += n
-		a.pending = append(a.pending[:0], a.pending[n:]...)
+		a.pending = slices.Delete(a.pending, 0, n)
+		return n
 	}
+	return 0
 }
 
 // connected starts a connection: it returns what must be written again
-// first, and how many stanzas were let go since the last one started (past
-// maxUnacked, or written on maxWrites connections already); it forgets which
-// pings went out on the last connection.
+// first, and how many stanzas it let go because they were written on
+// maxWrites connections already; it forgets which pings went out on the last
+// connection.
 func (a *acks) connected() (again []*Element, dropped int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -83,7 +87,7 @@ func (a *acks) connected() (again []*Element, dropped int) {
 	kept := a.pending[:0]
 	for _, it := range a.pending {
 		if it.writes >= maxWrites {
-			a.dropped++
+			dropped++
 			continue
 		}
 		it.writes++
@@ -95,7 +99,6 @@ func (a *acks) connected() (again []*Element, dropped int) {
 	for i, it := range kept {
 		again[i] = it.el
 	}
-	dropped, a.dropped = a.dropped, 0
 	return again, dropped
 }
 

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -173,5 +174,27 @@ func TestConnLetsGoOfAStanzaAfterMaxWrites(t *testing.T) {
 	defer mu.Unlock()
 	if fmt.Sprint(resent) != "[1 1 0]" || fmt.Sprint(dropped) != "[0 0 1]" {
 		t.Errorf("OnResend told resent %v, dropped %v; want [1 1 0] and [0 0 1]", resent, dropped)
+	}
+}
+
+// Past maxUnacked unacknowledged stanzas the oldest are let go and counted
+// at once (the writer tells OnResend then, not at the next connection); the
+// next connection writes again the newest maxUnacked.
+func TestAcksLetGoPastTheWindow(t *testing.T) {
+	a := newAcks()
+	els := make([]*Element, maxUnacked)
+	for i := range els {
+		els[i] = New("", "message", "id", strconv.Itoa(i))
+	}
+	if n := a.written(els); n != 0 {
+		t.Fatalf("a full window let go of %d", n)
+	}
+	if n := a.written([]*Element{New("", "message", "id", "a"), New("", "message", "id", "b")}); n != 2 {
+		t.Fatalf("two past the window let go of %d, want 2", n)
+	}
+	again, dropped := a.connected()
+	if dropped != 0 || len(again) != maxUnacked || again[0].Get("id") != "2" || again[len(again)-1].Get("id") != "b" {
+		t.Fatalf("the next connection: %d again (%s … %s), %d dropped; want %d from 2 to b, 0 dropped (told already)",
+			len(again), again[0].Get("id"), again[len(again)-1].Get("id"), dropped, maxUnacked)
 	}
 }

@@ -60,7 +60,9 @@ type Config struct {
 	AckTo    jid.JID
 	AckEvery time.Duration
 	// OnResend, when set, is told how many stanzas a new connection writes
-	// again, and how many a server that does not answer made it let go.
+	// again, and how many a server that does not answer made it let go:
+	// those written on too many connections when the next one starts, those
+	// past the window of unacknowledged stanzas as soon as it overflows.
 	OnResend func(resent, dropped int)
 	// MaxStanza, when above zero, is the most bytes one stanza may take on
 	// the wire. A server closes a component's stream on a stanza over its
@@ -424,7 +426,10 @@ func (c *Conn) writer(ctx context.Context, sess *xmpp.Session, conn net.Conn) er
 		}
 		t0 := time.Now()
 		if c.acks != nil {
-			c.acks.written(batch) // before the write: one that fails is written again
+			// Before the write: one that fails is written again.
+			if n := c.acks.written(batch); n > 0 && c.cfg.OnResend != nil {
+				c.cfg.OnResend(0, n)
+			}
 		}
 		if err := c.writeAll(sess, conn, batch, domain, &buf); err != nil {
 			return err
