@@ -33,7 +33,10 @@ func TestQueueFiguresPushed(t *testing.T) {
 	w.signIn(alice)
 	w.workspaceOf(alice) // an agent's workspace subscribes nothing
 	w.workspaceOf(sue)
-	w.presence(alice, "", "dnd", 0)
+	if fs := figuresIn(w.presence(alice, "", "dnd", 0), sue); len(fs) != 1 || fs[0].Agents[0].Show.String() != "dnd" {
+		t.Fatalf("after alice's dnd, pushed %+v", fs)
+	}
+	w.advance(QueuePushEvery)
 
 	_, _, out := w.newChat("b1@guest.example.com/w", "waiting")
 	fs := figuresIn(out, sue)
@@ -55,6 +58,25 @@ func TestQueueFiguresPushed(t *testing.T) {
 	_, _, out = w.newChat("b2@guest.example.com/w", "waiting too")
 	if fs := figuresIn(out, sue); len(fs) != 1 || waitingIn(fs[0], "support") != 2 || !fs[0].Queues[0].HasWaiting {
 		t.Fatalf("second visitor: %+v", fs)
+	}
+
+	// Two changes within QueuePushEvery of a push: the first waits, and one
+	// push a second after the last carries both (the figures of that moment).
+	w.advance(QueuePushEvery)
+	w.newChat("b5@guest.example.com/w", "fifth") // pushed: a second since the last
+	if _, _, out = w.newChat("b6@guest.example.com/w", "sixth"); len(figuresIn(out, sue)) != 0 {
+		t.Fatal("pushed twice within QueuePushEvery")
+	}
+	w.advance(QueuePushEvery / 2)
+	if fs := figuresIn(w.step(Tick{}), sue); len(fs) != 0 {
+		t.Fatalf("pushed %v after half of QueuePushEvery", fs)
+	}
+	w.advance(QueuePushEvery / 2)
+	if fs := figuresIn(w.step(Tick{}), sue); len(fs) != 1 || waitingIn(fs[0], "support") != 4 {
+		t.Fatalf("a second after the last push, pushed %+v; want one with 4 waiting", fs)
+	}
+	if fs := figuresIn(w.step(Tick{}), sue); len(fs) != 0 {
+		t.Fatalf("pushed again with no change: %+v", fs)
 	}
 
 	// Expired: no more pushes.
