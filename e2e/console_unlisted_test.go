@@ -72,3 +72,33 @@ func sessionOfRoom(room string) string {
 	id, _, _ := strings.Cut(room, "@")
 	return id
 }
+
+// With more colleagues online than a workspace lists (--workspace-agents),
+// the console's conference and transfer picker offers those able to take a
+// chat (available with free capacity first) and says how many it leaves out.
+func TestAgentConsoleUnlistedColleagues(t *testing.T) {
+	p := startConsole(t, "--workspace-agents", "1")
+	const a1 = "agent5"
+	for _, a := range []string{a1, "agent6", "agent7"} {
+		p.grant(p.agentJID(a), "chat")
+	}
+	c := availableConsole(t, p, a1, "available", "2")
+	busy := p.agent("agent6")
+	signIn(p, busy, "")
+	busy.send(`<presence xmlns='jabber:client' to='%s'><show>dnd</show></presence>`, p.Domain)
+	free := p.agent("agent7")
+	signIn(p, free, "")
+	eventually(t, "three agents online", func() bool { return p.metric("parley_agents_online") == 3 })
+
+	v := p.visitor()
+	s := offerTo(c, a1, p, v, "Fay", "Can someone from billing help?")
+	acceptOffer(c, a1, v, s.Get("room"))
+	c.click(a1, `.parley-chat[data-room="`+s.Get("room")+`"] .parley-open`)
+	c.waitFor(a1, ".parley-unlisted-agents", "1 more colleague is online but not listed")
+	var options []string
+	c.eval(a1, `[...document.querySelectorAll("#parley-agent option")].map((o) => o.value)`, &options)
+	if len(options) != 1 || options[0] != p.agentJID("agent7") {
+		t.Fatalf("the picker offers %v, want the available agent7 alone", options)
+	}
+	c.shot(a1, "console-unlisted-3-colleagues")
+}

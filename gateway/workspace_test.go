@@ -11,10 +11,11 @@ import (
 )
 
 // An agent's workspace fits in one stanza under --max-stanza's default (500
-// KB) however many sessions the agent holds and whatever their visitors
-// typed: 150 suspended sessions whose visitor details and question are as
-// long as the limits let them be, in the character that escapes longest
-// (`"` is written as &#34;, five bytes).
+// KB) however many sessions the agent holds, whatever their visitors typed
+// and however many colleagues are online: 150 suspended sessions whose
+// visitor details and question are as long as the limits let them be, in the
+// character that escapes longest (`"` is written as &#34;, five bytes), and
+// 1,000 colleagues signed in.
 func TestWorkspaceFitsOneStanza(t *testing.T) {
 	const maxStanza = 500 * 1024
 	const agent = "alice@example.com"
@@ -33,7 +34,14 @@ func TestWorkspaceFitsOneStanza(t *testing.T) {
 			CreatedAt: at, UpdatedAt: at, AssignedAt: at, SuspendedAt: at, Deadline: now.Add(time.Hour)})
 		snap.Agents = append(snap.Agents, sessions.SessionAgent{Session: id, JID: agent, Role: "owner", At: at})
 	}
+	var in []sessions.Input
+	for i := range 1000 {
+		bare := fmt.Sprintf("colleague%04d@agents.example.com", i)
+		snap.Permissions[bare] = map[string]bool{sessions.PermChat: true}
+		in = append(in, &sessions.Presence{From: jid.MustParse(bare + "/desk"), To: jid.MustParse("chat.example.com")})
+	}
 	eng.Restore(now, snap)
+	eng.Process(now, in)
 	out := eng.Process(now, []sessions.Input{&sessions.IQ{From: jid.MustParse(agent + "/desk"), To: jid.MustParse("chat.example.com"),
 		ID: "w1", Type: "get", Cmd: &sessions.WorkspaceCmd{}}})
 	var ws *sessions.Workspace
@@ -42,12 +50,17 @@ func TestWorkspaceFitsOneStanza(t *testing.T) {
 			ws = w
 		}
 	}
-	if ws == nil || len(ws.Sessions) != sessions.DefaultWorkspaceMax || ws.Unlisted != 150-sessions.DefaultWorkspaceMax {
-		t.Fatalf("workspace %+v: want %d sessions listed and the rest counted", ws, sessions.DefaultWorkspaceMax)
+	if ws == nil || len(ws.Sessions) != sessions.DefaultWorkspaceMax || ws.Unlisted != 150-sessions.DefaultWorkspaceMax ||
+		len(ws.Agents) != sessions.DefaultWorkspaceAgents || ws.UnlistedAgents != 1000-sessions.DefaultWorkspaceAgents {
+		t.Fatalf("workspace of %d sessions (%d unlisted) and %d colleagues (%d unlisted): want %d and %d listed, the rest counted",
+			len(ws.Sessions), ws.Unlisted, len(ws.Agents), ws.UnlistedAgents, sessions.DefaultWorkspaceMax, sessions.DefaultWorkspaceAgents)
 	}
 	xml := encodeWorkspace(ws).String()
 	if n := strings.Count(xml, "<session "); n != len(ws.Sessions) {
 		t.Fatalf("the answer holds %d sessions of %d: %.300s", n, len(ws.Sessions), xml)
+	}
+	if n := strings.Count(xml, "<agent "); n != len(ws.Agents) {
+		t.Fatalf("the answer holds %d colleagues of %d", n, len(ws.Agents))
 	}
 	size := len(xml)
 	t.Logf("the workspace of %d sessions is %d bytes (%d per session)", len(ws.Sessions), size, size/len(ws.Sessions))

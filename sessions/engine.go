@@ -44,6 +44,7 @@ type Config struct {
 	SuspendTimeout  time.Duration
 	AbandonAfter    time.Duration // a queued session's visitor may be away this long (0: DefaultAbandonAfter)
 	WorkspaceMax    int           // most sessions one workspace lists (0: DefaultWorkspaceMax)
+	WorkspaceAgents int           // most colleagues one workspace lists (0: DefaultWorkspaceAgents)
 	Causes          []string
 	ReconnectAlways bool
 	Limits          Limits    // per visitor (limits.go); zero values: no limit
@@ -145,6 +146,9 @@ func NewEngine(cfg Config) *Engine {
 	}
 	if cfg.WorkspaceMax <= 0 {
 		cfg.WorkspaceMax = DefaultWorkspaceMax
+	}
+	if cfg.WorkspaceAgents <= 0 {
+		cfg.WorkspaceAgents = DefaultWorkspaceAgents
 	}
 	if len(cfg.Causes) == 0 {
 		cfg.Causes = []string{"Investigation", "Visitor Machine Restart"}

@@ -30,7 +30,18 @@ type Workspace struct {
 	Agents   []routing.AgentInfo // online chat holders other than the asker
 	Queues   []WorkspaceQueue    // supervisors only; nil otherwise
 	Unlisted int                 // sessions of the asker left out (over Config.WorkspaceMax): suspended ones, the longest suspended first
+	// UnlistedAgents is how many colleagues online were left out (over
+	// Config.WorkspaceAgents): those least able to take a chat first.
+	UnlistedAgents int
 }
+
+// DefaultWorkspaceAgents is the most colleagues one workspace lists, for the
+// conference and transfer picker: about 50 KB at most (an <agent/> is about
+// 100 bytes), next to the sessions' 430 KB at most (DefaultWorkspaceMax),
+// under --max-stanza. Those left out are the ones least able to take a chat:
+// the picker keeps whoever is available with free capacity first, then
+// whoever is available, then the rest (away, extended away, busy).
+const DefaultWorkspaceAgents = 500
 
 // DefaultWorkspaceMax is the most sessions one workspace lists. Suspended
 // sessions have no bound of their own (they expire after SuspendTimeout,
@@ -124,6 +135,7 @@ func (e *Engine) workspace(q *IQ) {
 			w.Agents = append(w.Agents, a)
 		}
 	}
+	w.Agents, w.UnlistedAgents = colleaguesCut(w.Agents, e.cfg.WorkspaceAgents)
 	if sup {
 		e.watchQueues(q.From)
 		w.Queues = make([]WorkspaceQueue, 0, len(e.cfg.Queues))
@@ -199,4 +211,27 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + more
+}
+
+// colleaguesCut keeps at most max of the colleagues (sorted by JID, and
+// kept so): first those available with free capacity, then the other
+// available ones, then the rest, each by JID. It returns those kept and how
+// many were left out.
+func colleaguesCut(list []routing.AgentInfo, max int) ([]routing.AgentInfo, int) {
+	if len(list) <= max {
+		return list, 0
+	}
+	rank := func(a routing.AgentInfo) int {
+		switch {
+		case (a.Show == routing.ShowAvailable || a.Show == routing.ShowChat) && a.Load+a.Pending < a.Capacity:
+			return 0
+		case a.Show == routing.ShowAvailable || a.Show == routing.ShowChat:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(list, func(i, j int) bool { return rank(list[i]) < rank(list[j]) })
+	kept := list[:max]
+	sort.Slice(kept, func(i, j int) bool { return kept[i].JID < kept[j].JID })
+	return kept, len(list) - max
 }

@@ -1,6 +1,8 @@
 package sessions
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,5 +176,38 @@ func TestVisitorSummaryClipped(t *testing.T) {
 	}
 	if s := clip("short", 10); s != "short" {
 		t.Errorf("clip of a short string: %q", s)
+	}
+}
+
+// Past DefaultWorkspaceAgents colleagues, a workspace keeps those able to take
+// a chat: available with free capacity, then available, then the rest; the
+// kept ones by JID, the others counted.
+func TestWorkspaceColleaguesBounded(t *testing.T) {
+	var list []routing.AgentInfo
+	add := func(n int, show routing.Show, load int, prefix string) {
+		for i := range n {
+			list = append(list, routing.AgentInfo{JID: fmt.Sprintf("%s%04d@example.com", prefix, i), Show: show, Capacity: 2, Load: load})
+		}
+	}
+	add(300, routing.ShowDND, 0, "a")       // busy: left out first
+	add(300, routing.ShowAvailable, 2, "b") // available, full
+	add(300, routing.ShowAvailable, 1, "c") // available, free
+	slices.SortFunc(list, func(x, y routing.AgentInfo) int { return strings.Compare(x.JID, y.JID) })
+	kept, unlisted := colleaguesCut(list, DefaultWorkspaceAgents)
+	if len(kept) != DefaultWorkspaceAgents || unlisted != 900-DefaultWorkspaceAgents {
+		t.Fatalf("kept %d, unlisted %d", len(kept), unlisted)
+	}
+	counts := map[byte]int{}
+	for i, a := range kept {
+		counts[a.JID[0]]++
+		if i > 0 && kept[i-1].JID >= a.JID {
+			t.Fatalf("kept not in JID order at %d: %s then %s", i, kept[i-1].JID, a.JID)
+		}
+	}
+	if counts['c'] != 300 || counts['b'] != DefaultWorkspaceAgents-300 || counts['a'] != 0 {
+		t.Errorf("kept free %d, full %d, busy %d; want 300, %d, 0", counts['c'], counts['b'], counts['a'], DefaultWorkspaceAgents-300)
+	}
+	if short, n := colleaguesCut(list[:10], DefaultWorkspaceAgents); len(short) != 10 || n != 0 {
+		t.Errorf("a short list: kept %d, unlisted %d", len(short), n)
 	}
 }

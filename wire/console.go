@@ -108,18 +108,20 @@ func (s *WorkspaceSession) decode(d *xml.Decoder, st xml.StartElement) error {
 type Workspace struct {
 	Me       Agent
 	Sessions []WorkspaceSession
-	Unlisted int // sessions left out of the list: <unlisted sessions='N'/> after the sessions when N > 0
-	Causes   []string
-	Agents   []Agent
-	Queues   []QueueFigures
+	Unlisted int // sessions left out of the list: <unlisted sessions='N' agents='M'/> after the sessions when N or M > 0
+	// UnlistedAgents is the colleagues online left out of the <agent/> list.
+	UnlistedAgents int
+	Causes         []string
+	Agents         []Agent
+	Queues         []QueueFigures
 }
 
 // TokenReader implements xmlstream.Marshaler.
 func (w Workspace) TokenReader() xml.TokenReader {
 	inner := []xml.TokenReader{w.Me.tokens("me")}
 	inner = each(inner, w.Sessions, WorkspaceSession.tokens)
-	if w.Unlisted > 0 {
-		inner = append(inner, empty(start("", "unlisted", "sessions", strconv.Itoa(w.Unlisted))))
+	if w.Unlisted > 0 || w.UnlistedAgents > 0 {
+		inner = append(inner, empty(start("", "unlisted", "sessions", strconv.Itoa(w.Unlisted), "agents", strconv.Itoa(w.UnlistedAgents))))
 	}
 	inner = each(inner, w.Causes, func(c string) xml.TokenReader {
 		return xmlstream.Wrap(xmlstream.Token(xml.CharData(c)), start("", "cause"))
@@ -149,7 +151,7 @@ func (w *Workspace) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 			w.Sessions = append(w.Sessions, s)
 			return nil
 		case "unlisted":
-			w.Unlisted = num(t, "sessions")
+			w.Unlisted, w.UnlistedAgents = num(t, "sessions"), num(t, "agents")
 		case "cause":
 			c, err := text(d)
 			w.Causes = append(w.Causes, c)

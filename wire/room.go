@@ -118,7 +118,7 @@ func queueFiguresFrom(qs []sessions.WorkspaceQueue) []QueueFigures {
 // WorkspaceOf is the <workspace/> of a domain answer.
 func WorkspaceOf(v *sessions.Workspace) Workspace {
 	w := Workspace{Me: AgentOf(v.Me), Causes: v.Causes, Agents: agentsOf(v.Agents), Queues: queueFiguresFrom(v.Queues),
-		Sessions: make([]WorkspaceSession, 0, len(v.Sessions)), Unlisted: v.Unlisted}
+		Sessions: make([]WorkspaceSession, 0, len(v.Sessions)), Unlisted: v.Unlisted, UnlistedAgents: v.UnlistedAgents}
 	for _, s := range v.Sessions {
 		w.Sessions = append(w.Sessions, WorkspaceSession{ID: s.ID, Room: s.Room.String(), State: string(s.State),
 			Role: string(s.Role), Queue: s.Queue, Started: s.Started, SuspendedBy: string(s.SuspendedBy), Cause: s.Cause,

@@ -15,25 +15,26 @@ import (
 // config is every setting of parleyd serve. Each comes from a flag, else the
 // environment (PARLEY_<NAME>), else the TOML file (--config), else its default.
 type config struct {
-	Domain         string
-	XMPPAddr       string
-	Secret         string
-	DatabaseURL    string
-	HTTPAddr       string
-	Capacity       int
-	OfferTimeout   time.Duration
-	QueueLimit     int
-	Queues         string
-	HistoryLimit   int
-	MaxBody        int
-	MaxField       int
-	WorkspaceMax   int
-	Rate           float64
-	Burst          int
-	IdleSuspend    time.Duration
-	Grace          time.Duration
-	SuspendTimeout time.Duration
-	AbandonAfter   time.Duration
+	Domain          string
+	XMPPAddr        string
+	Secret          string
+	DatabaseURL     string
+	HTTPAddr        string
+	Capacity        int
+	OfferTimeout    time.Duration
+	QueueLimit      int
+	Queues          string
+	HistoryLimit    int
+	MaxBody         int
+	MaxField        int
+	WorkspaceMax    int
+	WorkspaceAgents int
+	Rate            float64
+	Burst           int
+	IdleSuspend     time.Duration
+	Grace           time.Duration
+	SuspendTimeout  time.Duration
+	AbandonAfter    time.Duration
 	// Limits per visitor (sessions/limits.go); 0 disables one.
 	VisitorSessions int
 	VisitorRate     int
@@ -68,6 +69,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBody, "max-body", 8192, "largest message or request body in bytes")
 	fs.IntVar(&c.MaxField, "max-field", 1024, "largest visitor detail in bytes")
 	fs.IntVar(&c.WorkspaceMax, "workspace-max", sessions.DefaultWorkspaceMax, "most sessions one agent's workspace lists (the longest suspended are left out and counted)")
+	fs.IntVar(&c.WorkspaceAgents, "workspace-agents", sessions.DefaultWorkspaceAgents, "most colleagues one agent's workspace lists (those least able to take a chat are left out and counted)")
 	fs.Float64Var(&c.Rate, "rate", 20, "stanzas per second allowed per JID")
 	fs.IntVar(&c.Burst, "burst", 40, "burst of stanzas allowed per JID above the rate")
 	fs.DurationVar(&c.IdleSuspend, "idle-suspend", 2*time.Minute, "time with no visitor present before a session is suspended by the system")

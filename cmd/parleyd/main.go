@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg *config, stderr io.Writer) error {
 		MaxBody: cfg.MaxBody, MaxField: cfg.MaxField, MaxFields: 32,
 		IdleSuspend: cfg.IdleSuspend, Grace: cfg.Grace, SuspendTimeout: cfg.SuspendTimeout,
 		Causes: splitList(cfg.Causes), ReconnectAlways: cfg.Reconnect == "always", Observer: m,
-		AbandonAfter: cfg.AbandonAfter, WorkspaceMax: cfg.WorkspaceMax,
+		AbandonAfter: cfg.AbandonAfter, WorkspaceMax: cfg.WorkspaceMax, WorkspaceAgents: cfg.WorkspaceAgents,
 		Limits: sessions.Limits{OpenSessions: cfg.VisitorSessions, RequestsPerMinute: cfg.VisitorRate, QueuedSessions: cfg.VisitorQueued},
 	})
 	lm := newLeaderMetrics(reg)

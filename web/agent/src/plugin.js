@@ -88,6 +88,7 @@ export function register(converse) {
             })),
             // Sessions the service left out of the list (the longest suspended; --workspace-max).
             unlisted: Number(attrs(child(w, "unlisted")).sessions || 0),
+            unlistedAgents: Number(attrs(child(w, "unlisted")).agents || 0),
             causes: children(w, "cause").map((c) => c.textContent),
             agents: children(w, "agent").map(attrs),
             queues: children(w, "queue").map(attrs),
@@ -432,7 +433,8 @@ export function register(converse) {
             h("h3", {}, S.link), h("div", { class: "parley-row" }, link, h("button", { id: "parley-link", type: "button", onclick: () => { const v = link.value; used("parley-link-url"); if (v) { sendLink(r, v); render(); } } }, S.send)),
             h("h3", {}, S.agents), ws.agents.length === 0 ? h("p", {}, S.noAgents) : h("div", { class: "parley-row" }, agentSel,
               h("button", { id: "parley-conference", type: "button", onclick: () => invite(r, agentSel.value, "conference") }, S.conference),
-              h("button", { id: "parley-transfer", type: "button", onclick: () => invite(r, agentSel.value, "transfer") }, S.transfer))));
+              h("button", { id: "parley-transfer", type: "button", onclick: () => invite(r, agentSel.value, "transfer") }, S.transfer)),
+            ws.unlistedAgents ? h("p", { class: "parley-unlisted-agents", role: "note" }, S.unlistedAgents(ws.unlistedAgents)) : null));
         }
         if (ws.queues.length) {
           kids.push(section("parley-queues", S.queues,

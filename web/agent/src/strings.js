@@ -24,6 +24,7 @@ export const S = {
   question: "Question",
   myChats: "My chats",
   noChats: "No chats",
+  unlistedAgents: (n) => `${n} more colleague${n === 1 ? " is" : "s are"} online but not listed: those least able to take a chat (busy, away or full).`,
   unlisted: (n) => `${n} more suspended chat${n === 1 ? " is" : "s are"} not listed: those suspended longest. Resume or close some to see them here, or find them with Query server in the Groupchats menu.`,
   state: { active: "Active", suspended: "Suspended", queued: "Offered", missed: "Message left" },
   role: { owner: "", conference: "conference", offer: "offer" },
