@@ -102,3 +102,33 @@ func TestAgentConsoleUnlistedColleagues(t *testing.T) {
 	}
 	c.shot(a1, "console-unlisted-3-colleagues")
 }
+
+// A supervisor's queues view with more agents online than a push lists
+// (--workspace-agents): the pushed figures keep coming, with the agents able
+// to take a chat and a note of how many are left out.
+func TestAgentConsoleQueuesPushBounded(t *testing.T) {
+	p := startConsole(t, "--workspace-agents", "1")
+	const sup = "super"
+	p.grant(p.agentJID(sup), "supervise")
+	for _, a := range []string{"agent8", "agent10"} {
+		p.grant(p.agentJID(a), "chat")
+	}
+	cs := consoleWith(t, p, sup, consoleOpts{query: "?poll=0"})
+	cs.waitFor(sup, "#parley-queue-list", "default: 0 waiting")
+	busy := p.agent("agent8")
+	signIn(p, busy, `<agent xmlns='urn:parley:chat:0' max-chats='1'/>`)
+	busy.send(`<presence xmlns='jabber:client' to='%s'><show>dnd</show></presence>`, p.Domain)
+	free := p.agent("agent10")
+	signIn(p, free, `<agent xmlns='urn:parley:chat:0' max-chats='1'/>`)
+	eventually(t, "two agents online", func() bool { return p.metric("parley_agents_online") == 2 })
+
+	v := p.visitor()
+	request(p, v, "", "<visitor name='Gus'/><body>Where is my parcel?</body>")
+	cs.waitFor(sup, "#parley-queue-list", "default: 1 waiting")
+	cs.waitFor(sup, "#parley-agent-list", p.agentJID("agent10"))
+	cs.waitFor(sup, ".parley-unlisted-agents", "1 more colleague is online but not listed")
+	if cs.bodyHas(sup, p.agentJID("agent8")) {
+		t.Error("the busy agent is listed in the queues view")
+	}
+	cs.shot(sup, "console-unlisted-4-queues")
+}

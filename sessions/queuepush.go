@@ -43,7 +43,8 @@ const maxQueueWatchers = 1000
 type QueueFigures struct {
 	From, To jid.JID // the service; the supervisor's resource
 	Queues   []WorkspaceQueue
-	Agents   []routing.AgentInfo
+	Agents   []routing.AgentInfo // at most Config.WorkspaceAgents, as a workspace's colleagues (colleaguesCut)
+	Unlisted int                 // the agents online left out
 }
 
 type queueWatch struct {
@@ -67,7 +68,8 @@ func (e *Engine) watchQueues(from jid.JID) {
 	e.qwatch.addr[k] = from
 	// The asker has the current figures in its answer: the next push is the
 	// next change. A new watcher of figures already pushed sees the same.
-	e.qwatch.last = e.queueKey(e.queueFigures(), e.figureAgents())
+	as, unlisted := e.figureAgents()
+	e.qwatch.last = e.queueKey(e.queueFigures(), as, unlisted)
 	e.qwatch.routerVer = e.router.Version()
 }
 
@@ -92,19 +94,22 @@ func (e *Engine) queueFigures() []WorkspaceQueue {
 	return qs
 }
 
-func (e *Engine) figureAgents() []routing.AgentInfo {
+// figureAgents are the agents a push lists, at most Config.WorkspaceAgents
+// of them as in a workspace (each is about 100 bytes, sent to every
+// subscriber), and how many it leaves out.
+func (e *Engine) figureAgents() ([]routing.AgentInfo, int) {
 	var as []routing.AgentInfo
 	for _, a := range e.router.OnlineAgents() {
 		if e.has(a.JID, PermChat) {
 			as = append(as, a)
 		}
 	}
-	return as
+	return colleaguesCut(as, e.cfg.WorkspaceAgents)
 }
 
 // queueKey is what a change is measured on: counts, loads and shows.
-func (e *Engine) queueKey(qs []WorkspaceQueue, as []routing.AgentInfo) string {
-	var b []byte
+func (e *Engine) queueKey(qs []WorkspaceQueue, as []routing.AgentInfo, unlisted int) string {
+	b := fmt.Appendf(nil, "u %d\n", unlisted)
 	for _, q := range qs {
 		b = fmt.Appendf(b, "q %s %d %d %d\n", q.Name, q.Waiting, q.Agents, q.Free)
 	}
@@ -132,8 +137,9 @@ func (e *Engine) pushQueues() {
 		return // nothing changed, or too soon: the version still differs after
 	}
 	w.routerVer = e.router.Version()
-	qs, as := e.queueFigures(), e.figureAgents()
-	key := e.queueKey(qs, as)
+	qs := e.queueFigures()
+	as, unlisted := e.figureAgents()
+	key := e.queueKey(qs, as, unlisted)
 	if key == w.last {
 		return
 	}
@@ -144,6 +150,6 @@ func (e *Engine) pushQueues() {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		e.send(&QueueFigures{From: e.cfg.Domain, To: w.addr[k], Queues: qs, Agents: as})
+		e.send(&QueueFigures{From: e.cfg.Domain, To: w.addr[k], Queues: qs, Agents: as, Unlisted: unlisted})
 	}
 }

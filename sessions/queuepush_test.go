@@ -91,3 +91,21 @@ func TestQueueFiguresPushed(t *testing.T) {
 		t.Error("pushed after the resource went unavailable")
 	}
 }
+
+// A push lists at most Config.WorkspaceAgents agents, as a workspace lists
+// colleagues (those able to take a chat first), and counts the rest: each
+// push goes to every subscriber, and one over the stanza limit would be left
+// out, the queues' figures with it.
+func TestQueueFiguresPushBounded(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.WorkspaceAgents = 1 })
+	w.signIn(alice)
+	w.signIn(bob)
+	w.presence(bob, "", "dnd", 0)
+	w.workspaceOf(sue)
+	w.advance(QueuePushEvery)
+	_, _, out := w.newChat("b1@guest.example.com/w", "waiting")
+	fs := figuresIn(out, sue)
+	if len(fs) != 1 || len(fs[0].Agents) != 1 || fs[0].Agents[0].JID != bareOf(alice) || fs[0].Unlisted != 1 {
+		t.Fatalf("pushed %+v: want alice (available) listed and bob (busy) counted", fs)
+	}
+}

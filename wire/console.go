@@ -168,13 +168,17 @@ func (w *Workspace) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 // Queues is <queues/>, the queue figures pushed to a supervisor: every
 // queue, then every signed-in agent, as <workspace/> has them.
 type Queues struct {
-	Queues []QueueFigures
-	Agents []Agent
+	Queues         []QueueFigures
+	Agents         []Agent
+	UnlistedAgents int // agents online left out: <unlisted agents='M'/> after them when M > 0
 }
 
 // TokenReader implements xmlstream.Marshaler.
 func (q Queues) TokenReader() xml.TokenReader {
 	inner := each(each(nil, q.Queues, QueueFigures.tokens), q.Agents, colleague)
+	if q.UnlistedAgents > 0 {
+		inner = append(inner, empty(start("", "unlisted", "agents", strconv.Itoa(q.UnlistedAgents))))
+	}
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), start(NS, "queues"))
 }
 
@@ -188,7 +192,7 @@ func (q Queues) MarshalXML(enc *xml.Encoder, _ xml.StartElement) error {
 func (q *Queues) UnmarshalXML(d *xml.Decoder, s xml.StartElement) error {
 	var w Workspace
 	err := w.UnmarshalXML(d, s)
-	*q = Queues{Queues: w.Queues, Agents: w.Agents}
+	*q = Queues{Queues: w.Queues, Agents: w.Agents, UnlistedAgents: w.UnlistedAgents}
 	return err
 }
 

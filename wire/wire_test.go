@@ -63,7 +63,7 @@ var cases = []struct {
 		Queues: []QueueFigures{{Name: "support", Waiting: 2, Agents: 1, Oldest: 75}, {Name: "sales", Oldest: 0}, {Name: "empty", Oldest: -1}}}, decodeAs[Workspace]},
 	{"workspace_signed_out", Workspace{Me: Agent{JID: "a@example.com", Show: "offline", Capacity: 1}}, decodeAs[Workspace]},
 	{"queues", Queues{Queues: []QueueFigures{{Name: "support", Waiting: 1, Agents: 2, Free: 1, Oldest: -1}},
-		Agents: []Agent{{JID: "b@example.com", Show: "away", Load: 1, Capacity: 1, Pending: 1}}}, decodeAs[Queues]},
+		Agents: []Agent{{JID: "b@example.com", Show: "away", Load: 1, Capacity: 1, Pending: 1}}, UnlistedAgents: 3}, decodeAs[Queues]},
 	{"availability", Availability{Queues: []QueueStatus{{Name: "support", Status: "busy", Waiting: 3, Wait: 125},
 		{Name: "sales", Status: "away", Full: true, Wait: -1}, {Name: "billing", Status: "available", Wait: 0}}}, decodeAs[Availability]},
 	{"availability_request", Availability{Queue: "support"}, decodeAs[Availability]},

@@ -232,6 +232,7 @@ export function register(converse) {
         if (qs && Strophe.getBareJidFromJid(from) === service()) {
           if (st.ws) st.ws.queues = children(qs, "queue").map(attrs);
           st.queueAgents = children(qs, "agent").map(attrs);
+          st.queueUnlisted = Number(attrs(child(qs, "unlisted")).agents || 0);
           loadAll().then(render);
         }
         const rc = child(m, "reconnected", NS);
@@ -440,6 +441,8 @@ export function register(converse) {
           kids.push(section("parley-queues", S.queues,
             h("ul", { role: "list", id: "parley-queue-list" }, ...ws.queues.map((q) => queueItem(q))),
             h("ul", { role: "list", id: "parley-agent-list" }, ...(st.queueAgents || ws.agents).map((a) => h("li", {}, S.agentLine(a)))),
+            (st.queueAgents ? st.queueUnlisted : ws.unlistedAgents) ? h("p", { class: "parley-unlisted-agents", role: "note" },
+              S.unlistedAgents(st.queueAgents ? st.queueUnlisted : ws.unlistedAgents)) : null,
             h("h3", {}, S.allChats),
             (st.all || []).length === 0 ? h("p", {}, S.noChats) : h("ul", { role: "list", id: "parley-all-list" }, ...st.all.map((x) =>
               h("li", { class: "parley-all", "data-room": x.room }, S.allLine(x), " ",
