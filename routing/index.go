@@ -14,8 +14,9 @@ import (
 //     and forgets only those);
 //   - free: the agents whose show and load let them take an offer (step 2's
 //     candidates), refreshed for the agents changed since the last Dispatch;
-//   - changed/wake: step 2 runs only when something it depends on changed or
-//     an offer deadline or a cooldown end has come;
+//   - ver/ranVer/wake: step 2 runs only when something it depends on
+//     changed (ver, which every change counts, moved from ranVer, its value
+//     when step 2 last ran) or an offer deadline or a cooldown end has come;
 //   - posFrom: per queue, the first place whose position may have changed
 //     since the last report (step 3 starts there; every entry before it
 //     still has the position it was last reported at).
@@ -23,8 +24,8 @@ import (
 // Every method of router.go that changes what these depend on calls
 // touchAgent, touchEntry or queueChanged.
 type scaleIndex struct {
-	changed bool
 	ver     uint64 // counts the changes (Version)
+	ranVer  uint64 // ver when step 2 last ran (offersDue)
 	wake    time.Time
 	hasWake bool
 	pending map[*entry]struct{}
@@ -55,7 +56,6 @@ func (r *Router) touchAgent(a *agent) {
 	}
 	r.ix.init()
 	r.ix.dirty[a] = struct{}{}
-	r.ix.changed = true
 	r.ix.ver++
 }
 
@@ -65,7 +65,6 @@ func (r *Router) touchEntry(e *entry) {
 	if r.sessions[e.session] == e && (e.offer != nil || e.cooldown != nil) {
 		r.ix.pending[e] = struct{}{}
 	}
-	r.ix.changed = true
 	r.ix.ver++
 }
 
@@ -79,7 +78,6 @@ func (r *Router) queueChanged(e *entry, unheld int) {
 	if from, ok := r.ix.posFrom[e.queue]; !ok || i < from {
 		r.ix.posFrom[e.queue] = i
 	}
-	r.ix.changed = true
 	r.ix.ver++
 }
 
@@ -87,7 +85,6 @@ func (r *Router) queueChanged(e *entry, unheld int) {
 func (r *Router) entryGone(e *entry) {
 	r.ix.init()
 	delete(r.ix.pending, e)
-	r.ix.changed = true
 	r.ix.ver++
 }
 
@@ -163,7 +160,7 @@ func (r *Router) pendingInOrder() []*entry {
 func (r *Router) offersDue(now time.Time) bool {
 	x := &r.ix
 	x.init()
-	return x.changed || (x.hasWake && !now.Before(x.wake))
+	return x.ver != x.ranVer || (x.hasWake && !now.Before(x.wake))
 }
 
 // offersRan records that step 2 ran at now: nothing is new until the next
@@ -171,7 +168,7 @@ func (r *Router) offersDue(now time.Time) bool {
 // waiting.
 func (r *Router) offersRan() {
 	x := &r.ix
-	x.changed, x.hasWake = false, false
+	x.ranVer, x.hasWake = x.ver, false
 	consider := func(t time.Time) {
 		if !x.hasWake || t.Before(x.wake) {
 			x.wake, x.hasWake = t, true
