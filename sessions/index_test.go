@@ -254,7 +254,7 @@ func TestTimersHeapMatchesScan(t *testing.T) {
 				// every change.
 				if q := w.eng.qwatch; q != nil && len(q.until) > 0 {
 					waits := w.eng.now.Sub(q.pushedAt) < QueuePushEvery
-					as, unlisted := w.eng.figureAgents()
+					as, unlisted := w.eng.onlineAgents("")
 					if now := w.eng.queueKey(w.eng.queueFigures(), as, unlisted); now != q.last && !waits {
 						t.Fatalf("step %d: the supervisor was last pushed\n%s\nthe figures are\n%s", step, q.last, now)
 					}

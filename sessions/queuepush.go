@@ -43,8 +43,9 @@ const maxQueueWatchers = 1000
 type QueueFigures struct {
 	From, To jid.JID // the service; the supervisor's resource
 	Queues   []WorkspaceQueue
-	Agents   []routing.AgentInfo // at most Config.WorkspaceAgents, as a workspace's colleagues (colleaguesCut)
-	Unlisted int                 // the agents online left out
+	Agents   []routing.AgentInfo // at most Config.WorkspaceAgents, as a workspace's colleagues (onlineAgents)
+	// UnlistedAgents is how many agents online were left out.
+	UnlistedAgents int
 }
 
 type queueWatch struct {
@@ -68,7 +69,7 @@ func (e *Engine) watchQueues(from jid.JID) {
 	e.qwatch.addr[k] = from
 	// The asker has the current figures in its answer: the next push is the
 	// next change. A new watcher of figures already pushed sees the same.
-	as, unlisted := e.figureAgents()
+	as, unlisted := e.onlineAgents("")
 	e.qwatch.last = e.queueKey(e.queueFigures(), as, unlisted)
 	e.qwatch.routerVer = e.router.Version()
 }
@@ -92,19 +93,6 @@ func (e *Engine) queueFigures() []WorkspaceQueue {
 		qs = append(qs, wq)
 	}
 	return qs
-}
-
-// figureAgents are the agents a push lists, at most Config.WorkspaceAgents
-// of them as in a workspace (each is about 100 bytes, sent to every
-// subscriber), and how many it leaves out.
-func (e *Engine) figureAgents() ([]routing.AgentInfo, int) {
-	var as []routing.AgentInfo
-	for _, a := range e.router.OnlineAgents() {
-		if e.has(a.JID, PermChat) {
-			as = append(as, a)
-		}
-	}
-	return colleaguesCut(as, e.cfg.WorkspaceAgents)
 }
 
 // queueKey is what a change is measured on: counts, loads and shows.
@@ -138,7 +126,7 @@ func (e *Engine) pushQueues() {
 	}
 	w.routerVer = e.router.Version()
 	qs := e.queueFigures()
-	as, unlisted := e.figureAgents()
+	as, unlisted := e.onlineAgents("")
 	key := e.queueKey(qs, as, unlisted)
 	if key == w.last {
 		return
@@ -150,6 +138,6 @@ func (e *Engine) pushQueues() {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		e.send(&QueueFigures{From: e.cfg.Domain, To: w.addr[k], Queues: qs, Agents: as, Unlisted: unlisted})
+		e.send(&QueueFigures{From: e.cfg.Domain, To: w.addr[k], Queues: qs, Agents: as, UnlistedAgents: unlisted})
 	}
 }

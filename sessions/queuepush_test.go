@@ -105,7 +105,7 @@ func TestQueueFiguresPushBounded(t *testing.T) {
 	w.advance(QueuePushEvery)
 	_, _, out := w.newChat("b1@guest.example.com/w", "waiting")
 	fs := figuresIn(out, sue)
-	if len(fs) != 1 || len(fs[0].Agents) != 1 || fs[0].Agents[0].JID != bareOf(alice) || fs[0].Unlisted != 1 {
+	if len(fs) != 1 || len(fs[0].Agents) != 1 || fs[0].Agents[0].JID != bareOf(alice) || fs[0].UnlistedAgents != 1 {
 		t.Fatalf("pushed %+v: want alice (available) listed and bob (busy) counted", fs)
 	}
 }

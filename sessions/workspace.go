@@ -130,12 +130,7 @@ func (e *Engine) workspace(q *IQ) {
 		}
 		return a.ID < b.ID
 	})
-	for _, a := range e.router.OnlineAgents() {
-		if a.JID != bare && e.has(a.JID, PermChat) {
-			w.Agents = append(w.Agents, a)
-		}
-	}
-	w.Agents, w.UnlistedAgents = colleaguesCut(w.Agents, e.cfg.WorkspaceAgents)
+	w.Agents, w.UnlistedAgents = e.onlineAgents(bare)
 	if sup {
 		e.watchQueues(q.From)
 		w.Queues = make([]WorkspaceQueue, 0, len(e.cfg.Queues))
@@ -211,6 +206,20 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + more
+}
+
+// onlineAgents are the chat holders signed in but except (a workspace's
+// asker; "" for none), at most Config.WorkspaceAgents of them
+// (colleaguesCut), and how many were left out: a workspace's colleagues and
+// the agents of a queue push.
+func (e *Engine) onlineAgents(except string) ([]routing.AgentInfo, int) {
+	var as []routing.AgentInfo
+	for _, a := range e.router.OnlineAgents() {
+		if a.JID != except && e.has(a.JID, PermChat) {
+			as = append(as, a)
+		}
+	}
+	return colleaguesCut(as, e.cfg.WorkspaceAgents)
 }
 
 // colleaguesCut keeps at most max of the colleagues (sorted by JID, and

@@ -130,7 +130,7 @@ func WorkspaceOf(v *sessions.Workspace) Workspace {
 
 // QueuesOf is the <queues/> of a push of queue figures.
 func QueuesOf(v *sessions.QueueFigures) Queues {
-	return Queues{Queues: queueFiguresFrom(v.Queues), Agents: agentsOf(v.Agents), UnlistedAgents: v.Unlisted}
+	return Queues{Queues: queueFiguresFrom(v.Queues), Agents: agentsOf(v.Agents), UnlistedAgents: v.UnlistedAgents}
 }
 
 // AvailabilityOf is the answer <availability/> of the domain's queues. How
