@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
 	"mellium.im/xmpp/jid"
 )
 
@@ -17,7 +18,7 @@ import (
 // character that escapes longest (`"` is written as &#34;, five bytes), and
 // 1,000 colleagues signed in.
 func TestWorkspaceFitsOneStanza(t *testing.T) {
-	const maxStanza = 500 * 1024
+	const maxStanza = xmpp.DefaultMaxStanza
 	const agent = "alice@example.com"
 	eng := sessions.NewEngine(sessions.Config{Domain: jid.MustParse("chat.example.com"), Queues: []string{"support"},
 		MaxField: 4096, MaxBody: 65536, MaxFields: 32, SuspendTimeout: time.Hour})

@@ -7,6 +7,10 @@ import "encoding/xml"
 // guard, where the size is known: one oversized answer must not cost every
 // session its connection.
 
+// DefaultMaxStanza is parleyd's Config.MaxStanza unless --max-stanza says
+// otherwise: under Prosody's component_stanza_size_limit of 512 KB.
+const DefaultMaxStanza = 500 << 10
+
 // tooLarge logs s, left out for its size, and hands its start element to
 // Config.TooLarge.
 func (c *Conn) tooLarge(s *Element, size int) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/parley-chat/parley/sessions"
+	"github.com/parley-chat/parley/xmpp"
 )
 
 // config is every setting of parleyd serve. Each comes from a flag, else the
@@ -88,7 +89,7 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.ServerDomain, "server-domain", "", "the XMPP server's own domain, pinged to acknowledge what the component wrote, "+
 		"so that what a dropped connection lost is written again (default: --domain without its first label; off: none)")
-	fs.IntVar(&c.MaxStanza, "max-stanza", 500*1024, "most bytes one stanza to the XMPP server may take: the server closes the component's stream on a larger one "+
+	fs.IntVar(&c.MaxStanza, "max-stanza", xmpp.DefaultMaxStanza, "most bytes one stanza to the XMPP server may take: the server closes the component's stream on a larger one "+
 		"(Prosody's component_stanza_size_limit, 512 KB by default); a larger IQ answer becomes a resource-constraint error, anything else is left out (0: no limit)")
 	fs.StringVar(&c.SignInNode, "signin-node", "agents", "node part of the sign-in address agents add as a contact (NODE@domain)")
 	fs.StringVar(&c.ConfigFile, "config", "", "optional TOML file with the same settings (keys as the flags, - or _)")
