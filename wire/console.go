@@ -102,8 +102,9 @@ func (s *WorkspaceSession) decode(d *xml.Decoder, st xml.StartElement) error {
 	})
 }
 
-// Workspace is the answer to <workspace/>: the asker (<me/>), its sessions
-// (and how many were not listed), the suspension causes, its colleagues (<agent/>) and, for supervisors, the
+// Workspace is the answer to <workspace/>: the asker (<me/>), its sessions,
+// how many sessions and colleagues were not listed (<unlisted/>), the
+// suspension causes, its colleagues (<agent/>) and, for supervisors, the
 // queues, in that order.
 type Workspace struct {
 	Me       Agent

@@ -79,6 +79,7 @@ export function register(converse) {
           const text = w?.outerHTML || "";
           if (text === st.last && !st.status) return;
           st.last = text;
+          const unlisted = attrs(child(w, "unlisted")); // what the service left out (--workspace-max, --workspace-agents)
           st.ws = {
             me: attrs(child(w, "me")),
             sessions: children(w, "session").map((s) => ({
@@ -86,9 +87,8 @@ export function register(converse) {
               visitor: attrs(child(s, "visitor")),
               question: child(s, "question")?.textContent || "",
             })),
-            // Sessions the service left out of the list (the longest suspended; --workspace-max).
-            unlisted: Number(attrs(child(w, "unlisted")).sessions || 0),
-            unlistedAgents: Number(attrs(child(w, "unlisted")).agents || 0),
+            unlisted: Number(unlisted.sessions || 0),
+            unlistedAgents: Number(unlisted.agents || 0),
             causes: children(w, "cause").map((c) => c.textContent),
             agents: children(w, "agent").map(attrs),
             queues: children(w, "queue").map(attrs),
@@ -438,11 +438,11 @@ export function register(converse) {
             ws.unlistedAgents ? h("p", { class: "parley-unlisted-agents", role: "note" }, S.unlistedAgents(ws.unlistedAgents)) : null));
         }
         if (ws.queues.length) {
+          const unlistedAgents = st.queueAgents ? st.queueUnlisted : ws.unlistedAgents; // the pushed list's count, or the workspace's
           kids.push(section("parley-queues", S.queues,
             h("ul", { role: "list", id: "parley-queue-list" }, ...ws.queues.map((q) => queueItem(q))),
             h("ul", { role: "list", id: "parley-agent-list" }, ...(st.queueAgents || ws.agents).map((a) => h("li", {}, S.agentLine(a)))),
-            (st.queueAgents ? st.queueUnlisted : ws.unlistedAgents) ? h("p", { class: "parley-unlisted-agents", role: "note" },
-              S.unlistedAgents(st.queueAgents ? st.queueUnlisted : ws.unlistedAgents)) : null,
+            unlistedAgents ? h("p", { class: "parley-unlisted-agents", role: "note" }, S.unlistedAgents(unlistedAgents)) : null,
             h("h3", {}, S.allChats),
             (st.all || []).length === 0 ? h("p", {}, S.noChats) : h("ul", { role: "list", id: "parley-all-list" }, ...st.all.map((x) =>
               h("li", { class: "parley-all", "data-room": x.room }, S.allLine(x), " ",
