@@ -14,11 +14,18 @@ const (
 
 var mapNames = [nMaps]string{"agents", "offered", "invited", "nicks"}
 
-// keep is called before a write to map i of s: while an input addressed to
-// s is handled (s.cp set), the first write copies the map into the
-// checkpoint, so that a panic can put it back. Outside an input (dispatch,
-// restore, timers) it does nothing.
+// keep is called before a write to map i of s. A write to the session's
+// people (agents, offered, invited) moves peopleVer, on which index.go
+// reindexes byPerson (a rollback of the write needs nothing more: the
+// version moved already, and the reindex after the input reads the maps as
+// they were put back). While an input addressed to s is handled (s.cp set),
+// the first write copies the map into the checkpoint, so that a panic can
+// put it back; outside an input (dispatch, restore, timers) nothing is
+// copied.
 func (s *session) keep(i int) {
+	if i != mapNicks {
+		s.peopleVer++
+	}
 	if c := s.cp; c != nil && !c.saved[i] {
 		c.save(i)
 	}
@@ -34,21 +41,18 @@ func (s *session) wrote(i int) {
 func (s *session) setAgent(bare string, role AgentRole) {
 	s.keep(mapAgents)
 	s.agents[bare] = role
-	s.peopleVer++
 	s.wrote(mapAgents)
 }
 
 func (s *session) setOffered(bare string) {
 	s.keep(mapOffered)
 	s.offered[bare] = true
-	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
 func (s *session) unoffer(bare string) {
 	s.keep(mapOffered)
 	delete(s.offered, bare)
-	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
@@ -56,14 +60,12 @@ func (s *session) unoffer(bare string) {
 func (s *session) voidOffers() {
 	s.keep(mapOffered)
 	s.offered = make(map[string]bool)
-	s.peopleVer++
 	s.wrote(mapOffered)
 }
 
 func (s *session) setInvited(bare string) {
 	s.keep(mapInvited)
 	s.invited[bare] = true
-	s.peopleVer++
 	s.wrote(mapInvited)
 }
 

@@ -89,7 +89,7 @@ type session struct {
 	nicks       map[string]string   // nicks.go: folded nick -> person (bare JID or "visitor") reserved in the room
 	seenOrigin  map[originKey]int64 // dedup.go: origin-ids already kept -> their seq
 	cp          *checkpoint         // isolate.go: set while an input addressed to it is handled
-	peopleVer   uint64              // cow.go: writes to agents, offered and invited so far (index.go reindexes byPerson when it moves)
+	peopleVer   uint64              // cow.go's keep: writes to agents, offered and invited so far (index.go reindexes byPerson when it moves)
 }
 
 func (s *session) visitorJID(j jid.JID) bool {

@@ -117,15 +117,12 @@ func (c *checkpoint) rollback() {
 	s.room.Rollback(&c.room)
 	if c.saved[mapAgents] {
 		s.agents, c.agents = orNil(c.agents, c.nilMaps[mapAgents]), nil
-		s.peopleVer++
 	}
 	if c.saved[mapOffered] {
 		s.offered, c.offered = orNil(c.offered, c.nilMaps[mapOffered]), nil
-		s.peopleVer++
 	}
 	if c.saved[mapInvited] {
 		s.invited, c.invited = orNil(c.invited, c.nilMaps[mapInvited]), nil
-		s.peopleVer++
 	}
 	if c.saved[mapNicks] {
 		s.nicks, c.nicks = orNil(c.nicks, c.nilMaps[mapNicks]), nil
