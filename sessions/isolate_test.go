@@ -179,6 +179,7 @@ func TestPanicAfterEachWriteLeavesNoInMemoryChange(t *testing.T) {
 			if s.cp != nil {
 				t.Errorf("the session is still armed after the failed input")
 			}
+			checkIndexes(t, w.eng, 0) // the indexes hold the session as it was put back
 
 			out = w.step(in)
 			if len(out.Panics) != 0 {
@@ -187,6 +188,7 @@ func TestPanicAfterEachWriteLeavesNoInMemoryChange(t *testing.T) {
 			if after := stateOf(s); reflect.DeepEqual(before, after) {
 				t.Errorf("the input sent again changed nothing: the fault did not follow a write")
 			}
+			checkIndexes(t, w.eng, 1)
 		})
 	}
 }
